@@ -1,0 +1,76 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Firebreak",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "firebreakd", targets: ["firebreakd"]),
+        .executable(name: "firebreak", targets: ["firebreak"]),
+        .executable(name: "firebreak-bench", targets: ["firebreak-bench"]),
+        .library(name: "FirebreakCore", targets: ["FirebreakCore"]),
+        .library(name: "FirebreakJournal", targets: ["FirebreakJournal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // libsystemd, seen through its C headers (Debian: libsystemd-dev).
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // The pure core: values and functions, no I/O, the clock passed in.
+        .target(name: "FirebreakCore"),
+        // The system of record: hash-chained, group-committed, signed segments.
+        .target(
+            name: "FirebreakJournal",
+            dependencies: [
+                "FirebreakCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Thin glue over libsystemd: sd_notify, listen fds, journald.
+        .target(name: "FirebreakSystemd", dependencies: ["CSystemd"]),
+        // The commands of `firebreak`, as a library so the executable stays a one-liner.
+        .target(
+            name: "FirebreakCLI",
+            dependencies: [
+                "FirebreakCore",
+                "FirebreakJournal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "firebreak", dependencies: ["FirebreakCLI"]),
+        .executableTarget(
+            name: "firebreakd",
+            dependencies: [
+                "FirebreakCore",
+                "FirebreakJournal",
+                "FirebreakSystemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "firebreak-bench",
+            dependencies: [
+                "FirebreakCore",
+                "FirebreakJournal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "FirebreakCoreTests", dependencies: ["FirebreakCore"]),
+        .testTarget(
+            name: "FirebreakJournalTests",
+            dependencies: [
+                "FirebreakCore",
+                "FirebreakJournal",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+    ]
+)

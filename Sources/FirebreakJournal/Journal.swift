@@ -1,0 +1,433 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FirebreakCore
+import Foundation
+
+/// The journal: appends are durable when they return, concurrent appends share one `fdatasync`.
+///
+/// One writer thread owns the file. Appenders encode their records' bodies themselves, queue them and wait;
+/// the writer takes everything queued, gives it seqs and hashes in queue order, writes it with one `write` and
+/// syncs it with one `fdatasync`, then answers every waiter at once. So the number of syncs tracks the disk's
+/// speed, not the number of appenders: throughput grows with load (group commit).
+///
+/// The writer is a thread, not an actor, because `fdatasync` blocks for milliseconds and must not hold one of
+/// the cooperative pool's few threads (two on these machines).
+public final class Journal: @unchecked Sendable {
+    public let directory: String
+    public let options: JournalOptions
+    public let recovery: RecoveryReport
+
+    // Guarded by `cond`.
+    private let cond = NSCondition()
+    private var pending: [Pending] = []
+    private var failure: JournalError?
+    private var closing = false
+    private var finished = false
+    private var closeWaiters: [@Sendable (JournalError?) -> Void] = []
+    private var headSeq: UInt64
+    private var headHash: String
+
+    // Owned by the writer thread once it starts.
+    private var fd: Int32
+    private let lockFD: Int32
+    private var segmentIndex: Int
+    private var segmentSize: Int
+    private var sinceCheckpoint: Int
+    private var firstUnsealedAt: Date?
+
+    private struct Pending {
+        let bodies: [RecordLine.Body]
+        let completion: @Sendable (Result<[JournalRecord], JournalError>) -> Void
+    }
+
+    /// Opens (creating if needed) the journal in `directory`, checks every record, cuts off a torn tail, and
+    /// starts the writer. `replay` sees every record with seq ≥ `replayFrom` during that one pass, so a caller
+    /// rebuilding state reads the journal once.
+    public static func open(
+        directory: String,
+        options: JournalOptions = JournalOptions(),
+        replayFrom: UInt64 = 1,
+        replay: (JournalRecord) throws -> Void = { _ in }
+    ) throws -> Journal {
+        try FileIO.makeDirectories(directory)
+        let lockFD = try FileIO.openFile(directory + "/.lock", flags: O_RDWR | O_CREAT, mode: 0o640)
+        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            FileIO.closeFD(lockFD)
+            if code == EWOULDBLOCK {
+                throw JournalError(.locked, "the journal \(directory) is open in another process (is firebreakd already running?)")
+            }
+            throw JournalError(.io, "cannot lock \(directory)/.lock: \(FileIO.errnoText(code))")
+        }
+        do {
+            var since = 0
+            let scan = try JournalReader.scan(directory: directory) { record in
+                since = record.type == checkpointRecordType ? 0 : since + 1
+                if record.seq >= replayFrom { try replay(record) }
+            }
+            var torn: RecoveryReport.TornTail?
+            if let problem = scan.problem {
+                guard problem.isTornTail else {
+                    throw JournalError(.damaged, """
+                        the journal is damaged in the middle and will not be opened: \(problem.reason). \
+                        Records after this point exist, so this is not a torn write; history is never repaired \
+                        automatically. Inspect it with `firebreak journal verify \(directory)` and restore the \
+                        segment from a backup.
+                        """, location: problem.location)
+                }
+                torn = try cutTornTail(directory: directory, problem: problem)
+            }
+            var segmentIndex = scan.segments.last ?? 1
+            if scan.segments.isEmpty {
+                let fd = try FileIO.openFile(directory + "/" + Segments.name(1), flags: O_WRONLY | O_CREAT | O_EXCL)
+                FileIO.closeFD(fd)
+                try FileIO.syncDirectory(directory)
+                segmentIndex = 1
+            }
+            let path = directory + "/" + Segments.name(segmentIndex)
+            let fd = try FileIO.openFile(path, flags: O_WRONLY | O_APPEND)
+            let report = RecoveryReport(
+                lastSeq: scan.lastSeq, lastHash: scan.lastHash, recordCount: scan.recordCount,
+                segmentCount: max(1, scan.segments.count), tornTail: torn, unsealedCount: since)
+            let size = scan.segments.isEmpty ? 0 : scan.lastSegmentValidSize
+            return Journal(directory: directory, options: options, recovery: report, fd: fd, lockFD: lockFD,
+                           segmentIndex: segmentIndex, segmentSize: size)
+        } catch {
+            FileIO.closeFD(lockFD)
+            throw error
+        }
+    }
+
+    private init(directory: String, options: JournalOptions, recovery: RecoveryReport, fd: Int32, lockFD: Int32,
+                 segmentIndex: Int, segmentSize: Int) {
+        self.directory = directory
+        self.options = options
+        self.recovery = recovery
+        self.fd = fd
+        self.lockFD = lockFD
+        self.segmentIndex = segmentIndex
+        self.segmentSize = segmentSize
+        self.headSeq = recovery.lastSeq
+        self.headHash = recovery.lastHash
+        self.sinceCheckpoint = recovery.unsealedCount
+        self.firstUnsealedAt = recovery.unsealedCount > 0 ? Date() : nil
+        let thread = Thread { [self] in self.run() }
+        thread.name = "journal-writer"
+        thread.start()
+    }
+
+    /// The last record's seq and hash, as durable on disk.
+    public var head: (seq: UInt64, hash: String) {
+        cond.lock(); defer { cond.unlock() }
+        return (headSeq, headHash)
+    }
+
+    /// Appends `entries` as consecutive records. Returns once they are on disk; throws (and nothing of them
+    /// was acknowledged) otherwise.
+    public func append(_ entries: [JournalEntry]) async throws -> [JournalRecord] {
+        let bodies = try encode(entries)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[JournalRecord], Error>) in
+            enqueue(bodies) { continuation.resume(with: $0) }
+        }
+    }
+
+    public func append(_ entry: JournalEntry) async throws -> JournalRecord {
+        try await append([entry])[0]
+    }
+
+    /// The same as `append`, blocking the calling thread (tools and threads outside Swift concurrency).
+    public func appendBlocking(_ entries: [JournalEntry]) throws -> [JournalRecord] {
+        let bodies = try encode(entries)
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        enqueue(bodies) { result in
+            box.set(result)
+            done.signal()
+        }
+        done.wait()
+        return try box.get()
+    }
+
+    /// Stops accepting appends, writes what is queued, seals it with a checkpoint (when signing), and closes.
+    public func close() async throws {
+        let error: JournalError? = await withCheckedContinuation { continuation in
+            requestClose { continuation.resume(returning: $0) }
+        }
+        if let error { throw error }
+    }
+
+    public func closeBlocking() throws {
+        let done = DispatchSemaphore(value: 0)
+        let box = ErrorBox()
+        requestClose { error in
+            box.error = error
+            done.signal()
+        }
+        done.wait()
+        if let error = box.error { throw error }
+    }
+
+    private func requestClose(_ completion: @escaping @Sendable (JournalError?) -> Void) {
+        cond.lock()
+        if finished {
+            let failure = self.failure
+            cond.unlock()
+            completion(failure)
+            return
+        }
+        closing = true
+        closeWaiters.append(completion)
+        cond.signal()
+        cond.unlock()
+    }
+
+    private func encode(_ entries: [JournalEntry]) throws(JournalError) -> [RecordLine.Body] {
+        var bodies: [RecordLine.Body] = []
+        bodies.reserveCapacity(entries.count)
+        for entry in entries {
+            let body = try RecordLine.body(for: entry)
+            // seq, prev and hash add at most ~190 bytes to the body.
+            guard body.bytes.count + 200 <= options.maxRecordBytes else {
+                throw JournalError(.tooLarge, "a \(entry.type) record of \(body.bytes.count) bytes is over the \(options.maxRecordBytes)-byte limit")
+            }
+            bodies.append(body)
+        }
+        return bodies
+    }
+
+    private func enqueue(_ bodies: [RecordLine.Body], _ completion: @escaping @Sendable (Result<[JournalRecord], JournalError>) -> Void) {
+        cond.lock()
+        if let failure {
+            cond.unlock()
+            completion(.failure(JournalError(.writerFailed, "the journal stopped after an earlier failure and accepts nothing: \(failure.message)")))
+            return
+        }
+        if closing || finished {
+            cond.unlock()
+            completion(.failure(JournalError(.closed, "the journal is closed")))
+            return
+        }
+        if bodies.isEmpty {
+            cond.unlock()
+            completion(.success([]))
+            return
+        }
+        pending.append(Pending(bodies: bodies, completion: completion))
+        cond.signal()
+        cond.unlock()
+    }
+
+    // MARK: The writer thread
+
+    private func run() {
+        while true {
+            cond.lock()
+            while pending.isEmpty && !closing && !timedCheckpointDue() {
+                if let deadline = timedCheckpointDeadline() {
+                    _ = cond.wait(until: deadline)
+                } else {
+                    cond.wait()
+                }
+            }
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            let isClosing = closing
+            let timedDue = timedCheckpointDue()
+            cond.unlock()
+
+            if !batch.isEmpty || timedDue {
+                commit(batch, forceCheckpoint: timedDue)
+            }
+            if failedFatally() { return drainAfterFailure() }
+            if isClosing {
+                cond.lock()
+                let more = !pending.isEmpty
+                cond.unlock()
+                if more { continue }
+                if options.signer != nil && sinceCheckpoint > 0 {
+                    commit([], forceCheckpoint: true)
+                    if failedFatally() { return drainAfterFailure() }
+                }
+                return finish(nil)
+            }
+        }
+    }
+
+    private func timedCheckpointDeadline() -> Date? {
+        guard options.signer != nil, let first = firstUnsealedAt else { return nil }
+        return first.addingTimeInterval(options.checkpointEverySeconds)
+    }
+
+    private func timedCheckpointDue() -> Bool {
+        guard let deadline = timedCheckpointDeadline() else { return false }
+        return Date() >= deadline
+    }
+
+    private func failedFatally() -> Bool {
+        cond.lock(); defer { cond.unlock() }
+        return failure != nil
+    }
+
+    /// Gives seqs and hashes to the batch, writes and syncs it, then answers its appenders.
+    private func commit(_ batch: [Pending], forceCheckpoint: Bool) {
+        var out: [UInt8] = []
+        out.reserveCapacity(batch.reduce(0) { $0 + $1.bodies.reduce(0) { $0 + $1.bytes.count + 200 } } + 400)
+        var seq = headSeq
+        var prev = headHash
+        var results: [[JournalRecord]] = []
+        results.reserveCapacity(batch.count)
+        var added = 0
+        for p in batch {
+            var records: [JournalRecord] = []
+            records.reserveCapacity(p.bodies.count)
+            for body in p.bodies {
+                seq += 1
+                let record = RecordLine.append(body, seq: seq, prev: prev, into: &out)
+                prev = record.hash
+                records.append(record)
+                added += 1
+            }
+            results.append(records)
+        }
+        var unsealed = sinceCheckpoint + added
+        if let signer = options.signer, unsealed > 0,
+           forceCheckpoint || unsealed >= options.checkpointEveryRecords {
+            let entry = JournalEntry(time: options.clock(), type: checkpointRecordType, actor: options.systemActor,
+                                     data: signer.checkpointData(coversSeq: seq, coversHash: prev))
+            // A checkpoint body is well-formed by construction.
+            let body = try! RecordLine.body(for: entry)
+            seq += 1
+            prev = RecordLine.append(body, seq: seq, prev: prev, into: &out).hash
+            unsealed = 0
+        }
+        if out.isEmpty { return }
+
+        do {
+            if segmentSize > 0 && segmentSize + out.count > options.maxSegmentBytes {
+                try rotate()
+            }
+        } catch {
+            return fail(batch, fatal: error)
+        }
+        let path = directory + "/" + Segments.name(segmentIndex)
+        do {
+            try FileIO.writeAll(fd, out, path: path)
+        } catch {
+            // Nothing of this batch was synced: cut it off so the chain on disk is as before, and tell the
+            // appenders. The writer goes on (a full disk may have room again later).
+            if ftruncate(fd, off_t(segmentSize)) != 0 {
+                return fail(batch, fatal: JournalError(.io, "cannot undo a failed write to \(path): \(FileIO.errnoText())"))
+            }
+            for p in batch { p.completion(.failure(error)) }
+            return
+        }
+        let syncError = options.dataSync.call(fd)
+        if syncError != 0 {
+            return fail(batch, fatal: JournalError(.syncFailed, """
+                fdatasync of \(path) failed: \(FileIO.errnoText(syncError)). The journal stops: the kernel may have \
+                dropped the unsynced pages, so retrying could acknowledge data that is not on disk.
+                """))
+        }
+        segmentSize += out.count
+        sinceCheckpoint = unsealed
+        if unsealed == 0 {
+            firstUnsealedAt = nil
+        } else if firstUnsealedAt == nil {
+            firstUnsealedAt = Date()
+        }
+        cond.lock()
+        headSeq = seq
+        headHash = prev
+        cond.unlock()
+        for (p, records) in zip(batch, results) { p.completion(.success(records)) }
+    }
+
+    private func rotate() throws(JournalError) {
+        let next = segmentIndex + 1
+        let path = directory + "/" + Segments.name(next)
+        let newFD = try FileIO.openFile(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+        do {
+            try FileIO.syncDirectory(directory)
+        } catch {
+            FileIO.closeFD(newFD)
+            throw JournalError(.syncFailed, error.message)
+        }
+        FileIO.closeFD(fd)
+        fd = newFD
+        segmentIndex = next
+        segmentSize = 0
+    }
+
+    private func fail(_ batch: [Pending], fatal error: JournalError) {
+        cond.lock()
+        failure = error
+        cond.unlock()
+        for p in batch { p.completion(.failure(error)) }
+        options.onFatal?(error)
+    }
+
+    private func drainAfterFailure() {
+        cond.lock()
+        let rest = pending
+        pending.removeAll()
+        let failure = self.failure!
+        cond.unlock()
+        for p in rest { p.completion(.failure(failure)) }
+        finish(failure)
+    }
+
+    private func finish(_ error: JournalError?) {
+        FileIO.closeFD(fd)
+        flock(lockFD, LOCK_UN)
+        FileIO.closeFD(lockFD)
+        cond.lock()
+        finished = true
+        closing = true
+        let waiters = closeWaiters
+        closeWaiters.removeAll()
+        let rest = pending
+        pending.removeAll()
+        cond.unlock()
+        for p in rest { p.completion(.failure(JournalError(.closed, "the journal is closed"))) }
+        for w in waiters { w(error) }
+    }
+
+    /// Keeps the bytes after a torn tail in a file beside the segment, then cuts the segment back to its last
+    /// whole record. The copy is synced before the cut, so the evidence is never lost with the cut.
+    private static func cutTornTail(directory: String, problem: JournalProblem) throws(JournalError) -> RecoveryReport.TornTail {
+        let segmentPath = directory + "/" + problem.location.segment
+        let all = try FileIO.readAll(segmentPath)
+        let tail = Array(all[problem.location.offset...])
+        let stamp = JournalOptions.systemClock().millisecondsSinceEpoch
+        let asidePath = "\(segmentPath).torn-\(stamp)"
+        let asideFD = try FileIO.openFile(asidePath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o640)
+        defer { FileIO.closeFD(asideFD) }
+        try FileIO.writeAll(asideFD, tail, path: asidePath)
+        guard fsync(asideFD) == 0 else { throw JournalError(.syncFailed, "cannot fsync \(asidePath): \(FileIO.errnoText())") }
+        try FileIO.syncDirectory(directory)
+        let segFD = try FileIO.openFile(segmentPath, flags: O_WRONLY)
+        defer { FileIO.closeFD(segFD) }
+        guard ftruncate(segFD, off_t(problem.location.offset)) == 0 else {
+            throw JournalError(.io, "cannot truncate \(segmentPath): \(FileIO.errnoText())")
+        }
+        guard fsync(segFD) == 0 else { throw JournalError(.syncFailed, "cannot fsync \(segmentPath): \(FileIO.errnoText())") }
+        return RecoveryReport.TornTail(location: problem.location, reason: problem.reason, bytes: tail.count, movedTo: asidePath)
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<[JournalRecord], JournalError>?
+    func set(_ r: Result<[JournalRecord], JournalError>) { lock.lock(); result = r; lock.unlock() }
+    func get() throws(JournalError) -> [JournalRecord] {
+        lock.lock(); defer { lock.unlock() }
+        return try result!.get()
+    }
+}
+
+private final class ErrorBox: @unchecked Sendable {
+    var error: JournalError?
+}

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The first thing wrong in a journal, found by reading it in order.
+public struct JournalProblem: Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The last line has no `\n`: a write that did not finish.
+        case incompleteLine
+        /// A line that is not a record whose hash holds.
+        case badLine
+        /// A record whose hash holds but whose seq or prev does not follow the one before it: history was
+        /// changed, not torn.
+        case brokenChain
+    }
+
+    public let kind: Kind
+    public let location: JournalLocation
+    public let reason: String
+    /// Whether any line after the problem (in any segment) is a record whose hash holds. A bad line with
+    /// good records after it is damage in the middle, never a torn tail.
+    public let validRecordAfter: Bool
+    public let inLastSegment: Bool
+    /// Bytes from the problem to the end of its segment.
+    public let bytesToEnd: Int
+
+    /// A torn tail: what a crash mid-append leaves, and the only damage opening a journal repairs.
+    public var isTornTail: Bool {
+        kind != .brokenChain && !validRecordAfter && inLastSegment
+    }
+
+    public var description: String { "\(location): \(reason)" }
+}
+
+/// What a read of the journal found.
+public struct JournalScan: Sendable {
+    public var lastSeq: UInt64 = 0
+    public var lastHash: String = genesisHash
+    public var recordCount = 0
+    public var byteCount = 0
+    public var segments: [Int] = []
+    /// Size in bytes of the valid part of the last segment (where the next append goes).
+    public var lastSegmentValidSize = 0
+    public var problem: JournalProblem?
+}
+
+/// Reads journal segments in order, checking every line's hash, seq and prev as it goes.
+public enum JournalReader {
+    /// Calls `body` with each record whose seq is at least `from`, in order, and stops at the first problem
+    /// (returned in the scan, not thrown: damage is a finding, not a failure to read).
+    ///
+    /// With `trustPrefix`, segments wholly before `from` are skipped without being checked; use it only on a
+    /// journal already checked since it was opened (the daemon's replay after `Journal.open`).
+    public static func scan(
+        directory: String,
+        from: UInt64 = 1,
+        trustPrefix: Bool = false,
+        body: (JournalRecord) throws -> Void = { _ in }
+    ) throws -> JournalScan {
+        var scan = JournalScan()
+        let segments = try Segments.list(directory)
+        scan.segments = segments
+        var startAt = 0
+        if trustPrefix && from > 1 {
+            // Find the last segment whose first record is at or before `from`.
+            for (i, segment) in segments.enumerated() {
+                guard let first = try firstRecord(directory: directory, segment: segment) else { continue }
+                if first.seq <= from {
+                    startAt = i
+                    scan.lastSeq = first.seq - 1
+                    scan.lastHash = first.prev
+                } else {
+                    break
+                }
+            }
+        }
+        for position in startAt..<segments.count {
+            let segment = segments[position]
+            let isLast = position == segments.count - 1
+            let name = Segments.name(segment)
+            let bytes = try FileIO.readAll(directory + "/" + name)
+            scan.byteCount += bytes.count
+            var stop = false
+            try bytes.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in
+                var offset = 0
+                var lineNumber = 0
+                while offset < buf.count {
+                    lineNumber += 1
+                    let remaining = buf.count - offset
+                    let nl = memchr(buf.baseAddress! + offset, 0x0A, remaining)
+                    let location = JournalLocation(segment: name, line: lineNumber, offset: offset, seq: scan.lastSeq + 1)
+                    guard let nl else {
+                        scan.problem = JournalProblem(
+                            kind: .incompleteLine, location: location,
+                            reason: "the last line is incomplete (\(remaining) bytes without a newline)",
+                            validRecordAfter: false, inLastSegment: isLast, bytesToEnd: remaining)
+                        stop = true
+                        return
+                    }
+                    let end = UnsafeRawPointer(nl) - UnsafeRawPointer(buf.baseAddress!)
+                    let line = UnsafeRawBufferPointer(rebasing: buf[offset..<end])
+                    let problem: (JournalProblem.Kind, String)?
+                    switch RecordLine.decode(line) {
+                    case .failure(let flaw):
+                        problem = (.badLine, flaw.description)
+                    case .success(let record):
+                        if record.seq != scan.lastSeq + 1 {
+                            problem = (.brokenChain, "seq is \(record.seq), expected \(scan.lastSeq + 1)")
+                        } else if record.prev != scan.lastHash {
+                            problem = (.brokenChain, "prev does not match the hash of seq \(scan.lastSeq)")
+                        } else {
+                            problem = nil
+                            scan.lastSeq = record.seq
+                            scan.lastHash = record.hash
+                            scan.recordCount += 1
+                            if record.seq >= from { try body(record) }
+                        }
+                    }
+                    if let (kind, reason) = problem {
+                        let after = try validLineExists(buf, from: end + 1)
+                            || (try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...]))
+                        scan.problem = JournalProblem(
+                            kind: kind, location: location, reason: reason,
+                            validRecordAfter: after, inLastSegment: isLast, bytesToEnd: buf.count - offset)
+                        stop = true
+                        return
+                    }
+                    offset = end + 1
+                }
+            }
+            if isLast { scan.lastSegmentValidSize = scan.problem.map { $0.location.offset } ?? bytes.count }
+            if stop { break }
+        }
+        return scan
+    }
+
+    /// The first record of a segment, or nil when it is empty or its first line is not a valid record.
+    static func firstRecord(directory: String, segment: Int) throws -> JournalRecord? {
+        let path = directory + "/" + Segments.name(segment)
+        let fd = try FileIO.openFile(path, flags: O_RDONLY)
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var filled = 0
+        while filled < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            filled += n
+            if buffer[0..<filled].contains(0x0A) { break }
+        }
+        guard let nl = buffer[0..<filled].firstIndex(of: 0x0A) else { return nil }
+        return buffer.withUnsafeBytes { buf in
+            try? RecordLine.decode(UnsafeRawBufferPointer(rebasing: buf[0..<nl])).get()
+        }
+    }
+
+    private static func validLineExists(_ buf: UnsafeRawBufferPointer, from start: Int) throws -> Bool {
+        var offset = start
+        while offset < buf.count {
+            guard let nl = memchr(buf.baseAddress! + offset, 0x0A, buf.count - offset) else { return false }
+            let end = UnsafeRawPointer(nl) - UnsafeRawPointer(buf.baseAddress!)
+            if case .success = RecordLine.decode(UnsafeRawBufferPointer(rebasing: buf[offset..<end])) { return true }
+            offset = end + 1
+        }
+        return false
+    }
+
+    private static func laterSegmentsHaveValidLine(directory: String, segments: ArraySlice<Int>) throws -> Bool {
+        for segment in segments {
+            let bytes = try FileIO.readAll(directory + "/" + Segments.name(segment))
+            if try bytes.withUnsafeBytes({ try validLineExists($0, from: 0) }) { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,37 @@
+import FirebreakCore
+
+/// What a caller asks the journal to append; the journal gives it a seq and chains it.
+public struct JournalEntry: Sendable, Hashable {
+    public var time: Timestamp
+    public var type: String
+    public var actor: String
+    public var data: JSONValue
+
+    public init(time: Timestamp, type: String, actor: String, data: JSONValue = .object([:])) {
+        self.time = time
+        self.type = type
+        self.actor = actor
+        self.data = data
+    }
+}
+
+/// A record as it stands in the journal: the entry plus its place in the hash chain.
+public struct JournalRecord: Sendable, Hashable {
+    public var seq: UInt64
+    public var time: Timestamp
+    public var type: String
+    public var actor: String
+    public var data: JSONValue
+    /// Lowercase hex SHA-256 of the previous record's line (64 zeros for seq 1).
+    public var prev: String
+    /// Lowercase hex SHA-256 of this line's bytes before `,"hash":"`.
+    public var hash: String
+
+    public var entry: JournalEntry { JournalEntry(time: time, type: type, actor: actor, data: data) }
+}
+
+/// The record type of a signed checkpoint (DESIGN.md, "Journal file format (v1)").
+public let checkpointRecordType = "journal.checkpoint"
+
+/// The `prev` of seq 1.
+public let genesisHash = String(repeating: "0", count: 64)

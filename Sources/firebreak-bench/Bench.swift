@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "firebreak-bench",
+        abstract: "Measure Firebreak's durable paths on this machine (build with -c release).",
+        subcommands: [JournalBench.self, AppendStream.self]
+    )
+}
