@@ -326,6 +326,9 @@ public final class Journal: @unchecked Sendable {
         }
         let syncError = options.dataSync.call(fd)
         if syncError != 0 {
+            // Best effort: cut the unacknowledged batch off, so that a restart does not find records nobody
+            // was told about. Whether the cut itself reaches the disk cannot be known once syncs fail.
+            _ = ftruncate(fd, off_t(segmentSize))
             return fail(batch, fatal: JournalError(.syncFailed, """
                 fdatasync of \(path) failed: \(FileIO.errnoText(syncError)). The journal stops: the kernel may have \
                 dropped the unsynced pages, so retrying could acknowledge data that is not on disk.
