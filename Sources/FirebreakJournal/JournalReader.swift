@@ -92,10 +92,11 @@ public enum JournalReader {
                     let nl = memchr(buf.baseAddress! + offset, 0x0A, remaining)
                     let location = JournalLocation(segment: name, line: lineNumber, offset: offset, seq: scan.lastSeq + 1)
                     guard let nl else {
+                        let after = try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...])
                         scan.problem = JournalProblem(
                             kind: .incompleteLine, location: location,
-                            reason: "the last line is incomplete (\(remaining) bytes without a newline)",
-                            validRecordAfter: false, inLastSegment: isLast, bytesToEnd: remaining)
+                            reason: "the last line of the segment is incomplete (\(remaining) bytes without a newline)",
+                            validRecordAfter: after, inLastSegment: isLast, bytesToEnd: remaining)
                         stop = true
                         return
                     }
