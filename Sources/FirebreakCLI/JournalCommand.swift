@@ -143,7 +143,7 @@ struct JournalShowCommand: ParsableCommand {
         let cutoff = since.flatMap { sinceTimestamp($0, now: JournalOptions.systemClock()) }
         let scan: JournalScan
         do {
-            scan = try JournalReader.scan(directory: directory, from: fromSeq) { record in
+            scan = try JournalReader.scanLines(directory: directory, from: fromSeq) { record, line in
                 if let incident, record.data["incident"]?.stringValue != incident { return }
                 if let type {
                     if type.hasSuffix(".*") {
@@ -153,7 +153,7 @@ struct JournalShowCommand: ParsableCommand {
                     }
                 }
                 if let cutoff, record.time < cutoff { return }
-                print(json ? Self.jsonLine(record) : Self.readable(record))
+                print(json ? String(decoding: line, as: UTF8.self) : Self.readable(record))
             }
         } catch {
             printError("firebreak: \(error)")
@@ -163,13 +163,6 @@ struct JournalShowCommand: ParsableCommand {
             printError("firebreak: stopped at \(problem); run `firebreak journal verify \(directory)`")
             throw ExitCode(1)
         }
-    }
-
-    static func jsonLine(_ r: JournalRecord) -> String {
-        JSONValue.object([
-            "seq": .int(Int64(r.seq)), "time": .string(r.time.rfc3339), "type": .string(r.type),
-            "actor": .string(r.actor), "data": r.data, "prev": .string(r.prev), "hash": .string(r.hash),
-        ]).jsonText
     }
 
     static func readable(_ r: JournalRecord) -> String {

@@ -59,6 +59,17 @@ public enum JournalReader {
         trustPrefix: Bool = false,
         body: (JournalRecord) throws -> Void = { _ in }
     ) throws -> JournalScan {
+        try scanLines(directory: directory, from: from, trustPrefix: trustPrefix) { record, _ in try body(record) }
+    }
+
+    /// As `scan`, also handing over each record's line as it stands on disk (without its `\n`), for tools
+    /// that print records verbatim.
+    public static func scanLines(
+        directory: String,
+        from: UInt64 = 1,
+        trustPrefix: Bool = false,
+        body: (JournalRecord, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> JournalScan {
         var scan = JournalScan()
         let segments = try Segments.list(directory)
         scan.segments = segments
@@ -116,7 +127,7 @@ public enum JournalReader {
                             scan.lastSeq = record.seq
                             scan.lastHash = record.hash
                             scan.recordCount += 1
-                            if record.seq >= from { try body(record) }
+                            if record.seq >= from { try body(record, line) }
                         }
                     }
                     if let (kind, reason) = problem {
