@@ -155,6 +155,15 @@ public struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("invalid number", at: start) }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
+        if isInteger && index - start <= 18 {
+            // Up to 18 digits cannot overflow Int64: accumulate directly, no string in between.
+            var i = start
+            let negative = bytes[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            var v: Int64 = 0
+            while i < index { v = v * 10 + Int64(bytes[i] - 48); i += 1 }
+            return .int(negative ? -v : v)
+        }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let i = Int64(text) { return .int(i) }
         guard let d = Double(text), d.isFinite else { throw fail("number out of range", at: start) }

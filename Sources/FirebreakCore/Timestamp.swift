@@ -44,7 +44,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses RFC 3339 (`2026-11-22T08:30:00Z`, optional fraction, `Z` or a numeric offset).
     /// Fraction digits past the millisecond are dropped, not rounded, so parsing never moves an instant later.
     public init?(rfc3339 text: some StringProtocol) {
-        let b = Array(text.utf8)
+        let parsed = text.utf8.withContiguousStorageIfAvailable { Timestamp.parse($0) } ?? Timestamp.parse(Array(text.utf8))
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    private static func parse<C: RandomAccessCollection<UInt8>>(_ b: C) -> Timestamp? where C.Index == Int {
         func num(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= b.count else { return nil }
             var v: Int64 = 0
@@ -93,7 +98,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         guard i == b.count else { return nil }
         let days = Timestamp.days(fromCivil: y, mo, d)
         let seconds = days * 86_400 + h * 3600 + mi * 60 + min(s, 59) - offsetMinutes * 60
-        self.init(millisecondsSinceEpoch: seconds * 1000 + millis)
+        return Timestamp(millisecondsSinceEpoch: seconds * 1000 + millis)
     }
 
     private static func pad(_ out: inout String, _ value: Int64, _ width: Int) {

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -95,57 +97,98 @@ public enum JournalReader {
             scan.byteCount += bytes.count
             var stop = false
             try bytes.withUnsafeBytes { (buf: UnsafeRawBufferPointer) throws in
+                // Split into lines first, then decode windows of lines on all cores (hashing and parsing are
+                // independent per line) and walk each window in order for the chain, which is cheap.
+                var starts: [Int] = []
+                var ends: [Int] = []
                 var offset = 0
-                var lineNumber = 0
+                var incompleteAt: Int?
                 while offset < buf.count {
-                    lineNumber += 1
-                    let remaining = buf.count - offset
-                    let nl = memchr(buf.baseAddress! + offset, 0x0A, remaining)
-                    let location = JournalLocation(segment: name, line: lineNumber, offset: offset, seq: scan.lastSeq + 1)
-                    guard let nl else {
-                        let after = try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...])
-                        scan.problem = JournalProblem(
-                            kind: .incompleteLine, location: location,
-                            reason: "the last line of the segment is incomplete (\(remaining) bytes without a newline)",
-                            validRecordAfter: after, inLastSegment: isLast, bytesToEnd: remaining)
-                        stop = true
-                        return
+                    guard let nl = memchr(buf.baseAddress! + offset, 0x0A, buf.count - offset) else {
+                        incompleteAt = offset
+                        break
                     }
                     let end = UnsafeRawPointer(nl) - UnsafeRawPointer(buf.baseAddress!)
-                    let line = UnsafeRawBufferPointer(rebasing: buf[offset..<end])
-                    let problem: (JournalProblem.Kind, String)?
-                    switch RecordLine.decode(line) {
-                    case .failure(let flaw):
-                        problem = (.badLine, flaw.description)
-                    case .success(let record):
-                        if record.seq != scan.lastSeq + 1 {
-                            problem = (.brokenChain, "seq is \(record.seq), expected \(scan.lastSeq + 1)")
-                        } else if record.prev != scan.lastHash {
-                            problem = (.brokenChain, "prev does not match the hash of seq \(scan.lastSeq)")
-                        } else {
-                            problem = nil
-                            scan.lastSeq = record.seq
-                            scan.lastHash = record.hash
-                            scan.recordCount += 1
-                            if record.seq >= from { try body(record, line) }
+                    starts.append(offset)
+                    ends.append(end)
+                    offset = end + 1
+                }
+                var index = 0
+                while index < starts.count {
+                    let count = min(decodeWindow, starts.count - index)
+                    let decoded = decodeLines(buf, starts: starts[index..<(index + count)], ends: ends[index..<(index + count)])
+                    for k in 0..<count {
+                        let lineStart = starts[index + k], lineEnd = ends[index + k]
+                        let line = UnsafeRawBufferPointer(rebasing: buf[lineStart..<lineEnd])
+                        let problem: (JournalProblem.Kind, String)?
+                        switch decoded[k] {
+                        case .failure(let flaw):
+                            problem = (.badLine, flaw.description)
+                        case .success(let record):
+                            if record.seq != scan.lastSeq + 1 {
+                                problem = (.brokenChain, "seq is \(record.seq), expected \(scan.lastSeq + 1)")
+                            } else if record.prev != scan.lastHash {
+                                problem = (.brokenChain, "prev does not match the hash of seq \(scan.lastSeq)")
+                            } else {
+                                problem = nil
+                                scan.lastSeq = record.seq
+                                scan.lastHash = record.hash
+                                scan.recordCount += 1
+                                if record.seq >= from { try body(record, line) }
+                            }
+                        }
+                        if let (kind, reason) = problem {
+                            let location = JournalLocation(segment: name, line: index + k + 1, offset: lineStart, seq: scan.lastSeq + 1)
+                            let after = try validLineExists(buf, from: lineEnd + 1)
+                                || (try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...]))
+                            scan.problem = JournalProblem(
+                                kind: kind, location: location, reason: reason,
+                                validRecordAfter: after, inLastSegment: isLast, bytesToEnd: buf.count - lineStart)
+                            stop = true
+                            return
                         }
                     }
-                    if let (kind, reason) = problem {
-                        let after = try validLineExists(buf, from: end + 1)
-                            || (try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...]))
-                        scan.problem = JournalProblem(
-                            kind: kind, location: location, reason: reason,
-                            validRecordAfter: after, inLastSegment: isLast, bytesToEnd: buf.count - offset)
-                        stop = true
-                        return
-                    }
-                    offset = end + 1
+                    index += count
+                }
+                if let incompleteAt {
+                    let remaining = buf.count - incompleteAt
+                    let location = JournalLocation(segment: name, line: starts.count + 1, offset: incompleteAt, seq: scan.lastSeq + 1)
+                    let after = try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...])
+                    scan.problem = JournalProblem(
+                        kind: .incompleteLine, location: location,
+                        reason: "the last line of the segment is incomplete (\(remaining) bytes without a newline)",
+                        validRecordAfter: after, inLastSegment: isLast, bytesToEnd: remaining)
+                    stop = true
                 }
             }
             if isLast { scan.lastSegmentValidSize = scan.problem.map { $0.location.offset } ?? bytes.count }
             if stop { break }
         }
         return scan
+    }
+
+    /// Lines decoded per window: enough to keep both cores busy, few enough to bound memory.
+    static let decodeWindow = 4096
+
+    /// Decodes lines on all cores. Each worker writes only its own slots of the result.
+    static func decodeLines(_ buf: UnsafeRawBufferPointer, starts: ArraySlice<Int>, ends: ArraySlice<Int>) -> [Result<JournalRecord, RecordLine.Flaw>] {
+        let count = starts.count
+        let base = starts.startIndex
+        let workers = count < 64 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+        var results = [Result<JournalRecord, RecordLine.Flaw>](repeating: .failure(.noHashMember), count: count)
+        results.withUnsafeMutableBufferPointer { out in
+            let slots = SendableSlots(out)
+            let input = UncheckedBuffer(buf)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var i = worker
+                while i < count {
+                    let line = UnsafeRawBufferPointer(rebasing: input.base[starts[base + i]..<ends[base + i]])
+                    slots.base[i] = RecordLine.decode(line)
+                    i += workers
+                }
+            }
+        }
+        return results
     }
 
     /// The first record of a segment, or nil when it is empty or its first line is not a valid record.
@@ -186,4 +229,16 @@ public enum JournalReader {
         }
         return false
     }
+}
+
+/// Result slots shared by the decode workers; each writes disjoint indexes, so no two touch the same slot.
+private struct SendableSlots: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<Result<JournalRecord, RecordLine.Flaw>>
+    init(_ base: UnsafeMutableBufferPointer<Result<JournalRecord, RecordLine.Flaw>>) { self.base = base }
+}
+
+/// The segment's bytes, read (never written) by the decode workers while the caller keeps them alive.
+private struct UncheckedBuffer: @unchecked Sendable {
+    let base: UnsafeRawBufferPointer
+    init(_ base: UnsafeRawBufferPointer) { self.base = base }
 }

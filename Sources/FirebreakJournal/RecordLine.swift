@@ -95,8 +95,16 @@ public enum RecordLine {
             guard (c >= 48 && c <= 57) || (c >= 97 && c <= 102) else { return .failure(.noHashMember) }
         }
         let stored = String(decoding: UnsafeRawBufferPointer(rebasing: line[hexStart..<(hexStart + 64)]), as: UTF8.self)
-        let computed = hexDigest(UnsafeRawBufferPointer(rebasing: line[0..<markerStart]))
-        guard stored == computed else { return .failure(.hashMismatch(stored: stored, computed: computed)) }
+        let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: line[0..<markerStart]))
+        // Compare the digest with the stored hex digit by digit: no string built on the hot path.
+        var matches = true
+        digest.withUnsafeBytes { d in
+            for i in 0..<32 where hexTable[Int(d[i] >> 4)] != line[hexStart + 2 * i] || hexTable[Int(d[i] & 0xF)] != line[hexStart + 2 * i + 1] {
+                matches = false
+                break
+            }
+        }
+        guard matches else { return .failure(.hashMismatch(stored: stored, computed: hex(digest))) }
 
         let value: JSONValue
         do {

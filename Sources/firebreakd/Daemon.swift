@@ -60,6 +60,17 @@ struct Daemon: ParsableCommand {
             Foundation.exit(3)
         }
 
+        // Stop requests are caught before anything else, so one that arrives right after READY is never lost.
+        let stop = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)  // the default action would kill us before the source sees it
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            sources.append(source)
+        }
+
         let directory = stateDir + "/journal"
         let journal: Journal
         do {
@@ -75,15 +86,6 @@ struct Daemon: ParsableCommand {
         logger.info("journal \(directory) open at seq \(r.lastSeq) (\(r.recordCount) records, \(r.segmentCount) segments, \(r.unsealedCount) unsealed)")
         SystemdNotify.ready(status: "journal at seq \(r.lastSeq)")
 
-        let stop = DispatchSemaphore(value: 0)
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            sources.append(source)
-        }
         stop.wait()
         SystemdNotify.stopping(status: "sealing the journal")
         do {
