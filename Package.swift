@@ -60,6 +60,7 @@ let package = Package(
             dependencies: [
                 "FirebreakCore",
                 "FirebreakJournal",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -133,7 +133,10 @@ public enum RecordLine {
     }
 
     static func isHex64(_ s: String) -> Bool {
-        s.utf8.count == 64 && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+        func check(_ u: some Collection<UInt8>) -> Bool {
+            u.count == 64 && u.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+        }
+        return s.utf8.withContiguousStorageIfAvailable { check($0) } ?? check(Array(s.utf8))
     }
 
     private static let hexTable: [UInt8] = Array("0123456789abcdef".utf8)
