@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// The unit file in systemd/ is checked by systemd's own tools, against the binary this build made.
+@Suite struct UnitFileTests {
+    static let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The unit with ExecStart pointed at the freshly built daemon, since verify checks that the binary exists.
+    static func unitForThisBuild(_ dir: TempDir) throws -> String {
+        let unit = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreakd.service", encoding: .utf8)
+        let path = dir.sub("firebreakd.service")
+        try unit.replacingOccurrences(of: "/usr/local/bin/firebreakd", with: productPath("firebreakd"))
+            .write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    @Test(.enabled(if: analyze != nil, "needs systemd-analyze"))
+    func theServiceUnitPassesSystemdAnalyzeVerify() throws {
+        let dir = TempDir("unit")
+        let result = try run(Self.analyze!, ["verify", try Self.unitForThisBuild(dir)])
+        // Documentation= points at a file that is only there once installed; anything else is a real problem.
+        let problems = (result.stdout + result.stderr).split(separator: "\n").filter { !$0.contains("Documentation") }
+        #expect(result.status == 0 && problems.isEmpty, "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test(.enabled(if: analyze != nil, "needs systemd-analyze"))
+    func theServiceUnitIsHardened() throws {
+        let dir = TempDir("unit-sec")
+        let result = try run(Self.analyze!, ["security", "--offline=true", "--threshold=15", try Self.unitForThisBuild(dir)])
+        let line = result.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") }
+        let score = line.flatMap { l in l.split(separator: " ").compactMap { Double($0) }.first }
+        #expect(score != nil && score! <= 1.5, "exposure: \(line ?? "none")\n\(result.stderr)")
+    }
+}
