@@ -72,6 +72,9 @@ struct JournalVerifyCommand: ParsableCommand {
         } else if r.lastSeq > 0 {
             lines.append("  unsealed: no signed checkpoint yet (all \(r.lastSeq) records)")
         }
+        if !r.tornTailFiles.isEmpty {
+            lines.append("  note: \(r.tornTailFiles.count) torn tail\(r.tornTailFiles.count == 1 ? "" : "s") cut off by recovery kept beside the segments: \(r.tornTailFiles.joined(separator: ", "))")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -89,6 +92,7 @@ struct JournalVerifyCommand: ParsableCommand {
             "sealed_through": r.sealedThrough.map { .int(Int64($0)) } ?? .null,
             "sealed_by": r.sealedBy.map { .string($0) } ?? .null,
             "unsealed": .int(Int64(r.unsealedCount)),
+            "torn_tail_files": .array(r.tornTailFiles.map { .string($0) }),
         ]
         if let p = r.problem {
             var problem: [String: JSONValue] = ["reason": .string(p.reason)]

@@ -15,6 +15,8 @@ public struct VerifyReport: Sendable {
     public var signaturesChecked = false
     /// The first thing wrong, if any.
     public var problem: Problem?
+    /// Torn tails cut off by earlier recoveries and kept beside the segments, for a person to look at.
+    public var tornTailFiles: [String] = []
 
     public struct Problem: Sendable, CustomStringConvertible {
         public let location: JournalLocation?
@@ -34,6 +36,7 @@ public enum JournalVerifier {
     public static func verify(directory: String, keys: [VerificationKey] = []) throws -> VerifyReport {
         var report = VerifyReport(directory: directory)
         report.signaturesChecked = !keys.isEmpty
+        report.tornTailFiles = ((try? FileIO.listDirectory(directory)) ?? []).filter { $0.contains(".jsonl.torn-") }.sorted()
         let byID = Dictionary(keys.map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
         var previous: JournalRecord?
         struct Stop: Error {}

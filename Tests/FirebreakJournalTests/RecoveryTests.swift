@@ -56,6 +56,8 @@ import Testing
         #expect(journal.recovery.tornTail?.bytes == 300 + 14)
         try journal.closeBlocking()
         #expect(readBytes(path) == good)
+        let report = try JournalVerifier.verify(directory: dir.path)
+        #expect(report.intact && report.tornTailFiles.count == 1 && report.tornTailFiles[0].hasPrefix("00000001.jsonl.torn-"))
     }
 
     @Test func aLastRecordFailingItsHashIsATornTail() throws {
