@@ -53,7 +53,7 @@ struct JournalVerifyCommand: ParsableCommand {
     static func text(_ r: VerifyReport) -> String {
         var lines: [String] = []
         if let problem = r.problem {
-            lines.append("journal \(r.directory): FAILED at \(problem)")
+            lines.append("journal \(r.directory): FAILED\(problem.location == nil ? ":" : " at") \(problem)")
             if r.lastSeq > 0 { lines.append("  records 1..\(r.lastSeq) before it are intact (last hash \(r.lastHash))") }
             return lines.joined(separator: "\n")
         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Crypto
 import FirebreakCore
 import Foundation
 
@@ -40,6 +41,8 @@ public final class Journal: @unchecked Sendable {
 
     private struct Pending {
         let bodies: [RecordLine.Body]
+        /// Seal everything up to and including this batch now, not at the next interval.
+        var seal = false
         let completion: @Sendable (Result<[JournalRecord], JournalError>) -> Void
     }
 
@@ -128,22 +131,42 @@ public final class Journal: @unchecked Sendable {
     /// Appends `entries` as consecutive records. Returns once they are on disk; throws (and nothing of them
     /// was acknowledged) otherwise.
     public func append(_ entries: [JournalEntry]) async throws -> [JournalRecord] {
-        let bodies = try encode(entries)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[JournalRecord], Error>) in
-            enqueue(bodies) { continuation.resume(with: $0) }
-        }
+        try await submit(entries, seal: false)
     }
 
     public func append(_ entry: JournalEntry) async throws -> JournalRecord {
         try await append([entry])[0]
     }
 
+    /// Appends `entries` (possibly none) and seals the journal up to them with a signed checkpoint in the same
+    /// sync, when there is anything unsealed and a signer. The daemon uses it after start-up, so that what
+    /// recovery found is signed at once rather than at the next interval.
+    public func appendAndSeal(_ entries: [JournalEntry]) async throws -> [JournalRecord] {
+        try await submit(entries, seal: true)
+    }
+
     /// The same as `append`, blocking the calling thread (tools and threads outside Swift concurrency).
     public func appendBlocking(_ entries: [JournalEntry]) throws -> [JournalRecord] {
+        try submitBlocking(entries, seal: false)
+    }
+
+    /// `appendAndSeal`, blocking the calling thread.
+    public func appendAndSealBlocking(_ entries: [JournalEntry]) throws -> [JournalRecord] {
+        try submitBlocking(entries, seal: true)
+    }
+
+    private func submit(_ entries: [JournalEntry], seal: Bool) async throws -> [JournalRecord] {
+        let bodies = try encode(entries)
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[JournalRecord], Error>) in
+            enqueue(bodies, seal: seal) { continuation.resume(with: $0) }
+        }
+    }
+
+    private func submitBlocking(_ entries: [JournalEntry], seal: Bool) throws -> [JournalRecord] {
         let bodies = try encode(entries)
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox()
-        enqueue(bodies) { result in
+        enqueue(bodies, seal: seal) { result in
             box.set(result)
             done.signal()
         }
@@ -198,7 +221,7 @@ public final class Journal: @unchecked Sendable {
         return bodies
     }
 
-    private func enqueue(_ bodies: [RecordLine.Body], _ completion: @escaping @Sendable (Result<[JournalRecord], JournalError>) -> Void) {
+    private func enqueue(_ bodies: [RecordLine.Body], seal: Bool = false, _ completion: @escaping @Sendable (Result<[JournalRecord], JournalError>) -> Void) {
         cond.lock()
         if let failure {
             cond.unlock()
@@ -210,12 +233,12 @@ public final class Journal: @unchecked Sendable {
             completion(.failure(JournalError(.closed, "the journal is closed")))
             return
         }
-        if bodies.isEmpty {
+        if bodies.isEmpty && !seal {
             cond.unlock()
             completion(.success([]))
             return
         }
-        pending.append(Pending(bodies: bodies, completion: completion))
+        pending.append(Pending(bodies: bodies, seal: seal, completion: completion))
         cond.signal()
         cond.unlock()
     }
@@ -239,7 +262,7 @@ public final class Journal: @unchecked Sendable {
             cond.unlock()
 
             if !batch.isEmpty || timedDue {
-                commit(batch, forceCheckpoint: timedDue)
+                commit(batch, forceCheckpoint: timedDue || batch.contains { $0.seal })
             }
             if failedFatally() { return drainAfterFailure() }
             if isClosing {
@@ -303,7 +326,11 @@ public final class Journal: @unchecked Sendable {
             prev = RecordLine.append(body, seq: seq, prev: prev, into: &out).hash
             unsealed = 0
         }
-        if out.isEmpty { return }
+        if out.isEmpty {
+            // Only a request to seal, with nothing unsealed (or no signer): nothing to write.
+            for p in batch { p.completion(.success([])) }
+            return
+        }
 
         do {
             if segmentSize > 0 && segmentSize + out.count > options.maxSegmentBytes {
@@ -417,7 +444,9 @@ public final class Journal: @unchecked Sendable {
             throw JournalError(.io, "cannot truncate \(segmentPath): \(FileIO.errnoText())")
         }
         guard fsync(segFD) == 0 else { throw JournalError(.syncFailed, "cannot fsync \(segmentPath): \(FileIO.errnoText())") }
-        return RecoveryReport.TornTail(location: problem.location, reason: problem.reason, bytes: tail.count, movedTo: asidePath)
+        let digest = RecordLine.hex(SHA256.hash(data: tail))
+        return RecoveryReport.TornTail(location: problem.location, reason: problem.reason, bytes: tail.count,
+                                       sha256: digest, movedTo: asidePath)
     }
 }
 

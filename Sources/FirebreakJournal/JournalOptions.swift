@@ -43,6 +43,8 @@ public struct RecoveryReport: Sendable {
         public let location: JournalLocation
         public let reason: String
         public let bytes: Int
+        /// SHA-256 of the cut-off bytes, so a record of the recovery pins down exactly what was cut.
+        public let sha256: String
         /// Where the cut-off bytes were kept, for anyone who wants to look at them.
         public let movedTo: String
     }

@@ -84,11 +84,20 @@ struct Daemon: ParsableCommand {
             logger.warning("journal had a torn tail: \(torn.bytes) bytes at \(torn.location) (\(torn.reason)) moved to \(torn.movedTo)")
         }
         logger.info("journal \(directory) open at seq \(r.lastSeq) (\(r.recordCount) records, \(r.segmentCount) segments, \(r.unsealedCount) unsealed)")
-        SystemdNotify.ready(status: "journal at seq \(r.lastSeq)")
+        // The start, and any recovery, go into the journal itself and are sealed at once: the post-mortem
+        // and the auditor see when the daemon ran and exactly what a recovery cut off.
+        do {
+            _ = try journal.appendAndSealBlocking(Lifecycle.startRecords(recovery: r, now: options.clock()))
+        } catch {
+            logger.critical("cannot record the start in the journal: \(error)")
+            throw ExitCode(3)
+        }
+        SystemdNotify.ready(status: "journal at seq \(journal.head.seq)")
 
         stop.wait()
         SystemdNotify.stopping(status: "sealing the journal")
         do {
+            _ = try journal.appendBlocking([Lifecycle.stopRecord(now: options.clock())])
             try journal.closeBlocking()
         } catch {
             logger.critical("journal failed while closing: \(error)")

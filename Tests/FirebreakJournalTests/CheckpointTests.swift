@@ -54,6 +54,26 @@ import Testing
         #expect(try JournalVerifier.verify(directory: dir.sub("j"), keys: [keys.publicKey]).sealedThrough == 1)
     }
 
+    @Test func appendAndSealSealsAtOnceAndIsANoOpWhenNothingIsUnsealed() async throws {
+        let dir = TempDir()
+        let keys = try Self.keyPair(dir)
+        var options = JournalOptions()
+        options.signer = keys.signer
+        let journal = try Journal.open(directory: dir.sub("j"), options: options)
+        #expect(try await journal.appendAndSeal([]).isEmpty)
+        #expect(journal.head.seq == 0, "nothing to seal in an empty journal")
+        let records = try await journal.appendAndSeal([entry(1), entry(2)])
+        #expect(records.map(\.seq) == [1, 2] && journal.head.seq == 3, "the checkpoint follows in the same sync")
+        #expect(try await journal.appendAndSeal([]).isEmpty && journal.head.seq == 3, "already sealed")
+        try await journal.close()
+        #expect(try JournalVerifier.verify(directory: dir.sub("j"), keys: [keys.publicKey]).sealedThrough == 2)
+
+        let unsigned = try Journal.open(directory: dir.sub("u"))
+        _ = try await unsigned.appendAndSeal([entry(1)])
+        #expect(unsigned.head.seq == 1, "no signer: no checkpoint")
+        try await unsigned.close()
+    }
+
     @Test func recordsAfterTheLastCheckpointAreReportedUnsealed() throws {
         let dir = TempDir()
         let keys = try Self.keyPair(dir)

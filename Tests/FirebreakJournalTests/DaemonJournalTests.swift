@@ -1,3 +1,4 @@
+import Crypto
 import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
@@ -69,6 +70,7 @@ import Glibc
         let (_, publicPath) = try KeyFile.generate(privatePath: dir.sub("key"))
         try writeJournal(state + "/journal", count: 5)
         let segment = state + "/journal/" + Segments.name(1)
+        let goodBytes = readBytes(segment).count
         writeBytes(segment, readBytes(segment) + Array(#"{"seq":6,"time":"2026-11-"#.utf8))
 
         let notify = NotifySocket(path: dir.sub("notify.sock"))
@@ -76,16 +78,27 @@ import Glibc
                                 env: ["NOTIFY_SOCKET": notify.path], log: dir.sub("log"))
         let ready = notify.receive()
         #expect(ready?.contains("READY=1") == true, "got \(ready ?? "nothing")")
-        #expect(ready?.contains("STATUS=journal at seq 5") == true)
+        // Recovery and the start are journaled and sealed before READY: seq 6 journal.recovered,
+        // 7 daemon.started, 8 the checkpoint.
+        #expect(ready?.contains("STATUS=journal at seq 8") == true, "got \(ready ?? "nothing")")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(notify.receive()?.contains("STOPPING=1") == true)
         let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
         #expect(log.contains("torn tail") && log.contains("moved to"), "\(log)")
-        // The clean stop sealed the five records with a checkpoint signed by the daemon's key.
+        // The clean stop journaled daemon.stopped (9) and sealed it with a checkpoint (10) signed by the daemon's key.
         let report = try JournalVerifier.verify(directory: state + "/journal", keys: [VerificationKey.load(path: publicPath)])
-        #expect(report.intact && report.lastSeq == 6 && report.sealedThrough == 5)
+        #expect(report.intact && report.lastSeq == 10 && report.sealedThrough == 9)
+        var records: [JournalRecord] = []
+        _ = try JournalReader.scan(directory: state + "/journal") { records.append($0) }
+        #expect(records.map(\.type) == ["test.event", "test.event", "test.event", "test.event", "test.event", "journal.recovered",
+                                         "daemon.started", "journal.checkpoint", "daemon.stopped", "journal.checkpoint"])
+        let recovered = records[5].data
+        #expect(recovered["bytes"] == 25 && recovered["seq"] == 6 && recovered["offset"] == .int(Int64(goodBytes)))
+        let moved = try #require(recovered["moved_to"]?.stringValue)
+        #expect(readBytes(moved) == Array(#"{"seq":6,"time":"2026-11-"#.utf8))
+        #expect(recovered["sha256"]?.stringValue == RecordLine.hex(SHA256.hash(data: readBytes(moved))))
     }
 
     @Test func refusesToStartOnAJournalDamagedInTheMiddle() throws {
@@ -104,24 +117,43 @@ import Glibc
     }
 
     @Test(.enabled(if: CrashTests.fiuRun != nil, "needs fiu-run (Debian's fiu-utils)"))
-    func exitsNonZeroWhenTheSyncOfItsFinalCheckpointFails() throws {
+    func exitsNonZeroWhenASyncFailsAndAcknowledgesNothingAfterIt() throws {
         let dir = TempDir("daemon-fiu")
         let state = dir.sub("state")
         _ = try KeyFile.generate(privatePath: dir.sub("key"))
         try writeJournal(state + "/journal", count: 3)
         let notify = NotifySocket(path: dir.sub("notify.sock"))
+        let fifo = dir.sub("fiu-ctrl")
         let process = try start(["--state-dir", state, "--signing-key", dir.sub("key")],
                                 env: ["NOTIFY_SOCKET": notify.path],
-                                wrapper: [CrashTests.fiuRun!, "-x", "-c", "enable name=posix/io/sync/fdatasync"],
+                                wrapper: [CrashTests.fiuRun!, "-x", "-f", fifo],
                                 log: dir.sub("log"))
         #expect(notify.receive()?.contains("READY=1") == true)
+        let sealedAtStart = try JournalVerifier.verify(directory: state + "/journal")
+        #expect(sealedAtStart.lastSeq == 5)  // 3 records, daemon.started, checkpoint
+        // From now on every fdatasync fails; the stop record cannot be made durable.
+        let ctrl = try run("/usr/bin/fiu-ctrl", ["-f", fifo, "-c", "enable name=posix/io/sync/fdatasync", String(process.processIdentifier)])
+        #expect(ctrl.status == 0, "\(ctrl.stderr)")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 3)
         let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
         #expect(log.contains("fdatasync") && log.contains("failed"), "\(log)")
-        // The unacknowledged checkpoint was cut off: the journal is as it was.
+        #expect(!log.contains("stopped\n") && !log.contains("sealed at seq"))
+        // The unacknowledged stop record was cut off: the journal is as it was at READY.
         let report = try JournalVerifier.verify(directory: state + "/journal")
-        #expect(report.intact && report.lastSeq == 3)
+        #expect(report.intact && report.lastSeq == 5)
+    }
+
+    @Test(.enabled(if: CrashTests.fiuRun != nil, "needs fiu-run (Debian's fiu-utils)"))
+    func neverSignalsReadyWhenTheStartCannotBeMadeDurable() throws {
+        let dir = TempDir("daemon-fiu-start")
+        let state = dir.sub("state")
+        try writeJournal(state + "/journal", count: 2)
+        let result = try run(CrashTests.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync", daemon, "--state-dir", state])
+        #expect(result.status == 3, "\(result.stderr)")
+        // The writer thread reports the failed sync and exits before anything else can happen.
+        #expect(result.stderr.contains("fdatasync") && result.stderr.contains("failed"), "\(result.stderr)")
+        #expect(try JournalVerifier.verify(directory: state + "/journal").lastSeq == 2)
     }
 }
