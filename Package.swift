@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // libsystemd, seen through its C headers (Debian: libsystemd-dev).
@@ -24,7 +26,15 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         // The pure core: values and functions, no I/O, the clock passed in.
-        .target(name: "FirebreakCore"),
+        .target(
+            name: "FirebreakCore",
+            dependencies: [
+                "Yams",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
+        // Reading playbooks and the roster from disk (parsing and checking are in the core).
+        .target(name: "FirebreakConfig", dependencies: ["FirebreakCore"]),
         // The system of record: hash-chained, group-committed, signed segments.
         .target(
             name: "FirebreakJournal",
@@ -40,6 +50,7 @@ let package = Package(
             name: "FirebreakCLI",
             dependencies: [
                 "FirebreakCore",
+                "FirebreakConfig",
                 "FirebreakJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -59,12 +70,13 @@ let package = Package(
             name: "firebreak-bench",
             dependencies: [
                 "FirebreakCore",
+                "FirebreakConfig",
                 "FirebreakJournal",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "FirebreakCoreTests", dependencies: ["FirebreakCore"]),
+        .testTarget(name: "FirebreakCoreTests", dependencies: ["FirebreakCore", "FirebreakConfig"]),
         .testTarget(
             name: "FirebreakJournalTests",
             dependencies: [

@@ -9,7 +9,7 @@ public struct Firebreak: ParsableCommand {
             Exit codes: 0 success; 1 the check failed (a damaged or unsigned journal); 2 a file could not be \
             read or written; 64 a usage error.
             """,
-        subcommands: [JournalCommand.self]
+        subcommands: [ValidateCommand.self, JournalCommand.self]
     )
 
     public init() {}

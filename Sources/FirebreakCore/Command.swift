@@ -1,0 +1,91 @@
+/// Who is acting, as the edges establish it (socket peer, file owner, web session): never a field someone types.
+public struct Actor: Sendable, Hashable {
+    /// The roster person id, or the Unix user name for someone not in the roster.
+    public var id: String
+    public var access: Access
+
+    public init(id: String, access: Access) {
+        self.id = id
+        self.access = access
+    }
+
+    /// Resolves a Unix user to a person and what they may do.
+    public static func from(unixUser: String, roster: Roster) -> Actor {
+        guard let p = roster.person(unixUser: unixUser) else { return Actor(id: unixUser, access: .reporter) }
+        return Actor(id: p.id, access: roster.access(of: p.id))
+    }
+
+    public static let daemon = Actor(id: "firebreakd", access: .manager)
+}
+
+/// What people ask the engine to do.
+public enum Command: Sendable, Hashable {
+    /// `key` identifies the submission (a spool file, a request id) so that the same one is never applied twice.
+    case report(Report, key: String?)
+    case acknowledge(incident: String)
+    case acknowledgeStep(incident: String, step: String)
+    case completeStep(incident: String, step: String, note: String?)
+    case skipStep(incident: String, step: String, reason: String)
+    case assignStep(incident: String, step: String, to: String)
+    case escalate(incident: String, step: String?, reason: String)
+    case resolve(incident: String, summary: String)
+    case close(incident: String, reason: String?)
+    case reopen(incident: String, reason: String)
+    case note(incident: String, text: String)
+
+    /// The least access that may give this command.
+    public var requiredAccess: Access {
+        switch self {
+        case .report: .reporter
+        case .close, .reopen: .manager
+        default: .responder
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .report: "report"
+        case .acknowledge: "ack"
+        case .acknowledgeStep: "ack"
+        case .completeStep: "done"
+        case .skipStep: "skip"
+        case .assignStep: "assign"
+        case .escalate: "escalate"
+        case .resolve: "resolve"
+        case .close: "close"
+        case .reopen: "reopen"
+        case .note: "note"
+        }
+    }
+}
+
+/// Why a command was refused, with a message that says what to do instead.
+public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable {
+        case forbidden, unknownIncident, unknownStep, unknownPerson, invalidState, invalidReport, noPlaybook, duplicate
+    }
+
+    public let code: Code
+    public let message: String
+    /// For `duplicate`: the incident the earlier submission went to.
+    public let incident: String?
+
+    public init(_ code: Code, _ message: String, incident: String? = nil) {
+        self.code = code
+        self.message = message
+        self.incident = incident
+    }
+
+    public var description: String { message }
+}
+
+/// What the engine needs besides the state: the playbooks and roster in force.
+public struct EngineContext: Sendable {
+    public var playbooks: PlaybookSet
+    public var roster: Roster
+
+    public init(playbooks: PlaybookSet, roster: Roster) {
+        self.playbooks = playbooks
+        self.roster = roster
+    }
+}

@@ -1,0 +1,111 @@
+/// The engine: a command, the state, the playbooks and roster and "now" give the events to journal. Nothing here
+/// reads a clock, a file or a socket; events derived from others (a step that becomes ready when the one before
+/// it is done) are found by applying the events so far to a copy of the incident.
+public enum Engine {
+    public static func handle(_ command: Command, by actor: Actor, state: EngineState, now: Timestamp,
+                              context: EngineContext) -> Result<[Event], EngineError> {
+        guard actor.access >= command.requiredAccess else {
+            let who = command.requiredAccess == .manager ? "managers" : "responders (people in a roster role) and managers"
+            return .failure(EngineError(.forbidden, "only \(who) may \(command.name); \(actor.id) is a \(actor.access.rawValue)"))
+        }
+        switch command {
+        case .report(let report, let key):
+            return Intake.report(report, key: key, by: actor, state: state, now: now, context: context)
+        default:
+            return IncidentCommands.handle(command, by: actor, state: state, now: now, context: context)
+        }
+    }
+
+    /// The events for every deadline at or before `now`; takes them off the state's queue.
+    public static func dueEvents(state: inout EngineState, now: Timestamp, context: EngineContext) -> [Event] {
+        var events: [Event] = []
+        for (deadline, due) in state.takeDue(at: now) {
+            guard let inc = state.incidents[deadline.incident] else { continue }
+            events += Escalation.events(for: inc, step: deadline.step, due: due, context: context)
+        }
+        return events
+    }
+}
+
+/// Builds a list of events about one incident while keeping a copy of it up to date, so later decisions see
+/// the earlier events' effects.
+struct IncidentDraft {
+    var incident: IncidentState
+    var events: [Event] = []
+    let now: Timestamp
+    let actor: String
+
+    init(_ incident: IncidentState, now: Timestamp, actor: String) {
+        self.incident = incident
+        self.now = now
+        self.actor = actor
+    }
+
+    mutating func emit(_ type: String, _ data: [String: JSONValue], actor: String? = nil) {
+        var d = data
+        d["incident"] = .string(incident.id)
+        let e = Event(time: now, type: type, actor: actor ?? self.actor, data: .object(d))
+        incident.apply(e)
+        events.append(e)
+    }
+
+    /// Steps waiting whose `after` steps are all finished (or not part of this response) become ready, with
+    /// their owner resolved from the roster now; each owner is asked to be told.
+    mutating func readySteps(roster: Roster) {
+        var changed = true
+        while changed {
+            changed = false
+            for (i, step) in incident.steps.enumerated() where step.status == .waiting {
+                let plan = incident.plan.steps[i]
+                let blocked = plan.after.contains { dep in
+                    guard let j = incident.stepIndex(dep) else { return false }
+                    let s = incident.steps[j].status
+                    return !(s == .done || s == .skipped || s == .inactive)
+                }
+                if blocked { continue }
+                let owner = roster.holder(of: plan.owner, at: now)
+                var data: [String: JSONValue] = ["step": .string(plan.id), "role": .string(plan.owner), "due": .string(step.due.rfc3339)]
+                data["owner"] = owner.map { .string($0) } ?? .null
+                emit(EventType.stepReady, data, actor: "firebreakd")
+                if let owner {
+                    notify(owner, kind: "step.assigned", step: plan.id, reason: "\(plan.title) is yours, due \(step.due.rfc3339)")
+                }
+                changed = true
+            }
+        }
+    }
+
+    mutating func notify(_ person: String, kind: String, step: String?, reason: String) {
+        var data: [String: JSONValue] = ["to": .string(person), "kind": .string(kind), "reason": .string(reason)]
+        if let step { data["step"] = .string(step) }
+        emit(EventType.notification, data, actor: "firebreakd")
+    }
+
+    /// Raises severity when a rule's threshold is reached, bringing in the steps gated on the new severity.
+    mutating func applyRaiseRules(roster: Roster) {
+        var target = incident.severity
+        var reasons: [String] = []
+        for rule in incident.plan.raise where rule.to > target {
+            let value: Int64
+            switch rule.measure {
+            case .views: value = incident.views
+            case .shares: value = incident.shares
+            case .reporters: value = Int64(incident.reporters.count)
+            }
+            if value >= rule.atLeast {
+                target = rule.to
+                reasons.append("\(rule.measure.rawValue) \(value) ≥ \(rule.atLeast)")
+            }
+        }
+        guard target > incident.severity else { return }
+        let activated = incident.plan.steps.indices.filter { i in
+            incident.steps[i].status == .inactive && (incident.plan.steps[i].when.map { target >= $0 } ?? true)
+        }.map { incident.plan.steps[$0].id }
+        emit(EventType.severityRaised, [
+            "from": .string(incident.severity.rawValue), "to": .string(target.rawValue),
+            "reason": .string(reasons.joined(separator: "; ")), "activated": .array(activated.map { .string($0) }),
+        ], actor: "firebreakd")
+        readySteps(roster: roster)
+    }
+}
+

@@ -1,0 +1,144 @@
+import HeapModule
+
+/// Everything the engine knows: a fold of the journal's events. `apply` is the only way it changes (apart from
+/// the deadline queue, a cache of when to look next), so replaying a journal rebuilds exactly what live
+/// operation built.
+public struct EngineState: Sendable {
+    public private(set) var incidents: [String: IncidentState] = [:]
+    /// Active (open or acknowledged) incident per canonical post address.
+    public private(set) var activeByURL: [String: String] = [:]
+    /// The latest incident per canonical address, active or not, to link a new one to.
+    public private(set) var latestByURL: [String: String] = [:]
+    /// Intake keys (a spool file's identity, a request id) already applied, and the incident each went to.
+    public private(set) var reportKeys: [String: String] = [:]
+    public private(set) var incidentCount = 0
+    public private(set) var reportCount = 0
+    /// Plans shared between incidents (see `Plan`).
+    private var plans: [Plan] = []
+    /// When to look at which incident next. Entries go stale as steps finish; `nextDeadline` and `collectDue`
+    /// drop stale ones, so the queue never needs searching: O(log n) to arm and to find the next.
+    private var queue = Heap<Deadline>()
+
+    public init() {}
+
+    public struct Deadline: Sendable, Hashable, Comparable {
+        public let time: Timestamp
+        public let incident: String
+        /// nil: the incident's acknowledgement deadline.
+        public let step: Int?
+
+        public static func < (a: Deadline, b: Deadline) -> Bool {
+            (a.time, a.incident, a.step ?? -1) < (b.time, b.incident, b.step ?? -1)
+        }
+    }
+
+    public static func incidentID(_ n: Int) -> String { "INC-\(n)" }
+    public static func reportID(_ n: Int) -> String { "RPT-\(n)" }
+
+    // MARK: Applying events
+
+    /// Applies one event. Unknown types and events about unknown incidents change nothing (newer daemons may
+    /// write types an older one does not know).
+    public mutating func apply(_ e: Event) {
+        let d = e.data
+        if e.type == EventType.incidentOpened {
+            guard let id = d["incident"]?.stringValue, let url = d["url"]?.stringValue, let canonical = d["canonical_url"]?.stringValue,
+                  let planValue = d["plan"], let decoded = PlanCoding.plan(planValue),
+                  let severity = d["severity"]?.stringValue.flatMap(Severity.init(rawValue:)),
+                  let ackDue = d["ack_due"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) else { return }
+            let plan = intern(decoded)
+            let steps = plan.steps.map { s in
+                StepState(status: (s.when.map { severity >= $0 } ?? true) ? .waiting : .inactive, due: e.time + s.due)
+            }
+            let incident = IncidentState(
+                id: id, url: url, canonicalURL: canonical, platform: d["platform"]?.stringValue, category: d["category"]?.stringValue,
+                plan: plan, matchReason: d["reason"]?.stringValue ?? "", severity: severity, status: .open, openedAt: e.time,
+                ackDue: ackDue, steps: steps, linkedTo: d["linked_to"]?.stringValue)
+            incidents[id] = incident
+            activeByURL[canonical] = id
+            latestByURL[canonical] = id
+            incidentCount += 1
+            arm(id)
+            return
+        }
+        guard let id = d["incident"]?.stringValue, var inc = incidents[id] else { return }
+        inc.apply(e)
+        switch e.type {
+        case EventType.reportReceived:
+            reportCount += 1
+            if let key = d["key"]?.stringValue { reportKeys[key] = id }
+        case EventType.incidentResolved, EventType.incidentClosed:
+            if activeByURL[inc.canonicalURL] == id { activeByURL[inc.canonicalURL] = nil }
+        case EventType.incidentReopened:
+            if activeByURL[inc.canonicalURL] == nil { activeByURL[inc.canonicalURL] = id }
+        default:
+            break
+        }
+        incidents[id] = inc
+        arm(id)
+    }
+
+    private mutating func intern(_ plan: Plan) -> Plan {
+        if let same = plans.first(where: { $0 == plan }) { return same }
+        plans.append(plan)
+        return plan
+    }
+
+    // MARK: Deadlines
+
+    /// Queues the next deadline of each of the incident's steps and of its acknowledgement.
+    private mutating func arm(_ id: String) {
+        guard let inc = incidents[id], inc.isActive else { return }
+        if let t = Deadlines.ack(inc) { queue.insert(Deadline(time: t.time, incident: id, step: nil)) }
+        for i in inc.steps.indices {
+            if let t = Deadlines.step(inc, i) { queue.insert(Deadline(time: t.time, incident: id, step: i)) }
+        }
+    }
+
+    /// Re-queues an incident's deadlines, after events about it could not be made durable (so they were never
+    /// applied, and the deadlines `collectDue` took off the queue must come back).
+    public mutating func rearm(_ ids: some Sequence<String>) {
+        for id in ids { arm(id) }
+    }
+
+    private func isCurrent(_ d: Deadline) -> Deadlines.Due? {
+        guard let inc = incidents[d.incident], inc.isActive else { return nil }
+        let due = d.step.map { Deadlines.step(inc, $0) } ?? Deadlines.ack(inc)
+        guard let due, due.time == d.time else { return nil }
+        return due
+    }
+
+    /// The earliest deadline still pending, dropping stale queue entries on the way.
+    public mutating func nextDeadline() -> Deadline? {
+        while let top = queue.min {
+            if isCurrent(top) != nil { return top }
+            _ = queue.popMin()
+        }
+        return nil
+    }
+
+    /// Takes every deadline at or before `now` off the queue, with what fell due. The caller turns them into
+    /// events (`Engine.dueEvents`), journals and applies them, which arms the next deadlines.
+    public mutating func takeDue(at now: Timestamp) -> [(Deadline, Deadlines.Due)] {
+        var out: [(Deadline, Deadlines.Due)] = []
+        var seen = Set<Deadline>()
+        while let top = queue.min, top.time <= now {
+            _ = queue.popMin()
+            if let due = isCurrent(top), seen.insert(top).inserted { out.append((top, due)) }
+        }
+        return out
+    }
+
+    /// Entries in the deadline queue, stale ones included (for the benchmark and memory figures).
+    public var queuedDeadlines: Int { queue.count }
+    public var distinctPlans: Int { plans.count }
+}
+
+extension EngineState: Equatable {
+    /// Equal when they hold the same incidents and indexes; the deadline queue is a cache whose stale entries
+    /// differ between a live run and a replay, so it is compared through `nextDeadline` by the tests instead.
+    public static func == (a: EngineState, b: EngineState) -> Bool {
+        a.incidents == b.incidents && a.activeByURL == b.activeByURL && a.latestByURL == b.latestByURL
+            && a.reportKeys == b.reportKeys && a.incidentCount == b.incidentCount && a.reportCount == b.reportCount
+    }
+}

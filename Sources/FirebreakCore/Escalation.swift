@@ -1,0 +1,60 @@
+/// What a deadline falling due produces: a reminder, a missed deadline, or an escalation to the next person on
+/// the policy's ladder, each with a request to notify someone.
+enum Escalation {
+    static func events(for inc: IncidentState, step: Int?, due: Deadlines.Due, context: EngineContext) -> [Event] {
+        var d = IncidentDraft(inc, now: due.time, actor: "firebreakd")
+        let roster = context.roster
+        if let i = step {
+            let plan = inc.plan.steps[i], s = inc.steps[i]
+            switch due.kind {
+            case .reminder:
+                d.emit(EventType.stepReminded, ["step": .string(plan.id), "due": .string(s.due.rfc3339)])
+                if let owner = s.owner {
+                    d.notify(owner, kind: "step.reminder", step: plan.id, reason: "\(plan.title) is due at \(s.due.rfc3339)")
+                }
+            case .missed:
+                d.emit(EventType.stepMissed, ["step": .string(plan.id), "due": .string(s.due.rfc3339),
+                                              "owner": s.owner.map { .string($0) } ?? .null])
+            case .escalation(let n):
+                escalate(&d, n: n, role: plan.owner, owner: s.owner, step: plan.id, roster: roster,
+                         reason: "\(plan.title) missed its deadline of \(s.due.rfc3339)")
+            }
+        } else {
+            let role = inc.plan.steps.first?.owner ?? ""
+            let owner = inc.steps.first?.owner ?? roster.holder(of: role, at: due.time)
+            switch due.kind {
+            case .reminder:
+                break
+            case .missed:
+                d.emit(EventType.ackMissed, ["due": .string(inc.ackDue.rfc3339)])
+            case .escalation(let n):
+                escalate(&d, n: n, role: role, owner: owner, step: nil, roster: roster,
+                         reason: "\(inc.id) was not acknowledged by \(inc.ackDue.rfc3339)")
+            }
+        }
+        return d.events
+    }
+
+    /// Escalation number n: the level's target resolved now; when the target cannot be resolved (no backup
+    /// configured, nobody in the role) the next one up is told rather than nobody.
+    static func escalate(_ d: inout IncidentDraft, n: Int, role: String, owner: String?, step: String?, roster: Roster, reason: String) {
+        guard let level = Deadlines.level(d.incident.plan.escalation, n) else { return }
+        let now = d.now
+        func resolve(_ t: EscalationPolicy.Target) -> String? {
+            switch t {
+            case .owner: owner
+            case .backup: roster.backup(of: role, at: now)
+            case .manager: roster.manager(of: role)
+            case .role(let r): roster.holder(of: r, at: now)
+            }
+        }
+        let chain: [EscalationPolicy.Target] = [level.notify, .manager, .owner]
+        let to = chain.compactMap(resolve).first ?? roster.managers.sorted().first
+        var data: [String: JSONValue] = ["level": .int(Int64(n)), "notify": .string(level.notify.description),
+                                         "reason": .string(reason), "to": to.map { .string($0) } ?? .null]
+        if n >= d.incident.plan.escalation.levels.count { data["repeat"] = .int(Int64(n - d.incident.plan.escalation.levels.count + 1)) }
+        if let step { data["step"] = .string(step) }
+        d.emit(EventType.escalation, data)
+        if let to { d.notify(to, kind: step == nil ? "incident.ack_overdue" : "escalation", step: step, reason: reason) }
+    }
+}

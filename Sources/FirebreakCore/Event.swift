@@ -1,0 +1,40 @@
+/// Something that happened, as the engine decides it and the journal records it: the engine turns commands
+/// into events, the journal makes them durable, and only then are they applied to the state.
+public struct Event: Sendable, Hashable {
+    public var time: Timestamp
+    public var type: String
+    public var actor: String
+    public var data: JSONValue
+
+    public init(time: Timestamp, type: String, actor: String, data: JSONValue) {
+        self.time = time
+        self.type = type
+        self.actor = actor
+        self.data = data
+    }
+
+    public var incident: String? { data["incident"]?.stringValue }
+    public var step: String? { data["step"]?.stringValue }
+}
+
+/// The event types the engine writes (docs/journal-format.md lists their data).
+public enum EventType {
+    public static let reportReceived = "report.received"
+    public static let incidentOpened = "incident.opened"
+    public static let severityRaised = "incident.severity_raised"
+    public static let incidentAcknowledged = "incident.acknowledged"
+    public static let ackMissed = "incident.ack_missed"
+    public static let incidentResolved = "incident.resolved"
+    public static let incidentClosed = "incident.closed"
+    public static let incidentReopened = "incident.reopened"
+    public static let note = "incident.note"
+    public static let stepReady = "step.ready"
+    public static let stepAcknowledged = "step.acknowledged"
+    public static let stepDone = "step.done"
+    public static let stepSkipped = "step.skipped"
+    public static let stepAssigned = "step.assigned"
+    public static let stepReminded = "step.reminded"
+    public static let stepMissed = "step.missed"
+    public static let escalation = "escalation.triggered"
+    public static let notification = "notification.requested"
+}

@@ -1,0 +1,148 @@
+/// The commands responders and managers give about an incident and its steps.
+enum IncidentCommands {
+    static func handle(_ command: Command, by actor: Actor, state: EngineState, now: Timestamp,
+                       context: EngineContext) -> Result<[Event], EngineError> {
+        let id: String
+        switch command {
+        case .acknowledge(let i), .acknowledgeStep(let i, _), .completeStep(let i, _, _), .skipStep(let i, _, _),
+             .assignStep(let i, _, _), .escalate(let i, _, _), .resolve(let i, _), .close(let i, _), .reopen(let i, _), .note(let i, _):
+            id = i
+        case .report:
+            return .failure(EngineError(.invalidState, "reports go through intake"))
+        }
+        guard let incident = state.incidents[id] else {
+            return .failure(EngineError(.unknownIncident, "there is no incident \(id); `firebreak incidents` lists them"))
+        }
+        var draft = IncidentDraft(incident, now: now, actor: actor.id)
+        do {
+            try run(command, on: &draft, by: actor, state: state, context: context)
+        } catch {
+            return .failure(error)
+        }
+        return .success(draft.events)
+    }
+
+    private static func step(_ name: String, in d: IncidentDraft) throws(EngineError) -> Int {
+        guard let i = d.incident.stepIndex(name) else {
+            let names = d.incident.plan.steps.map(\.id).joined(separator: ", ")
+            throw EngineError(.unknownStep, "\(d.incident.id) has no step named \"\(name)\"; its steps are: \(names)")
+        }
+        return i
+    }
+
+    private static func requireActive(_ d: IncidentDraft, _ verb: String) throws(EngineError) {
+        guard d.incident.isActive else {
+            throw EngineError(.invalidState, "\(d.incident.id) is \(d.incident.status.rawValue); reopen it before you \(verb)")
+        }
+    }
+
+    /// A step someone can work on now: ready or acknowledged.
+    private static func requireOpenStep(_ d: IncidentDraft, _ i: Int) throws(EngineError) {
+        let s = d.incident.steps[i], plan = d.incident.plan.steps[i]
+        switch s.status {
+        case .ready, .acknowledged: return
+        case .waiting:
+            let pending = plan.after.filter { dep in d.incident.stepIndex(dep).map { !d.incident.steps[$0].isFinished } ?? false }
+            throw EngineError(.invalidState, "\(plan.id) is waiting for \(pending.joined(separator: ", ")) to be done or skipped")
+        case .inactive:
+            throw EngineError(.invalidState, "\(plan.id) is not part of this response at severity \(d.incident.severity.rawValue) (it is for \(plan.when?.rawValue ?? "?") and above)")
+        case .done, .skipped:
+            throw EngineError(.invalidState, "\(plan.id) is already \(s.status.rawValue)")
+        }
+    }
+
+    private static func run(_ command: Command, on d: inout IncidentDraft, by actor: Actor, state: EngineState,
+                            context: EngineContext) throws(EngineError) {
+        let roster = context.roster
+        switch command {
+        case .acknowledge:
+            try requireActive(d, "acknowledge it")
+            guard d.incident.status == .open else {
+                throw EngineError(.invalidState, "\(d.incident.id) is already acknowledged (at \(d.incident.acknowledgedAt?.rfc3339 ?? "?"))")
+            }
+            d.emit(EventType.incidentAcknowledged, [:])
+        case .acknowledgeStep(_, let name):
+            try requireActive(d, "work on it")
+            let i = try step(name, in: d)
+            guard d.incident.steps[i].status == .ready else {
+                if d.incident.steps[i].status == .acknowledged { throw EngineError(.invalidState, "\(name) is already acknowledged") }
+                try requireOpenStep(d, i)
+                return
+            }
+            if d.incident.status == .open { d.emit(EventType.incidentAcknowledged, [:]) }
+            d.emit(EventType.stepAcknowledged, ["step": .string(name)])
+        case .completeStep(_, let name, let note):
+            try requireActive(d, "work on it")
+            let i = try step(name, in: d)
+            try requireOpenStep(d, i)
+            if d.incident.status == .open { d.emit(EventType.incidentAcknowledged, [:]) }
+            var data: [String: JSONValue] = ["step": .string(name), "due": .string(d.incident.steps[i].due.rfc3339),
+                                             "on_time": .bool(d.now <= d.incident.steps[i].due)]
+            if let note, !note.isEmpty { data["note"] = .string(note) }
+            d.emit(EventType.stepDone, data)
+            d.readySteps(roster: roster)
+        case .skipStep(_, let name, let reason):
+            try requireActive(d, "work on it")
+            let i = try step(name, in: d)
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw EngineError(.invalidState, "say why \(name) is skipped: the reason goes into the post-mortem")
+            }
+            try requireOpenStep(d, i)
+            if d.incident.status == .open { d.emit(EventType.incidentAcknowledged, [:]) }
+            d.emit(EventType.stepSkipped, ["step": .string(name), "reason": .string(reason)])
+            d.readySteps(roster: roster)
+        case .assignStep(_, let name, let to):
+            try requireActive(d, "hand steps over")
+            let i = try step(name, in: d)
+            guard roster.people[to] != nil else {
+                throw EngineError(.unknownPerson, "\(to) is not a person in the roster")
+            }
+            try requireOpenStep(d, i)
+            let from = d.incident.steps[i].owner
+            guard from != to else { throw EngineError(.invalidState, "\(name) is already \(to)'s") }
+            d.emit(EventType.stepAssigned, ["step": .string(name), "from": from.map { .string($0) } ?? .null, "to": .string(to)])
+            d.notify(to, kind: "step.assigned", step: name, reason: "\(d.incident.plan.steps[i].title) was handed to you by \(actor.id), due \(d.incident.steps[i].due.rfc3339)")
+        case .escalate(_, let name, let reason):
+            try requireActive(d, "escalate it")
+            let role: String
+            var data: [String: JSONValue] = ["manual": .bool(true), "reason": .string(reason), "notify": "manager"]
+            if let name {
+                let i = try step(name, in: d)
+                role = d.incident.plan.steps[i].owner
+                data["step"] = .string(name)
+            } else {
+                role = d.incident.plan.steps.first?.owner ?? ""
+            }
+            guard let manager = roster.manager(of: role) ?? roster.managers.sorted().first else {
+                throw EngineError(.invalidState, "nobody to escalate to: role \(role) has no manager and the roster names no managers")
+            }
+            data["to"] = .string(manager)
+            d.emit(EventType.escalation, data)
+            d.notify(manager, kind: "escalation", step: name, reason: "\(actor.id) escalated \(d.incident.id)\(name.map { " (\($0))" } ?? ""): \(reason)")
+        case .resolve(_, let summary):
+            try requireActive(d, "resolve it")
+            guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw EngineError(.invalidState, "a resolution needs a summary of what was done: it opens the post-mortem")
+            }
+            d.emit(EventType.incidentResolved, ["summary": .string(summary)])
+        case .close(_, let reason):
+            guard d.incident.status == .resolved else {
+                throw EngineError(.invalidState, "\(d.incident.id) is \(d.incident.status.rawValue): only a resolved incident is closed, after its review")
+            }
+            var data: [String: JSONValue] = [:]
+            if let reason { data["reason"] = .string(reason) }
+            d.emit(EventType.incidentClosed, data)
+        case .reopen(_, let reason):
+            guard !d.incident.isActive else { throw EngineError(.invalidState, "\(d.incident.id) is still \(d.incident.status.rawValue)") }
+            if let other = state.activeByURL[d.incident.canonicalURL], other != d.incident.id {
+                throw EngineError(.invalidState, "\(other) is already active for the same post; work on that one")
+            }
+            d.emit(EventType.incidentReopened, ["reason": .string(reason)])
+        case .note(_, let text):
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw EngineError(.invalidState, "the note is empty") }
+            d.emit(EventType.note, ["text": .string(text)])
+        case .report:
+            break
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/// An incident as the journal's records have built it.
+public struct IncidentState: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable { case open, acknowledged, resolved, closed }
+
+    public var id: String
+    public var url: String
+    public var canonicalURL: String
+    public var platform: String?
+    public var category: String?
+    /// The playbook's plan as it was when the incident opened, shared by every incident opened from it.
+    public var plan: Plan
+    public var matchReason: String
+    public var severity: Severity
+    public var status: Status
+    public var openedAt: Timestamp
+    public var acknowledgedAt: Timestamp?
+    public var resolvedAt: Timestamp?
+    public var closedAt: Timestamp?
+    public var summary: String?
+    public var ackDue: Timestamp
+    public var ackMissed = false
+    public var ackEscalations = 0
+    public var reports: [String] = []
+    /// Distinct reporters: each counts once however often they report.
+    public var reporters: Set<String> = []
+    public var views: Int64 = 0
+    public var shares: Int64 = 0
+    /// In the plan's order: `steps[i]` is `plan.steps[i]`.
+    public var steps: [StepState]
+    public var linkedTo: String?
+    public var noteCount = 0
+
+    public var isActive: Bool { status == .open || status == .acknowledged }
+
+    public var playbook: String { plan.playbook }
+
+    public func stepIndex(_ id: String) -> Int? { plan.steps.firstIndex { $0.id == id } }
+
+    /// Applies an event about this incident (all but `incident.opened`, which creates it).
+    public mutating func apply(_ e: Event) {
+        let d = e.data
+        let stepIndex = d["step"]?.stringValue.flatMap { self.stepIndex($0) }
+        switch e.type {
+        case EventType.reportReceived:
+            if let r = d["report"]?.stringValue { reports.append(r) }
+            if let who = d["reporter"]?.stringValue { reporters.insert(who) }
+            if let v = d["views"]?.intValue { views = max(views, v) }
+            if let s = d["shares"]?.intValue { shares = max(shares, s) }
+        case EventType.severityRaised:
+            if let to = d["to"]?.stringValue.flatMap(Severity.init(rawValue:)) { severity = to }
+            for s in d["activated"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                if let i = self.stepIndex(s), steps[i].status == .inactive {
+                    steps[i].status = .waiting
+                    steps[i].due = e.time + plan.steps[i].due
+                }
+            }
+        case EventType.stepReady:
+            if let i = stepIndex {
+                steps[i].status = .ready
+                steps[i].owner = d["owner"]?.stringValue
+                steps[i].readyAt = e.time
+            }
+        case EventType.stepAcknowledged:
+            if let i = stepIndex, steps[i].status == .ready { steps[i].status = .acknowledged }
+        case EventType.stepDone, EventType.stepSkipped:
+            if let i = stepIndex {
+                steps[i].status = e.type == EventType.stepDone ? .done : .skipped
+                steps[i].finishedAt = e.time
+                steps[i].note = d["note"]?.stringValue ?? d["reason"]?.stringValue
+            }
+        case EventType.stepAssigned:
+            if let i = stepIndex { steps[i].owner = d["to"]?.stringValue }
+        case EventType.stepReminded:
+            if let i = stepIndex { steps[i].reminded = true }
+        case EventType.stepMissed:
+            if let i = stepIndex { steps[i].missed = true }
+        case EventType.escalation:
+            guard d["manual"]?.boolValue != true else { break }  // a person escalating does not move the automatic ladder
+            if let i = stepIndex { steps[i].escalations += 1 } else { ackEscalations += 1 }
+        case EventType.incidentAcknowledged:
+            if status == .open {
+                status = .acknowledged
+                acknowledgedAt = e.time
+            }
+        case EventType.ackMissed:
+            ackMissed = true
+        case EventType.incidentResolved:
+            status = .resolved
+            resolvedAt = e.time
+            summary = d["summary"]?.stringValue
+        case EventType.incidentClosed:
+            status = .closed
+            closedAt = e.time
+        case EventType.incidentReopened:
+            status = acknowledgedAt == nil ? .open : .acknowledged
+            resolvedAt = nil
+            closedAt = nil
+        case EventType.note:
+            noteCount += 1
+        default:
+            break
+        }
+    }
+}
+
+/// A playbook's plan as recorded when an incident opened. Immutable and shared: replaying a hundred thousand
+/// incidents of the same playbook keeps one copy of its titles and instructions, not a hundred thousand.
+public final class Plan: Sendable, Hashable {
+    public let playbook: String
+    public let title: String
+    public let steps: [StepPlan]
+    public let escalation: EscalationPolicy
+    public let raise: [SeverityRule]
+
+    public init(playbook: String, title: String, steps: [StepPlan], escalation: EscalationPolicy, raise: [SeverityRule]) {
+        self.playbook = playbook
+        self.title = title
+        self.steps = steps
+        self.escalation = escalation
+        self.raise = raise
+    }
+
+    public static func == (a: Plan, b: Plan) -> Bool {
+        a === b || (a.playbook == b.playbook && a.title == b.title && a.steps == b.steps && a.escalation == b.escalation && a.raise == b.raise)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(playbook)
+        h.combine(steps.count)
+    }
+}
+
+/// A step of an incident.
+public struct StepState: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable {
+        /// Not part of the response at the incident's severity (its `when` is higher).
+        case inactive
+        /// Waiting for the steps it comes after.
+        case waiting
+        case ready
+        case acknowledged
+        case done
+        case skipped
+    }
+
+    public var status: Status
+    public var owner: String?
+    public var due: Timestamp
+    public var readyAt: Timestamp?
+    public var finishedAt: Timestamp?
+    public var reminded = false
+    public var missed = false
+    /// Escalation levels (then repeats) already told.
+    public var escalations = 0
+    public var note: String?
+
+    public var isOpen: Bool { status == .ready || status == .acknowledged }
+    public var isFinished: Bool { status == .done || status == .skipped }
+}

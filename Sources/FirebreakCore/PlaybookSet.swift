@@ -1,0 +1,103 @@
+/// All playbooks in force, checked together, and the choice of the one that runs for a report.
+public struct PlaybookSet: Sendable, Hashable {
+    public private(set) var playbooks: [Playbook]
+
+    public init(_ playbooks: [Playbook]) {
+        self.playbooks = playbooks.sorted { $0.id < $1.id }
+    }
+
+    public subscript(id: String) -> Playbook? { playbooks.first { $0.id == id } }
+
+    /// Problems that only show across files or against the roster: duplicate ids, unknown roles, no or several
+    /// fallbacks, and two playbooks that would match the same reports equally.
+    public func validate(roster: Roster?) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        var byID: [String: Playbook] = [:]
+        for p in playbooks {
+            if let other = byID[p.id] {
+                out.append(Diagnostic(file: p.file, "playbook id \"\(p.id)\" is also used by \(other.file)"))
+            }
+            byID[p.id] = p
+            if let roster {
+                for step in p.steps where roster.roles[step.owner] == nil {
+                    let hint = YAMLReader.closest(step.owner, in: Array(roster.roles.keys)).map { " (did you mean \"\($0)\"?)" } ?? ""
+                    out.append(Diagnostic(file: p.file, "step \"\(step.id)\" is owned by \"\(step.owner)\", which is not a role in the roster\(hint)"))
+                }
+                for level in p.escalation.levels {
+                    if case .role(let r) = level.notify, roster.roles[r] == nil {
+                        out.append(Diagnostic(file: p.file, "escalation notifies role \"\(r)\", which is not a role in the roster"))
+                    }
+                }
+            }
+        }
+        let fallbacks = playbooks.filter { $0.match.fallback }
+        if fallbacks.isEmpty {
+            out.append(Diagnostic(file: "Playbooks", "no playbook has match.fallback: true, so a report that matches no playbook would have no response; add a general triage playbook"))
+        } else if fallbacks.count > 1 {
+            out.append(Diagnostic(file: fallbacks[1].file, "more than one fallback playbook (\(fallbacks.map(\.id).joined(separator: ", "))): only one can take unmatched reports"))
+        }
+        for (i, a) in playbooks.enumerated() {
+            for b in playbooks[(i + 1)...] where Self.matchEqually(a.match, b.match) {
+                out.append(Diagnostic(file: b.file, "playbooks \"\(a.id)\" and \"\(b.id)\" match the same reports equally (same kinds of criteria, overlapping values): make one more specific or merge them"))
+            }
+        }
+        return out
+    }
+
+    /// Whether some report would be matched by both with the same specificity, so neither is "more specific".
+    static func matchEqually(_ a: Playbook.Match, _ b: Playbook.Match) -> Bool {
+        guard !a.fallback, !b.fallback else { return false }
+        guard (a.categories.isEmpty == b.categories.isEmpty), (a.keywords.isEmpty == b.keywords.isEmpty),
+              (a.platforms.isEmpty == b.platforms.isEmpty) else { return false }
+        if !a.categories.isEmpty && a.categories.isDisjoint(with: b.categories) { return false }
+        if !a.platforms.isEmpty && a.platforms.isDisjoint(with: b.platforms) { return false }
+        if !a.keywords.isEmpty && Set(a.keywords).isDisjoint(with: b.keywords) { return false }
+        return true
+    }
+
+    /// The playbook chosen for a report and, in words, why (journaled with the incident).
+    public struct Choice: Sendable, Hashable {
+        public let playbook: Playbook
+        public let reason: String
+    }
+
+    /// The most specific matching playbook: the one naming the most kinds of criteria (category, keywords,
+    /// platform), all satisfied; then the one with more keywords found; then the more severe; then by id.
+    /// The fallback playbook when nothing else matches.
+    public func choose(for report: Report, platform: String?) -> Choice? {
+        let text = [report.text, report.note].compactMap { $0 }.joined(separator: "\n")
+        var best: (Playbook, Int, [String])?
+        for p in playbooks where !p.match.fallback {
+            let m = p.match
+            if !m.categories.isEmpty {
+                guard let c = report.category, m.categories.contains(c) else { continue }
+            }
+            if !m.platforms.isEmpty {
+                guard let pl = platform, m.platforms.contains(pl) else { continue }
+            }
+            var hits: [String] = []
+            if !m.keywords.isEmpty {
+                hits = Keywords.found(m.keywords, in: text)
+                guard !hits.isEmpty else { continue }
+            }
+            let better: Bool
+            if let (bp, bs, bh) = best {
+                better = (m.specificity, hits.count, p.severity, bp.id) > (bs, bh.count, bp.severity, p.id)
+            } else {
+                better = true
+            }
+            if better { best = (p, m.specificity, hits) }
+        }
+        if let (p, _, hits) = best {
+            var parts: [String] = []
+            if let c = report.category, p.match.categories.contains(c) { parts.append("category \(c.rawValue)") }
+            if !hits.isEmpty { parts.append("keyword\(hits.count > 1 ? "s" : "") " + hits.map { "\"\($0)\"" }.joined(separator: ", ")) }
+            if let pl = platform, p.match.platforms.contains(pl) { parts.append("platform \(pl)") }
+            return Choice(playbook: p, reason: "matched on " + parts.joined(separator: " and ") + " (specificity \(p.match.specificity))")
+        }
+        if let fallback = playbooks.first(where: { $0.match.fallback }) {
+            return Choice(playbook: fallback, reason: "no other playbook matched; \(fallback.id) takes the rest")
+        }
+        return nil
+    }
+}

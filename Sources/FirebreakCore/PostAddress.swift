@@ -1,0 +1,85 @@
+import Foundation
+
+/// The canonical form of a post's address, so that reports about the same post under different addresses
+/// (mobile and desktop hosts, twitter.com and x.com, tracking parameters, fragments) join one incident.
+public enum PostAddress {
+    /// Query parameters that identify a share or a campaign, never the post.
+    static let trackingParameters: Set<String> = [
+        "fbclid", "gclid", "dclid", "msclkid", "igshid", "igsh", "si", "mibextid", "ref", "ref_src", "ref_url",
+        "feature", "share_id", "rcm", "trk", "_ga", "mc_cid", "mc_eid", "s", "t",
+    ]
+
+    /// Host aliases: the same service under another name.
+    static let hostAliases: [String: String] = [
+        "twitter.com": "x.com",
+        "fb.com": "facebook.com",
+        "youtu.be": "youtube.com",
+        "instagr.am": "instagram.com",
+    ]
+
+    public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        case notAURL
+        case unsupportedScheme(String)
+        case noHost
+
+        public var description: String {
+            switch self {
+            case .notAURL: "is not a web address"
+            case .unsupportedScheme(let s): "uses \(s):, only http and https addresses of posts are accepted"
+            case .noHost: "has no host name"
+            }
+        }
+    }
+
+    /// `https://host/path?sorted-non-tracking-query`, lowercase host without `www.`/`m.`/`mobile.`, no fragment,
+    /// no trailing slash, no default port. http and https name the same post.
+    public static func canonical(_ text: String) -> Result<String, Problem> {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard var c = URLComponents(string: trimmed) else { return .failure(.notAURL) }
+        guard let scheme = c.scheme?.lowercased() else { return .failure(.notAURL) }
+        guard scheme == "http" || scheme == "https" else { return .failure(.unsupportedScheme(scheme)) }
+        guard var host = c.host?.lowercased(), !host.isEmpty else { return .failure(.noHost) }
+        while host.hasSuffix(".") { host.removeLast() }
+        for prefix in ["www.", "m.", "mobile.", "mbasic.", "web."] where host.hasPrefix(prefix) && host.count > prefix.count + 3 {
+            host.removeFirst(prefix.count)
+            break
+        }
+        host = hostAliases[host] ?? host
+        var path = c.percentEncodedPath
+        if youtubeShortHost(c.host), !path.isEmpty {
+            // youtu.be/ID is youtube.com/watch?v=ID
+            let id = String(path.dropFirst())
+            path = "/watch"
+            c.queryItems = [URLQueryItem(name: "v", value: id)] + (c.queryItems ?? [])
+        }
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        if path == "/" { path = "" }
+        let kept = (c.percentEncodedQueryItems ?? [])
+            .filter { item in
+                let name = item.name.lowercased()
+                return !name.hasPrefix("utm_") && !trackingParameters.contains(name)
+            }
+            .sorted { ($0.name, $0.value ?? "") < ($1.name, $1.value ?? "") }
+        var out = "https://" + host + path
+        if !kept.isEmpty {
+            out += "?" + kept.map { item in item.value.map { "\(item.name)=\($0)" } ?? item.name }.joined(separator: "&")
+        }
+        return .success(out)
+    }
+
+    private static func youtubeShortHost(_ host: String?) -> Bool {
+        host?.lowercased() == "youtu.be"
+    }
+
+    /// The platform a canonical address belongs to, when it is one people report posts on.
+    public static func platform(ofCanonical url: String) -> String? {
+        guard let host = URLComponents(string: url)?.host else { return nil }
+        let known: [String: String] = [
+            "x.com": "x", "facebook.com": "facebook", "instagram.com": "instagram", "linkedin.com": "linkedin",
+            "tiktok.com": "tiktok", "youtube.com": "youtube", "reddit.com": "reddit", "threads.net": "threads",
+            "bsky.app": "bluesky", "mastodon.social": "mastodon",
+        ]
+        for (domain, name) in known where host == domain || host.hasSuffix("." + domain) { return name }
+        return nil
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// Who is who and who holds which role when (docs/roster.md): people, roles with rotations, dated overrides,
+/// backups and managers. A role resolves to exactly one person at any instant.
+public struct Roster: Sendable, Hashable {
+    public struct Person: Sendable, Hashable {
+        public var id: String
+        public var name: String
+        /// The Unix account that identifies them on the socket (SO_PEERCRED) and as owner of spool files.
+        public var unixUser: String?
+        /// Channel name to address (email, phone, webhook, …), in order of preference.
+        public var contacts: [(channel: String, address: String)]
+
+        public static func == (a: Person, b: Person) -> Bool {
+            a.id == b.id && a.name == b.name && a.unixUser == b.unixUser
+                && a.contacts.map(\.channel) == b.contacts.map(\.channel) && a.contacts.map(\.address) == b.contacts.map(\.address)
+        }
+
+        public func hash(into h: inout Hasher) { h.combine(id) }
+    }
+
+    public struct Rotation: Sendable, Hashable {
+        public enum Every: String, Sendable, Hashable { case daily, weekly }
+        public var every: Every
+        /// Minutes after local midnight when one holder hands over to the next.
+        public var handoverMinute: Int
+        /// For weekly rotations, the weekday of the hand-over (1 = Sunday … 7 = Saturday, as Calendar counts).
+        public var weekday: Int
+        public var timeZone: String
+        /// The first hand-over on or after this local date starts with the first member.
+        public var start: DateComponents
+    }
+
+    public struct Role: Sendable, Hashable {
+        public var id: String
+        public var title: String
+        public var members: [String]
+        public var rotation: Rotation?
+        /// A role (whose holder is the backup) or a person.
+        public var backup: String?
+        /// A person to escalate to.
+        public var manager: String?
+    }
+
+    public struct Override: Sendable, Hashable {
+        public var role: String
+        public var person: String
+        public var from: Timestamp
+        public var until: Timestamp
+        public var reason: String?
+    }
+
+    public var people: [String: Person]
+    public var roles: [String: Role]
+    public var overrides: [Override]
+    /// People who may do everything and see reporters' names.
+    public var managers: Set<String>
+
+    public init(people: [String: Person], roles: [String: Role], overrides: [Override], managers: Set<String>) {
+        self.people = people
+        self.roles = roles
+        self.overrides = overrides
+        self.managers = managers
+    }
+
+    /// The person holding `role` at `time`: a dated override covering the instant wins (the latest-starting one
+    /// when several do); else the rotation's current member; else the first member.
+    public func holder(of role: String, at time: Timestamp) -> String? {
+        guard let r = roles[role] else { return nil }
+        if let o = overrides.filter({ $0.role == role && $0.from <= time && time < $0.until }).max(by: { $0.from < $1.from }) {
+            return o.person
+        }
+        guard !r.members.isEmpty else { return nil }
+        guard let rotation = r.rotation else { return r.members[0] }
+        let index = Roster.handovers(rotation, before: time)
+        return r.members[index % r.members.count]
+    }
+
+    /// The backup for `role` at `time`: the holder of the backup role, or the backup person.
+    public func backup(of role: String, at time: Timestamp) -> String? {
+        guard let b = roles[role]?.backup else { return nil }
+        if roles[b] != nil { return holder(of: b, at: time) }
+        return people[b] != nil ? b : nil
+    }
+
+    public func manager(of role: String) -> String? { roles[role]?.manager }
+
+    public func person(unixUser: String) -> Person? {
+        people.values.first { $0.unixUser == unixUser }
+    }
+
+    /// What a person may do: managers everything; anyone in a role works incidents; everyone else reports.
+    public func access(of person: String) -> Access {
+        if managers.contains(person) { return .manager }
+        if roles.values.contains(where: { $0.members.contains(person) || $0.manager == person || $0.backup == person })
+            || overrides.contains(where: { $0.person == person }) {
+            return .responder
+        }
+        return .reporter
+    }
+
+    /// How many hand-overs have happened from the rotation's start up to `time` (0 before the first).
+    static func handovers(_ r: Rotation, before time: Timestamp) -> Int {
+        var cal = Calendar(identifier: .gregorian)
+        guard let tz = TimeZone(identifier: r.timeZone) else { return 0 }
+        cal.timeZone = tz
+        let date = Date(timeIntervalSince1970: Double(time.millisecondsSinceEpoch) / 1000)
+        guard let startDay = cal.date(from: DateComponents(year: r.start.year, month: r.start.month, day: r.start.day)) else { return 0 }
+        // The first hand-over: on the start day (or the first matching weekday after it) at the hand-over time.
+        var first = cal.date(bySettingHour: r.handoverMinute / 60, minute: r.handoverMinute % 60, second: 0, of: startDay) ?? startDay
+        if r.every == .weekly {
+            while cal.component(.weekday, from: first) != r.weekday {
+                first = cal.date(byAdding: .day, value: 1, to: first) ?? first
+            }
+        }
+        guard date >= first else { return 0 }
+        // Whole local days since the first hand-over, counting a day as begun at the hand-over time (so DST
+        // changes never move a hand-over off its wall-clock time).
+        let shifted = cal.date(byAdding: .minute, value: -r.handoverMinute, to: date) ?? date
+        let firstShifted = cal.date(byAdding: .minute, value: -r.handoverMinute, to: first) ?? first
+        let days = cal.dateComponents([.day], from: cal.startOfDay(for: firstShifted), to: cal.startOfDay(for: shifted)).day ?? 0
+        return r.every == .daily ? days : days / 7
+    }
+}
+
+/// What someone may do, from the roster.
+public enum Access: String, Sendable, Hashable, Comparable {
+    case reporter, responder, manager
+
+    public static func < (a: Access, b: Access) -> Bool {
+        let order: [Access] = [.reporter, .responder, .manager]
+        return order.firstIndex(of: a)! < order.firstIndex(of: b)!
+    }
+}

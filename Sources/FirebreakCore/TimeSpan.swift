@@ -1,0 +1,102 @@
+/// A length of time in whole milliseconds, written in playbooks as `30s`, `15m`, `2h`, `3d`, `1h30m` or ISO 8601
+/// (`PT15M`, `P3D`, `P1DT2H`).
+public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var milliseconds: Int64
+
+    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+    public static func seconds(_ s: Int64) -> TimeSpan { TimeSpan(milliseconds: s * 1000) }
+    public static func minutes(_ m: Int64) -> TimeSpan { TimeSpan(milliseconds: m * 60_000) }
+    public static func hours(_ h: Int64) -> TimeSpan { TimeSpan(milliseconds: h * 3_600_000) }
+    public static func days(_ d: Int64) -> TimeSpan { TimeSpan(milliseconds: d * 86_400_000) }
+    public static let zero = TimeSpan(milliseconds: 0)
+
+    public static func < (a: TimeSpan, b: TimeSpan) -> Bool { a.milliseconds < b.milliseconds }
+
+    /// The shortest plain form: `1d2h`, `15m`, `30s`, `250ms`.
+    public var description: String {
+        if milliseconds == 0 { return "0s" }
+        var rest = milliseconds
+        var out = rest < 0 ? "-" : ""
+        rest = abs(rest)
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where rest >= size {
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        if rest > 0 { out += "\(rest)ms" }
+        return out
+    }
+
+    /// Parses `90s`, `15m`, `2h`, `3d`, `1w`, compounds such as `1h30m`, and ISO 8601 durations (`PT15M`, `P1DT2H`).
+    /// Returns nil for anything else, including an empty string, negative values and months or years (whose
+    /// length depends on the calendar).
+    public init?(parsing text: String) {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        guard !s.isEmpty else { return nil }
+        if s.first == "P" || s.first == "p" {
+            guard let v = TimeSpan.parseISO(s.uppercased()) else { return nil }
+            self.init(milliseconds: v)
+            return
+        }
+        var total: Int64 = 0
+        var number: Int64?
+        var chars = Array(s)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if let d = c.wholeNumberValue, c.isASCII {
+                number = (number ?? 0) * 10 + Int64(d)
+                guard number! < 1_000_000_000 else { return nil }
+                i += 1
+                continue
+            }
+            guard let n = number else { return nil }
+            var unit = String(c)
+            if c == "m", i + 1 < chars.count, chars[i + 1] == "s" { unit = "ms"; i += 1 }
+            switch unit {
+            case "ms": total += n
+            case "s": total += n * 1000
+            case "m": total += n * 60_000
+            case "h": total += n * 3_600_000
+            case "d": total += n * 86_400_000
+            case "w": total += n * 7 * 86_400_000
+            default: return nil
+            }
+            number = nil
+            i += 1
+        }
+        guard number == nil else { return nil }  // a bare number has no unit: refuse rather than guess
+        chars.removeAll()
+        self.init(milliseconds: total)
+    }
+
+    private static func parseISO(_ s: String) -> Int64? {
+        var total: Int64 = 0
+        var inTime = false
+        var number = ""
+        var sawAny = false
+        for c in s.dropFirst() {
+            if c == "T" { inTime = true; continue }
+            if c.isNumber || c == "." { number.append(c); continue }
+            guard let n = Double(number) else { return nil }
+            number = ""
+            sawAny = true
+            switch (c, inTime) {
+            case ("W", false): total += Int64(n * 7 * 86_400_000)
+            case ("D", false): total += Int64(n * 86_400_000)
+            case ("H", true): total += Int64(n * 3_600_000)
+            case ("M", true): total += Int64(n * 60_000)
+            case ("S", true): total += Int64((n * 1000).rounded())
+            default: return nil  // years and months are not fixed lengths
+            }
+        }
+        return sawAny && number.isEmpty ? total : nil
+    }
+}
+
+extension Timestamp {
+    public static func + (t: Timestamp, span: TimeSpan) -> Timestamp { t.adding(milliseconds: span.milliseconds) }
+    public static func - (t: Timestamp, span: TimeSpan) -> Timestamp { t.adding(milliseconds: -span.milliseconds) }
+    public static func - (a: Timestamp, b: Timestamp) -> TimeSpan {
+        TimeSpan(milliseconds: a.millisecondsSinceEpoch - b.millisecondsSinceEpoch)
+    }
+}
