@@ -49,12 +49,12 @@ public enum ConfigFiles {
                 diagnostics.append(Diagnostic(file: file, "cannot read the file as UTF-8 text"))
                 continue
             }
-            let (p, d) = PlaybookParser.parse(text, file: file)
+            let (p, d) = PlaybookParser.parse(text, file: file, roster: roster)
             diagnostics += d
             if let p { playbooks.append(p) }
         }
         let set = PlaybookSet(playbooks)
-        diagnostics += set.validate(roster: roster)
+        diagnostics += set.validate()
         return Loaded(playbooks: set, roster: roster, diagnostics: diagnostics)
     }
 }

@@ -22,6 +22,13 @@ public struct Playbook: Sendable, Hashable {
         /// Takes any report no other playbook matches (general triage).
         public var fallback = false
 
+        public init(categories: Set<ReportCategory> = [], keywords: [String] = [], platforms: Set<String> = [], fallback: Bool = false) {
+            self.categories = categories
+            self.keywords = keywords.map { Keywords.normalise($0) }
+            self.platforms = platforms
+            self.fallback = fallback
+        }
+
         /// How many kinds of criteria it names: more is more specific.
         public var specificity: Int {
             (categories.isEmpty ? 0 : 1) + (keywords.isEmpty ? 0 : 1) + (platforms.isEmpty ? 0 : 1)

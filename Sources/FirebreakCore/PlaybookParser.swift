@@ -10,7 +10,9 @@ public enum PlaybookParser {
     static let raiseKeys = ["views", "shares", "reporters", "to"]
 
     /// The playbook, or nil when it has errors; diagnostics either way (warnings do not stop it).
-    public static func parse(_ text: String, file: String) -> (Playbook?, [Diagnostic]) {
+    /// With a roster, step owners and escalation roles are checked against its roles here, where their
+    /// positions are known.
+    public static func parse(_ text: String, file: String, roster: Roster? = nil) -> (Playbook?, [Diagnostic]) {
         var r = YAMLReader(file: file)
         guard let root = r.compose(text), let top = r.mapping(root, what: "a playbook", allowed: topKeys) else {
             return (nil, r.diagnostics)
@@ -64,6 +66,9 @@ public enum PlaybookParser {
                         r.error(lm["notify"], "notify \"\(text)\" must be owner, backup, manager or role:<role id>")
                         continue
                     }
+                    if case .role(let role) = target, let roster, roster.roles[role] == nil {
+                        r.error(lm["notify"], "escalation notifies role \"\(role)\", which is not a role in the roster")
+                    }
                     if let last = parsed.last, after < last.after {
                         r.error(lm["after"], "escalation levels must come in order of time: \(after) is before \(last.after)")
                     }
@@ -110,6 +115,10 @@ public enum PlaybookParser {
                 seen[sid] = sm["id"]
                 let stitle = r.string(sm["title"], "steps[\(i)].title", required: true, parent: step) ?? sid
                 let owner = r.string(sm["owner"], "steps[\(i)].owner", required: true, parent: step) ?? ""
+                if let roster, !owner.isEmpty, roster.roles[owner] == nil {
+                    let hint = YAMLReader.closest(owner, in: Array(roster.roles.keys)).map { " (did you mean \"\($0)\"?)" } ?? ""
+                    r.error(sm["owner"], "step \"\(sid)\" is owned by \"\(owner)\", which is not a role in the roster\(hint)")
+                }
                 let due = r.span(sm["due"], "steps[\(i)].due", required: true, parent: step) ?? .zero
                 let after = r.strings(sm["after"], "steps[\(i)].after")
                 let when = sm["when"] == nil ? nil : r.severity(sm["when"], "steps[\(i)].when")

@@ -8,9 +8,9 @@ public struct PlaybookSet: Sendable, Hashable {
 
     public subscript(id: String) -> Playbook? { playbooks.first { $0.id == id } }
 
-    /// Problems that only show across files or against the roster: duplicate ids, unknown roles, no or several
-    /// fallbacks, and two playbooks that would match the same reports equally.
-    public func validate(roster: Roster?) -> [Diagnostic] {
+    /// Problems that only show across files: duplicate ids, no or several fallbacks, and two playbooks that
+    /// would match the same reports equally. (Roles are checked per file, by `PlaybookParser`.)
+    public func validate() -> [Diagnostic] {
         var out: [Diagnostic] = []
         var byID: [String: Playbook] = [:]
         for p in playbooks {
@@ -18,17 +18,6 @@ public struct PlaybookSet: Sendable, Hashable {
                 out.append(Diagnostic(file: p.file, "playbook id \"\(p.id)\" is also used by \(other.file)"))
             }
             byID[p.id] = p
-            if let roster {
-                for step in p.steps where roster.roles[step.owner] == nil {
-                    let hint = YAMLReader.closest(step.owner, in: Array(roster.roles.keys)).map { " (did you mean \"\($0)\"?)" } ?? ""
-                    out.append(Diagnostic(file: p.file, "step \"\(step.id)\" is owned by \"\(step.owner)\", which is not a role in the roster\(hint)"))
-                }
-                for level in p.escalation.levels {
-                    if case .role(let r) = level.notify, roster.roles[r] == nil {
-                        out.append(Diagnostic(file: p.file, "escalation notifies role \"\(r)\", which is not a role in the roster"))
-                    }
-                }
-            }
         }
         let fallbacks = playbooks.filter { $0.match.fallback }
         if fallbacks.isEmpty {

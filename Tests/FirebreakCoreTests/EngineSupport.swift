@@ -1,0 +1,71 @@
+import FirebreakConfig
+import FirebreakCore
+import Foundation
+import Testing
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// The repository's playbooks and example roster, loaded as the daemon would.
+let shipped: ConfigFiles.Loaded = ConfigFiles.load(playbooks: repoRoot + "/Playbooks", roster: repoRoot + "/Playbooks/roster.example.yaml")
+
+func ts(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
+
+/// A simulated engine: commands at a clock the test moves, every event applied as the daemon would after
+/// journaling it, and the full event log kept so a replay can be compared with what was built live.
+struct Sim {
+    var state = EngineState()
+    var now: Timestamp
+    let context: EngineContext
+    var log: [Event] = []
+
+    init(now: Timestamp, context: EngineContext = EngineContext(playbooks: shipped.playbooks, roster: shipped.roster!)) {
+        self.now = now
+        self.context = context
+    }
+
+    func actor(_ id: String) -> Actor {
+        if let p = context.roster.people[id] { return Actor(id: p.id, access: context.roster.access(of: p.id)) }
+        return Actor(id: id, access: .reporter)
+    }
+
+    @discardableResult
+    mutating func run(_ command: Command, by who: String) throws -> [Event] {
+        let events = try Engine.handle(command, by: actor(who), state: state, now: now, context: context).get()
+        apply(events)
+        return events
+    }
+
+    mutating func apply(_ events: [Event]) {
+        for e in events { state.apply(e) }
+        log += events
+    }
+
+    /// Moves the clock to `t`, firing every deadline on the way, at its own time.
+    @discardableResult
+    mutating func advance(to t: Timestamp) -> [Event] {
+        var fired: [Event] = []
+        while let next = state.nextDeadline(), next.time <= t {
+            now = max(now, next.time)
+            let events = Engine.dueEvents(state: &state, now: now, context: context)
+            apply(events)
+            fired += events
+        }
+        now = t
+        return fired
+    }
+
+    mutating func advance(by span: TimeSpan) -> [Event] { advance(to: now + span) }
+
+    func incident(_ id: String) -> IncidentState { state.incidents[id]! }
+
+    /// A state rebuilt from the log alone.
+    func replayed() -> EngineState {
+        var s = EngineState()
+        for e in log { s.apply(e) }
+        return s
+    }
+}
+
+extension Array where Element == Event {
+    func ofType(_ type: String) -> [Event] { filter { $0.type == type } }
+}
