@@ -81,6 +81,7 @@ let package = Package(
             name: "FirebreakJournalTests",
             dependencies: [
                 "FirebreakCore",
+                "FirebreakConfig",
                 "FirebreakJournal",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
