@@ -23,7 +23,7 @@ public enum Deadlines {
             if let ready = step.readyAt, at > ready { return Due(time: at, kind: .reminder) }
         }
         if !step.missed { return Due(time: step.due, kind: .missed) }
-        return ladder(inc.plan.escalation, from: step.due, sent: step.escalations)
+        return ladder(inc.plan.escalation, from: step.due, sent: Int(step.escalations))
     }
 
     public static func ack(_ inc: IncidentState) -> Due? {

@@ -21,18 +21,34 @@ public struct EngineState: Sendable {
 
     public init() {}
 
+    /// 16 bytes: a million of them fit in 16 MB.
     public struct Deadline: Sendable, Hashable, Comparable {
         public let time: Timestamp
-        public let incident: String
-        /// nil: the incident's acknowledgement deadline.
-        public let step: Int?
+        let number: Int32
+        /// -1: the incident's acknowledgement deadline.
+        let stepIndex: Int16
+
+        public var incident: String { EngineState.incidentID(Int(number)) }
+        public var step: Int? { stepIndex < 0 ? nil : Int(stepIndex) }
+
+        init(time: Timestamp, number: Int32, step: Int?) {
+            self.time = time
+            self.number = number
+            self.stepIndex = Int16(step ?? -1)
+        }
 
         public static func < (a: Deadline, b: Deadline) -> Bool {
-            (a.time, a.incident, a.step ?? -1) < (b.time, b.incident, b.step ?? -1)
+            (a.time, a.number, a.stepIndex) < (b.time, b.number, b.stepIndex)
         }
     }
 
     public static func incidentID(_ n: Int) -> String { "INC-\(n)" }
+
+    /// The number in an incident id ("INC-42" → 42).
+    static func incidentNumber(_ id: String) -> Int32? {
+        guard id.hasPrefix("INC-") else { return nil }
+        return Int32(id.dropFirst(4))
+    }
     public static func reportID(_ n: Int) -> String { "RPT-\(n)" }
 
     // MARK: Applying events
@@ -52,17 +68,18 @@ public struct EngineState: Sendable {
             }
             let incident = IncidentState(
                 id: id, url: url, canonicalURL: canonical, platform: d["platform"]?.stringValue, category: d["category"]?.stringValue,
-                plan: plan, matchReason: d["reason"]?.stringValue ?? "", severity: severity, status: .open, openedAt: e.time,
+                plan: plan, severity: severity, status: .open, openedAt: e.time,
                 ackDue: ackDue, steps: steps, linkedTo: d["linked_to"]?.stringValue)
             incidents[id] = incident
             activeByURL[canonical] = id
             latestByURL[canonical] = id
             incidentCount += 1
-            arm(id)
+            arm(id, step: nil)
             return
         }
-        guard let id = d["incident"]?.stringValue, var inc = incidents[id] else { return }
-        inc.apply(e)
+        guard let id = d["incident"]?.stringValue, incidents[id] != nil else { return }
+        incidents[id]!.apply(e)  // in place: no copy of the incident's steps
+        let inc = incidents[id]!
         switch e.type {
         case EventType.reportReceived:
             reportCount += 1
@@ -74,8 +91,20 @@ public struct EngineState: Sendable {
         default:
             break
         }
-        incidents[id] = inc
-        arm(id)
+        // Arm only what the event can have moved: one step's next deadline, the acknowledgement's, or (reopened,
+        // raised) the whole incident's. Other events leave deadlines where they were.
+        switch e.type {
+        case EventType.incidentReopened, EventType.severityRaised:
+            armAll(id)
+        case EventType.stepReady, EventType.stepReminded, EventType.stepMissed:
+            if let i = d["step"]?.stringValue.flatMap({ inc.stepIndex($0) }) { arm(id, step: i) }
+        case EventType.escalation where d["manual"]?.boolValue != true:
+            arm(id, step: d["step"]?.stringValue.flatMap { inc.stepIndex($0) })
+        case EventType.ackMissed:
+            arm(id, step: nil)
+        default:
+            break
+        }
     }
 
     private mutating func intern(_ plan: Plan) -> Plan {
@@ -86,23 +115,28 @@ public struct EngineState: Sendable {
 
     // MARK: Deadlines
 
-    /// Queues the next deadline of each of the incident's steps and of its acknowledgement.
-    private mutating func arm(_ id: String) {
-        guard let inc = incidents[id], inc.isActive else { return }
-        if let t = Deadlines.ack(inc) { queue.insert(Deadline(time: t.time, incident: id, step: nil)) }
-        for i in inc.steps.indices {
-            if let t = Deadlines.step(inc, i) { queue.insert(Deadline(time: t.time, incident: id, step: i)) }
-        }
+    /// Queues the next deadline of one step (or, for nil, of the acknowledgement).
+    private mutating func arm(_ id: String, step: Int?) {
+        guard let inc = incidents[id], inc.isActive, let number = EngineState.incidentNumber(id) else { return }
+        let due = step.map { Deadlines.step(inc, $0) } ?? Deadlines.ack(inc)
+        if let due { queue.insert(Deadline(time: due.time, number: number, step: step)) }
+    }
+
+    private mutating func armAll(_ id: String) {
+        guard let inc = incidents[id] else { return }
+        arm(id, step: nil)
+        for i in inc.steps.indices { arm(id, step: i) }
     }
 
     /// Re-queues an incident's deadlines, after events about it could not be made durable (so they were never
     /// applied, and the deadlines `collectDue` took off the queue must come back).
     public mutating func rearm(_ ids: some Sequence<String>) {
-        for id in ids { arm(id) }
+        for id in ids { armAll(id) }
     }
 
     private func isCurrent(_ d: Deadline) -> Deadlines.Due? {
         guard let inc = incidents[d.incident], inc.isActive else { return nil }
+        if let i = d.step, i >= inc.steps.count { return nil }
         let due = d.step.map { Deadlines.step(inc, $0) } ?? Deadlines.ack(inc)
         guard let due, due.time == d.time else { return nil }
         return due

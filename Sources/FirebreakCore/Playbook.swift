@@ -14,6 +14,20 @@ public struct Playbook: Sendable, Hashable {
     /// Where it was read from, for messages.
     public var file: String
 
+    public init(id: String, title: String, description: String?, match: Match, severity: Severity, acknowledge: TimeSpan,
+                escalation: EscalationPolicy, raise: [SeverityRule], steps: [StepPlan], file: String) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.match = match
+        self.severity = severity
+        self.acknowledge = acknowledge
+        self.escalation = escalation
+        self.raise = raise
+        self.steps = steps
+        self.file = file
+    }
+
     public struct Match: Sendable, Hashable {
         public var categories: Set<ReportCategory> = []
         /// Lowercased; a keyword of several words matches those words in a row.

@@ -29,6 +29,29 @@ public struct Roster: Sendable, Hashable {
         public var timeZone: String
         /// The first hand-over on or after this local date starts with the first member.
         public var start: DateComponents
+        /// The calendar in the rotation's time zone and the first hand-over, worked out once: resolving an owner
+        /// happens for every step that becomes ready.
+        let calendar: Calendar
+        let firstHandover: Date
+
+        public init(every: Every, handoverMinute: Int, weekday: Int, timeZone: String, start: DateComponents) {
+            self.every = every
+            self.handoverMinute = handoverMinute
+            self.weekday = weekday
+            self.timeZone = timeZone
+            self.start = start
+            var cal = Calendar(identifier: .gregorian)
+            cal.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")!
+            calendar = cal
+            let startDay = cal.date(from: DateComponents(year: start.year, month: start.month, day: start.day)) ?? Date(timeIntervalSince1970: 0)
+            var first = cal.date(bySettingHour: handoverMinute / 60, minute: handoverMinute % 60, second: 0, of: startDay) ?? startDay
+            if every == .weekly {
+                for _ in 0..<7 where cal.component(.weekday, from: first) != weekday {
+                    first = cal.date(byAdding: .day, value: 1, to: first) ?? first
+                }
+            }
+            firstHandover = first
+        }
     }
 
     public struct Role: Sendable, Hashable {
@@ -101,18 +124,9 @@ public struct Roster: Sendable, Hashable {
 
     /// How many hand-overs have happened from the rotation's start up to `time` (0 before the first).
     static func handovers(_ r: Rotation, before time: Timestamp) -> Int {
-        var cal = Calendar(identifier: .gregorian)
-        guard let tz = TimeZone(identifier: r.timeZone) else { return 0 }
-        cal.timeZone = tz
+        let cal = r.calendar
         let date = Date(timeIntervalSince1970: Double(time.millisecondsSinceEpoch) / 1000)
-        guard let startDay = cal.date(from: DateComponents(year: r.start.year, month: r.start.month, day: r.start.day)) else { return 0 }
-        // The first hand-over: on the start day (or the first matching weekday after it) at the hand-over time.
-        var first = cal.date(bySettingHour: r.handoverMinute / 60, minute: r.handoverMinute % 60, second: 0, of: startDay) ?? startDay
-        if r.every == .weekly {
-            while cal.component(.weekday, from: first) != r.weekday {
-                first = cal.date(byAdding: .day, value: 1, to: first) ?? first
-            }
-        }
+        let first = r.firstHandover
         guard date >= first else { return 0 }
         // Whole local days since the first hand-over, counting a day as begun at the hand-over time (so DST
         // changes never move a hand-over off its wall-clock time).
