@@ -20,7 +20,8 @@ public struct IncidentState: Sendable, Hashable {
     public var ackDue: Timestamp
     public var ackMissed = false
     public var ackEscalations = 0
-    public var reports: [String] = []
+    /// Reports attached (their ids and texts are in the journal's `report.received` records).
+    public var reportCount = 0
     /// Distinct reporters, in the order they first reported: each counts once however often they report.
     /// An array, not a set: incidents have few reporters, and a set's storage costs more than the search.
     public var reporters: [String] = []
@@ -43,7 +44,7 @@ public struct IncidentState: Sendable, Hashable {
         let stepIndex = d["step"]?.stringValue.flatMap { self.stepIndex($0) }
         switch e.type {
         case EventType.reportReceived:
-            if let r = d["report"]?.stringValue { reports.append(r) }
+            reportCount += 1
             if let who = d["reporter"]?.stringValue, !reporters.contains(who) { reporters.append(who) }
             if let v = d["views"]?.intValue { views = max(views, v) }
             if let s = d["shares"]?.intValue { shares = max(shares, s) }
@@ -67,7 +68,6 @@ public struct IncidentState: Sendable, Hashable {
             if let i = stepIndex {
                 steps[i].status = e.type == EventType.stepDone ? .done : .skipped
                 steps[i].finishedAt = e.time
-                steps[i].note = d["note"]?.stringValue ?? d["reason"]?.stringValue
             }
         case EventType.stepAssigned:
             if let i = stepIndex { steps[i].owner = d["to"]?.stringValue }
@@ -146,10 +146,9 @@ public struct StepState: Sendable, Hashable {
 
     public var status: Status
     public var owner: String?
-    public var note: String?
     public var due: Timestamp
-    // Optional times as milliseconds with a sentinel: a step is 64 bytes instead of 88, which matters at a
-    // hundred thousand open incidents of nine steps.
+    // Optional times as milliseconds with a sentinel, and no notes (they are in the journal): a step is 48
+    // bytes instead of 88, which matters at a hundred thousand open incidents of nine steps.
     private var readyAtMs: Int64 = .min
     private var finishedAtMs: Int64 = .min
     /// Escalation levels (then repeats) already told.

@@ -33,6 +33,7 @@ public struct Roster: Sendable, Hashable {
         /// happens for every step that becomes ready.
         let calendar: Calendar
         let firstHandover: Date
+        let handoverTimes: [Int64]
 
         public init(every: Every, handoverMinute: Int, weekday: Int, timeZone: String, start: DateComponents) {
             self.every = every
@@ -51,6 +52,16 @@ public struct Roster: Sendable, Hashable {
                 }
             }
             firstHandover = first
+            // Ten years of hand-over instants, each the hand-over time on its local day (DST-aware), so finding
+            // who is on duty is a binary search rather than calendar arithmetic.
+            var times: [Int64] = []
+            let count = every == .daily ? 3_660 : 523
+            times.reserveCapacity(count)
+            for k in 0..<count {
+                guard let t = cal.date(byAdding: .day, value: every == .daily ? k : 7 * k, to: first) else { break }
+                times.append(Int64((t.timeIntervalSince1970 * 1000).rounded()))
+            }
+            handoverTimes = times
         }
     }
 
@@ -124,6 +135,22 @@ public struct Roster: Sendable, Hashable {
 
     /// How many hand-overs have happened from the rotation's start up to `time` (0 before the first).
     static func handovers(_ r: Rotation, before time: Timestamp) -> Int {
+        let t = time.millisecondsSinceEpoch
+        if let first = r.handoverTimes.first, let last = r.handoverTimes.last, t < last {
+            if t < first { return 0 }
+            // The number of hand-overs at or before t, less the first (which starts with member 0).
+            var lo = 0, hi = r.handoverTimes.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if r.handoverTimes[mid] <= t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo - 1
+        }
+        return handoversByCalendar(r, before: time)
+    }
+
+    /// The same count by calendar arithmetic: beyond the precomputed table, and to check the table against.
+    static func handoversByCalendar(_ r: Rotation, before time: Timestamp) -> Int {
         let cal = r.calendar
         let date = Date(timeIntervalSince1970: Double(time.millisecondsSinceEpoch) / 1000)
         let first = r.firstHandover

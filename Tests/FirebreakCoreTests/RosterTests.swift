@@ -1,4 +1,4 @@
-import FirebreakCore
+@testable import FirebreakCore
 import Testing
 
 @Suite struct RosterTests {
@@ -24,6 +24,17 @@ import Testing
         let after = roster.holder(of: "comms-on-call", at: ts("2026-03-30T08:00:00Z"))
         #expect(before != after)
         #expect(after == ["amira", "ben", "chloe"][12 % 3])
+    }
+
+    @Test func theHandOverTableAgreesWithCalendarArithmetic() throws {
+        var rng = SplitMix(seed: 7)
+        for role in ["comms-on-call", "social-media-manager", "security"] {
+            let rotation = try #require(roster.roles[role]?.rotation)
+            for _ in 0..<2_000 {
+                let t = Timestamp(millisecondsSinceEpoch: Int64.random(in: 1_767_000_000_000...2_050_000_000_000, using: &rng))
+                #expect(Roster.handovers(rotation, before: t) == Roster.handoversByCalendar(rotation, before: t), "\(role) at \(t)")
+            }
+        }
     }
 
     @Test func aDailyRotationHandsOverEveryMorning() {

@@ -28,7 +28,7 @@ import Testing
         let second = try sim.run(.report(Report(url: "https://mobile.x.com/poster/status/777/#replies", category: category), key: "spool:2"), by: "amira")
         #expect(second.ofType(EventType.incidentOpened).isEmpty, "the same post joins the open incident")
         try sim.run(.report(Report(url: "http://x.com/poster/status/777", category: category), key: "spool:3"), by: "kim")
-        #expect(sim.incident(inc).reports.count == 3)
+        #expect(sim.incident(inc).reportCount == 3)
         #expect(sim.incident(inc).reporters == ["kim", "amira"], "each reporter counts once")
         #expect(throws: EngineError.self) { try sim.run(.report(Report(url: "https://x.com/poster/status/777"), key: "spool:2"), by: "amira") }
 
