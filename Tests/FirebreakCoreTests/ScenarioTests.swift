@@ -167,3 +167,20 @@ import Testing
         #expect(later.isEmpty, "nothing more once acknowledged")
     }
 }
+
+@Suite struct VisibilityTests {
+    @Test func respondersNeverLearnWhoReportedAndReportersSeeOnlyTheirOwn() throws {
+        var sim = Sim(now: ts("2026-11-23T10:00:00Z"))
+        let events = try sim.run(.report(Report(url: "https://x.com/a/status/8", category: .harassment, text: "about Sam"), key: "spool:9"), by: "kim")
+        let received = try #require(events.ofType(EventType.reportReceived).first)
+        let manager = sim.actor("dana"), responder = sim.actor("amira"), reporter = sim.actor("kim"), other = sim.actor("lee")
+        #expect(Visibility.event(received, for: manager)?.data["reporter"] == "kim")
+        let seen = try #require(Visibility.event(received, for: responder))
+        #expect(seen.data["reporter"] == nil && seen.actor == "(a reporter)" && seen.data["text"] == "about Sam")
+        #expect(Visibility.event(received, for: reporter)?.data["reporter"] == "kim")
+        #expect(Visibility.event(received, for: other) == nil)
+        let opened = try #require(events.ofType(EventType.incidentOpened).first)
+        #expect(Visibility.event(opened, for: reporter) == nil)
+        #expect(Visibility.maySeeReporters(manager) && !Visibility.maySeeReporters(responder))
+    }
+}

@@ -1,0 +1,38 @@
+/// What each kind of person may see. The socket and web layers show records only through this.
+///
+/// Reporters are protected from exposure: responders work an incident without learning who reported it;
+/// managers see reporters' names (they may need to follow up); a reporter sees their own reports and the
+/// incident they went to, nothing else.
+public enum Visibility {
+    /// The event as `actor` may see it, or nil when they may not see it at all.
+    public static func event(_ e: Event, for actor: Actor) -> Event? {
+        switch actor.access {
+        case .manager:
+            return e
+        case .responder:
+            return redactReporter(e)
+        case .reporter:
+            guard e.type == EventType.reportReceived, e.data["reporter"]?.stringValue == actor.id else { return nil }
+            return e
+        }
+    }
+
+    /// Whether `actor` may see the incident at all: responders and managers see every incident, a reporter
+    /// only those their own reports went to.
+    public static func maysee(_ incident: IncidentState, reportedBy reporters: [String], actor: Actor) -> Bool {
+        actor.access >= .responder || reporters.contains(actor.id)
+    }
+
+    /// Whether `actor` may see who reported.
+    public static func maySeeReporters(_ actor: Actor) -> Bool { actor.access == .manager }
+
+    static func redactReporter(_ e: Event) -> Event {
+        guard e.type == EventType.reportReceived, case .object(var data) = e.data else { return e }
+        data["reporter"] = nil
+        data["key"] = nil
+        var out = e
+        out.data = .object(data)
+        out.actor = "(a reporter)"
+        return out
+    }
+}
