@@ -19,8 +19,8 @@ public enum Visibility {
 
     /// Whether `actor` may see the incident at all: responders and managers see every incident, a reporter
     /// only those their own reports went to.
-    public static func maysee(_ incident: IncidentState, reportedBy reporters: [String], actor: Actor) -> Bool {
-        actor.access >= .responder || reporters.contains(actor.id)
+    public static func maySee(_ incident: IncidentState, actor: Actor) -> Bool {
+        actor.access >= .responder || incident.reporters.contains(actor.id)
     }
 
     /// Whether `actor` may see who reported.

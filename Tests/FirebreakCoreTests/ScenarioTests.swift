@@ -182,5 +182,7 @@ import Testing
         let opened = try #require(events.ofType(EventType.incidentOpened).first)
         #expect(Visibility.event(opened, for: reporter) == nil)
         #expect(Visibility.maySeeReporters(manager) && !Visibility.maySeeReporters(responder))
+        let incident = sim.incident(opened.incident!)
+        #expect(Visibility.maySee(incident, actor: reporter) && Visibility.maySee(incident, actor: responder) && !Visibility.maySee(incident, actor: other))
     }
 }
