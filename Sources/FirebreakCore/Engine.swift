@@ -16,12 +16,14 @@ public enum Engine {
         }
     }
 
-    /// The events for every deadline at or before `now`; takes them off the state's queue.
+    /// The events for every deadline at or before `now`; takes them off the state's queue. The caller journals
+    /// them and applies them (which arms the next deadlines); if journaling fails, it calls
+    /// `state.rearm(incidents)` with the incidents of these events so that nothing is forgotten.
     public static func dueEvents(state: inout EngineState, now: Timestamp, context: EngineContext) -> [Event] {
         var events: [Event] = []
         for (deadline, due) in state.takeDue(at: now) {
             guard let inc = state.incidents[deadline.incident] else { continue }
-            events += Escalation.events(for: inc, step: deadline.step, due: due, context: context)
+            events += Escalation.events(for: inc, step: deadline.step, due: due, now: now, context: context)
         }
         return events
     }

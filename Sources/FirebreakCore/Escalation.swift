@@ -1,8 +1,10 @@
 /// What a deadline falling due produces: a reminder, a missed deadline, or an escalation to the next person on
 /// the policy's ladder, each with a request to notify someone.
 enum Escalation {
-    static func events(for inc: IncidentState, step: Int?, due: Deadlines.Due, context: EngineContext) -> [Event] {
-        var d = IncidentDraft(inc, now: due.time, actor: "firebreakd")
+    /// Events are stamped `now`, when the deadline was noticed, which is later than `due.time` when the daemon
+    /// was down as it passed; the records say the deadline itself (`due`) too.
+    static func events(for inc: IncidentState, step: Int?, due: Deadlines.Due, now: Timestamp, context: EngineContext) -> [Event] {
+        var d = IncidentDraft(inc, now: max(now, due.time), actor: "firebreakd")
         let roster = context.roster
         if let i = step {
             let plan = inc.plan.steps[i], s = inc.steps[i]
@@ -21,7 +23,7 @@ enum Escalation {
             }
         } else {
             let role = inc.plan.steps.first?.owner ?? ""
-            let owner = inc.steps.first?.owner ?? roster.holder(of: role, at: due.time)
+            let owner = inc.steps.first?.owner ?? roster.holder(of: role, at: d.now)
             switch due.kind {
             case .reminder:
                 break

@@ -124,6 +124,30 @@ import Testing
         #expect(step.status == .ready && step.owner == "jo" && step.due == ts("2026-11-23T11:20:00Z"), "due 1h after the raise")
     }
 
+    @Test func distinctReportersRaiseSeverityAndEachCountsOnce() throws {
+        var sim = Sim(now: ts("2026-11-23T10:00:00Z"))
+        let inc = try sim.run(.report(Report(url: "https://x.com/a/status/11", category: .harassment), key: nil), by: "kim")[0].incident!
+        let safety = sim.incident(inc).stepIndex("safety-check")!
+        for who in ["kim", "kim", "lee", "lee"] {
+            try sim.run(.report(Report(url: "https://x.com/a/status/11", category: .harassment), key: nil), by: who)
+        }
+        #expect(sim.incident(inc).severity == .high && sim.incident(inc).steps[safety].status == .inactive, "two distinct reporters")
+        let third = try sim.run(.report(Report(url: "https://x.com/a/status/11?utm_campaign=z", category: .harassment), key: nil), by: "max")
+        #expect(third.ofType(EventType.severityRaised).first?.data["reason"] == "reporters 3 ≥ 3")
+        #expect(sim.incident(inc).severity == .critical && sim.incident(inc).steps[safety].status == .ready)
+    }
+
+    @Test func deadlinesThatPassedWhileNobodyLookedFallDueAtOnceStampedWhenNoticed() throws {
+        var sim = Sim(now: ts("2026-11-23T10:00:00Z"))
+        let inc = try sim.run(.report(Report(url: "https://x.com/a/status/12", category: .confidentialInformation), key: nil), by: "kim")[0].incident!
+        // Nothing looked at the clock for three hours (the daemon was down): everything due since falls due now.
+        let late = ts("2026-11-23T13:00:00Z")
+        let events = Engine.dueEvents(state: &sim.state, now: late, context: sim.context)
+        #expect(!events.isEmpty && events.allSatisfy { $0.time == late })
+        #expect(events.ofType(EventType.ackMissed).first?.data["due"] == "2026-11-23T10:15:00.000Z")
+        #expect(events.allSatisfy { $0.incident == inc })
+    }
+
     @Test func aReportAboutAResolvedIncidentsPostOpensANewLinkedIncident() throws {
         var sim = Sim(now: ts("2026-11-23T10:00:00Z"))
         let first = try sim.run(.report(Report(url: "https://x.com/a/status/5", category: .impersonation), key: nil), by: "kim")[0].incident!
