@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // libsystemd, seen through its C headers (Debian: libsystemd-dev).
@@ -43,6 +44,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The daemon's edges: configuration, the desk where commands and deadlines meet the journal, services.
+        .target(
+            name: "FirebreakDaemon",
+            dependencies: [
+                "FirebreakCore",
+                "FirebreakConfig",
+                "FirebreakJournal",
+                "FirebreakSystemd",
+                "Yams",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Thin glue over libsystemd: sd_notify, listen fds, journald.
         .target(name: "FirebreakSystemd", dependencies: ["CSystemd"]),
         // The commands of `firebreak`, as a library so the executable stays a one-liner.
@@ -60,6 +74,9 @@ let package = Package(
             name: "firebreakd",
             dependencies: [
                 "FirebreakCore",
+                "FirebreakConfig",
+                "FirebreakDaemon",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "FirebreakJournal",
                 "FirebreakSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

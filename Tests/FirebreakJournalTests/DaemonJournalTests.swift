@@ -37,6 +37,14 @@ import Glibc
 
         deinit { close(fd); unlink(path) }
 
+        /// The next datagram containing `text` (others, such as STATUS updates, are passed over).
+        func receive(containing text: String) -> String? {
+            while let d = receive() {
+                if d.contains(text) { return d }
+            }
+            return nil
+        }
+
         /// The next datagram, or nil after the 20 s timeout.
         func receive() -> String? {
             var buffer = [UInt8](repeating: 0, count: 4096)
@@ -45,7 +53,10 @@ import Glibc
         }
     }
 
+    static let config = ["--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
+
     func start(_ arguments: [String], env extra: [String: String] = [:], wrapper: [String] = [], log: String) throws -> Process {
+        let arguments = arguments + Self.config
         let process = Process()
         if wrapper.isEmpty {
             process.executableURL = URL(fileURLWithPath: daemon)
@@ -76,15 +87,15 @@ import Glibc
         let notify = NotifySocket(path: dir.sub("notify.sock"))
         let process = try start(["--state-dir", state, "--signing-key", dir.sub("key")],
                                 env: ["NOTIFY_SOCKET": notify.path], log: dir.sub("log"))
-        let ready = notify.receive()
+        let ready = notify.receive(containing: "READY=1")
         #expect(ready?.contains("READY=1") == true, "got \(ready ?? "nothing")")
         // Recovery and the start are journaled and sealed before READY: seq 6 journal.recovered,
         // 7 daemon.started, 8 the checkpoint.
-        #expect(ready?.contains("STATUS=journal at seq 8") == true, "got \(ready ?? "nothing")")
+        #expect(ready?.contains("STATUS=journal at seq 8;") == true, "got \(ready ?? "nothing")")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(notify.receive()?.contains("STOPPING=1") == true)
+        #expect(notify.receive(containing: "STOPPING=1") != nil)
         let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
         #expect(log.contains("torn tail") && log.contains("moved to"), "\(log)")
         // The clean stop journaled daemon.stopped (9) and sealed it with a checkpoint (10) signed by the daemon's key.
@@ -109,7 +120,7 @@ import Glibc
         var bytes = readBytes(segment)
         bytes[lineRanges(bytes)[1].lowerBound + 12] ^= 0x01
         writeBytes(segment, bytes)
-        let result = try run(daemon, ["--state-dir", state])
+        let result = try run(daemon, ["--state-dir", state] + Self.config)
         #expect(result.status == 2)
         #expect(result.stderr.contains("seq 2 (00000001.jsonl line 2"), "\(result.stderr)")
         #expect(result.stderr.contains("firebreak journal verify"))
@@ -128,7 +139,7 @@ import Glibc
                                 env: ["NOTIFY_SOCKET": notify.path],
                                 wrapper: [CrashTests.fiuRun!, "-x", "-f", fifo],
                                 log: dir.sub("log"))
-        #expect(notify.receive()?.contains("READY=1") == true)
+        #expect(notify.receive(containing: "READY=1") != nil)
         let sealedAtStart = try JournalVerifier.verify(directory: state + "/journal")
         #expect(sealedAtStart.lastSeq == 5)  // 3 records, daemon.started, checkpoint
         // From now on every fdatasync fails; the stop record cannot be made durable.
@@ -150,7 +161,7 @@ import Glibc
         let dir = TempDir("daemon-fiu-start")
         let state = dir.sub("state")
         try writeJournal(state + "/journal", count: 2)
-        let result = try run(CrashTests.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync", daemon, "--state-dir", state])
+        let result = try run(CrashTests.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync", daemon, "--state-dir", state] + Self.config)
         #expect(result.status == 3, "\(result.stderr)")
         // The writer thread reports the failed sync and exits before anything else can happen.
         #expect(result.stderr.contains("fdatasync") && result.stderr.contains("failed"), "\(result.stderr)")

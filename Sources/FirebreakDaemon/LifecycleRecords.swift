@@ -3,7 +3,7 @@ import FirebreakJournal
 import Foundation
 
 /// The daemon's own records: when it started and stopped, and what recovery found.
-enum Lifecycle {
+enum LifecycleRecords {
     static let actor = "firebreakd"
 
     static func startRecords(recovery r: RecoveryReport, now: Timestamp) -> [JournalEntry] {

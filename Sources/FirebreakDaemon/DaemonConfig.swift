@@ -1,0 +1,59 @@
+import FirebreakCore
+import Foundation
+import Yams
+
+/// The daemon's configuration: a YAML file (`--config`), then command-line overrides. A bad file stops start-up
+/// with a message naming the key.
+public struct DaemonConfig: Sendable, Equatable {
+    public var stateDir = "/var/lib/firebreak"
+    public var playbooks = "/etc/firebreak/playbooks"
+    public var roster = "/etc/firebreak/roster.yaml"
+    /// Private key for checkpoints; nil: the systemd credential `journal-signing-key`, if any.
+    public var signingKey: String?
+    public var checkpointEvery = 1000
+    public var checkpointSeconds = 60.0
+
+    public init() {}
+
+    public var journalDirectory: String { stateDir + "/journal" }
+
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds"]
+
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads a configuration file over the defaults.
+    public static func load(file: String) throws(Problem) -> DaemonConfig {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw Problem(description: "\(file): cannot read the configuration file")
+        }
+        var config = DaemonConfig()
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw Problem(description: "\(file): not YAML: \(error)")
+        }
+        guard let node else { return config }
+        guard let mapping = node.mapping else { throw Problem(description: "\(file): the configuration must be a mapping of keys to values") }
+        for (k, v) in mapping {
+            let key = k.string ?? ""
+            let place = "\(file):\(k.mark?.line ?? 0)"
+            guard let value = v.string, !value.isEmpty else { throw Problem(description: "\(place): \(key) needs a value") }
+            switch key {
+            case "state_dir": config.stateDir = value
+            case "playbooks": config.playbooks = value
+            case "roster": config.roster = value
+            case "signing_key": config.signingKey = value
+            case "checkpoint_every":
+                guard let n = Int(value), n > 0 else { throw Problem(description: "\(place): checkpoint_every must be a whole number above 0") }
+                config.checkpointEvery = n
+            case "checkpoint_seconds":
+                guard let n = Double(value), n > 0 else { throw Problem(description: "\(place): checkpoint_seconds must be a number of seconds above 0") }
+                config.checkpointSeconds = n
+            default:
+                throw Problem(description: "\(place): unknown key \"\(key)\"; known keys: \(keys.joined(separator: ", "))")
+            }
+        }
+        return config
+    }
+}

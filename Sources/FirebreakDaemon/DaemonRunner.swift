@@ -1,0 +1,112 @@
+import FirebreakConfig
+import FirebreakCore
+import FirebreakJournal
+import FirebreakSystemd
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// How firebreakd ends, as its exit status (documented in the README and `firebreakd --help`).
+public enum DaemonExit: Int32, Sendable {
+    case clean = 0
+    /// The journal could not be opened: damaged in the middle, locked by another process, unreadable.
+    case journalUnopenable = 2
+    /// The journal failed while running (an fdatasync failed): nothing unsynced was acknowledged.
+    case journalFailed = 3
+    /// The configuration file, the playbooks or the roster has errors (each is logged with file and line).
+    case badConfiguration = 4
+}
+
+/// Starts the daemon: configuration, journal replay into the engine's state, the start records, the services,
+/// and a sealed stop. Returns the exit status.
+public enum DaemonRunner {
+    public static func run(config: DaemonConfig, logger: Logger) async -> DaemonExit {
+        var options = JournalOptions()
+        options.checkpointEveryRecords = config.checkpointEvery
+        options.checkpointEverySeconds = config.checkpointSeconds
+        do {
+            options.signer = try config.signingKey.map { try CheckpointSigner.load(path: $0) } ?? CheckpointSigner.fromCredentials()
+        } catch {
+            logger.critical("\(error)")
+            return .badConfiguration
+        }
+        if options.signer == nil {
+            logger.warning("no signing key: the journal is hash-chained but not sealed; create one with `firebreak journal keygen`")
+        }
+
+        let loaded = ConfigFiles.load(playbooks: config.playbooks, roster: config.roster)
+        for d in loaded.diagnostics { d.level == .error ? logger.error("\(d)") : logger.warning("\(d)") }
+        guard !loaded.hasErrors, let roster = loaded.roster else {
+            logger.critical("not starting: fix the playbooks and roster above (check them with `firebreak validate --playbooks \(config.playbooks) --roster \(config.roster)`)")
+            return .badConfiguration
+        }
+        let context = EngineContext(playbooks: loaded.playbooks, roster: roster)
+
+        let fatalLogger = logger
+        options.onFatal = { error in
+            fatalLogger.critical("journal failed, stopping: \(error)")
+            SystemdNotify.send("STATUS=journal failed: \(error.message)\nERRNO=5")
+            exit(DaemonExit.journalFailed.rawValue)
+        }
+        var state = EngineState()
+        let journal: Journal
+        do {
+            journal = try Journal.open(directory: config.journalDirectory, options: options) { record in
+                state.apply(Event(time: record.time, type: record.type, actor: record.actor, data: record.data))
+            }
+        } catch {
+            logger.critical("cannot open the journal: \(error)")
+            return .journalUnopenable
+        }
+        let r = journal.recovery
+        if let torn = r.tornTail {
+            logger.warning("journal had a torn tail: \(torn.bytes) bytes at \(torn.location) (\(torn.reason)) moved to \(torn.movedTo)")
+        }
+        let open = state.incidents.values.filter(\.isActive).count
+        logger.info("journal \(config.journalDirectory) replayed to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people")
+        // The start, and any recovery, go into the journal itself and are sealed at once: the post-mortem and
+        // the auditor see when the daemon ran and exactly what a recovery cut off.
+        do {
+            _ = try await journal.appendAndSeal(LifecycleRecords.startRecords(recovery: r, now: options.clock()))
+        } catch {
+            logger.critical("cannot record the start in the journal: \(error)")
+            return .journalFailed
+        }
+
+        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock)
+        let services: [any Service] = [
+            ReadyService(status: "journal at seq \(journal.head.seq); \(open) open incident\(open == 1 ? "" : "s")"),
+            DeadlineService(desk: desk, clock: options.clock, logger: logger),
+        ]
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var exitStatus = DaemonExit.clean
+        do {
+            try await group.run()
+        } catch {
+            // Only the journal makes a service fail (the deadline loop cannot journal what fell due).
+            logger.critical("stopping after a failure: \(error)")
+            exitStatus = .journalFailed
+        }
+        SystemdNotify.stopping(status: "sealing the journal")
+        do {
+            _ = try await journal.append([LifecycleRecords.stopRecord(now: options.clock())])
+            try await journal.close()
+        } catch {
+            logger.critical("journal failed while closing: \(error)")
+            return .journalFailed
+        }
+        logger.info("journal sealed at seq \(journal.head.seq); stopped")
+        return exitStatus
+    }
+}
+
+/// Tells systemd the daemon is ready once the service group runs (so its signal handlers are in place and a
+/// stop request right after READY is never lost), then waits for the stop.
+struct ReadyService: Service {
+    let status: String
+
+    func run() async throws {
+        SystemdNotify.ready(status: status)
+        try? await gracefulShutdown()
+    }
+}

@@ -1,0 +1,79 @@
+import FirebreakCore
+import FirebreakJournal
+
+/// The one place commands and deadlines change the state: the engine decides the events, the journal makes
+/// them durable, and only then are they applied and answered. One command at a time: each is decided on the
+/// state that includes every command before it, so incident numbers and the "same post" check never race.
+public actor Desk {
+    private var state: EngineState
+    private var context: EngineContext
+    private let journal: Journal
+    private let clock: @Sendable () -> Timestamp
+    let wakeup = Wakeup()
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp) {
+        self.state = state
+        self.context = context
+        self.journal = journal
+        self.clock = clock
+    }
+
+    /// Decides, journals and applies a command. Throws `EngineError` (refused: nothing journaled) or
+    /// `JournalError` (not durable: nothing applied).
+    public func submit(_ command: Command, by actor: Actor) async throws -> [Event] {
+        await enter()
+        defer { leave() }
+        let events = try Engine.handle(command, by: actor, state: state, now: clock(), context: context).get()
+        try await commit(events)
+        await wakeup.wake()
+        return events
+    }
+
+    /// Journals and applies every deadline due now; returns how many events that made.
+    @discardableResult
+    public func fireDue() async throws -> Int {
+        await enter()
+        defer { leave() }
+        let events = Engine.dueEvents(state: &state, now: clock(), context: context)
+        guard !events.isEmpty else { return 0 }
+        do {
+            try await commit(events)
+        } catch {
+            state.rearm(Set(events.compactMap(\.incident)))
+            throw error
+        }
+        return events.count
+    }
+
+    public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
+
+    public var activeIncidents: Int { state.incidents.values.filter(\.isActive).count }
+
+    public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
+
+    /// New playbooks and roster (a reload); incidents already open keep the plan they opened with.
+    public func replace(context: EngineContext) { self.context = context }
+
+    private func commit(_ events: [Event]) async throws {
+        _ = try await journal.append(events.map { JournalEntry(time: $0.time, type: $0.type, actor: $0.actor, data: $0.data) })
+        for e in events { state.apply(e) }
+    }
+
+    private func enter() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func leave() {
+        if waiting.isEmpty {
+            busy = false
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
