@@ -6,10 +6,14 @@ public struct Firebreak: ParsableCommand {
         commandName: "firebreak",
         abstract: "Report problem social-media posts and work Firebreak incidents.",
         discussion: """
-            Exit codes: 0 success; 1 the check failed (a damaged or unsigned journal); 2 a file could not be \
-            read or written; 64 a usage error.
+            Exit codes: 0 success; 1 refused (a damaged or unsigned journal, a command the daemon refused); 2 a file \
+            or the daemon could not be read or written; 3 the daemon is not running; 64 a usage error.
             """,
-        subcommands: [ValidateCommand.self, JournalCommand.self]
+        subcommands: [
+            ReportCommand.self, IncidentsCommand.self, ShowCommand.self, AckCommand.self, DoneCommand.self, SkipCommand.self,
+            AssignCommand.self, EscalateCommand.self, ResolveCommand.self, NoteCommand.self, CloseCommand.self, ReopenCommand.self,
+            WhoamiCommand.self, ValidateCommand.self, JournalCommand.self,
+        ]
     )
 
     public init() {}

@@ -12,12 +12,23 @@ public struct DaemonConfig: Sendable, Equatable {
     public var signingKey: String?
     public var checkpointEvery = 1000
     public var checkpointSeconds = 60.0
+    /// The control socket, bound when systemd does not pass one.
+    public var socket = "/run/firebreak/firebreak.sock"
+    /// The web server's address, or "off" (the web pages are a later issue; only "off" is accepted so far).
+    public var http = "off"
 
     public init() {}
 
     public var journalDirectory: String { stateDir + "/journal" }
 
-    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds"]
+    /// Problems no single key shows.
+    public func check() throws(Problem) {
+        guard http == "off" else {
+            throw Problem(description: "http: \(http): this build has no web server yet; use http: off (--http off)")
+        }
+    }
+
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http"]
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -44,6 +55,8 @@ public struct DaemonConfig: Sendable, Equatable {
             case "playbooks": config.playbooks = value
             case "roster": config.roster = value
             case "signing_key": config.signingKey = value
+            case "socket": config.socket = value
+            case "http": config.http = value
             case "checkpoint_every":
                 guard let n = Int(value), n > 0 else { throw Problem(description: "\(place): checkpoint_every must be a whole number above 0") }
                 config.checkpointEvery = n

@@ -21,6 +21,10 @@ public enum DaemonExit: Int32, Sendable {
 /// and a sealed stop. Returns the exit status.
 public enum DaemonRunner {
     public static func run(config: DaemonConfig, logger: Logger) async -> DaemonExit {
+        do { try config.check() } catch {
+            logger.critical("\(error)")
+            return .badConfiguration
+        }
         var options = JournalOptions()
         options.checkpointEveryRecords = config.checkpointEvery
         options.checkpointEverySeconds = config.checkpointSeconds
@@ -74,9 +78,18 @@ public enum DaemonRunner {
         }
 
         let desk = Desk(state: state, context: context, journal: journal, clock: options.clock)
+        let control: ControlSocket
+        do {
+            control = try ControlSocket.open(path: config.socket, desk: desk, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            try? await journal.close()
+            return .badConfiguration
+        }
         let services: [any Service] = [
-            ReadyService(status: "journal at seq \(journal.head.seq); \(open) open incident\(open == 1 ? "" : "s")"),
             DeadlineService(desk: desk, clock: options.clock, logger: logger),
+            ControlSocketService(socket: control),
+            ReadyService(status: "journal at seq \(journal.head.seq); \(open) open incident\(open == 1 ? "" : "s"); socket \(control.path ?? "from systemd")"),
         ]
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var exitStatus = DaemonExit.clean

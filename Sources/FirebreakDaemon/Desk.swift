@@ -53,6 +53,29 @@ public actor Desk {
 
     public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
 
+    /// Incidents `actor` may see, newest first, as their views.
+    public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
+        let now = clock()
+        let visible = state.incidents.values.filter { inc in
+            guard Visibility.maySee(inc, actor: actor) else { return false }
+            if openOnly && !inc.isActive { return false }
+            if mine && !(inc.steps.contains { $0.owner == actor.id && $0.isOpen } || inc.reporters.contains(actor.id)) { return false }
+            if overdueOnly && !(inc.isActive && inc.steps.contains { $0.isOpen && $0.due < now }) { return false }
+            return true
+        }
+        return visible.sorted { $0.openedAt > $1.openedAt || ($0.openedAt == $1.openedAt && $0.id > $1.id) }
+            .prefix(limit).map { IncidentView.json($0, for: actor, now: now) }
+    }
+
+    public func view(_ id: String, for actor: Actor) throws(EngineError) -> JSONValue {
+        guard let inc = state.incidents[id], Visibility.maySee(inc, actor: actor) else {
+            throw EngineError(.unknownIncident, "there is no incident \(id) that you can see; `firebreak incidents` lists them")
+        }
+        return IncidentView.json(inc, for: actor, now: clock())
+    }
+
+    public var roster: Roster { context.roster }
+
     /// New playbooks and roster (a reload); incidents already open keep the plan they opened with.
     public func replace(context: EngineContext) { self.context = context }
 

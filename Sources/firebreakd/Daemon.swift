@@ -11,7 +11,7 @@ struct Daemon: AsyncParsableCommand {
         abstract: "The Firebreak daemon: runs playbooks for reported posts, chases deadlines, keeps the journal.",
         discussion: """
             Settings come from --config FILE (YAML: state_dir, playbooks, roster, signing_key, checkpoint_every, \
-            checkpoint_seconds), then from the options below. Exit codes: 0 after a clean stop (SIGTERM or \
+            checkpoint_seconds, socket, http), then from the options below. Exit codes: 0 after a clean stop (SIGTERM or \
             SIGINT); 2 the journal could not be opened (damaged in the middle, locked by another process, \
             unreadable); 3 the journal failed while running (fdatasync failed: nothing unsynced was acknowledged); \
             4 the configuration, playbooks or roster have errors.
@@ -29,6 +29,12 @@ struct Daemon: AsyncParsableCommand {
 
     @Option(help: "The roster file (default /etc/firebreak/roster.yaml).")
     var roster: String?
+
+    @Option(help: "The control socket, when systemd does not pass one (default /run/firebreak/firebreak.sock).")
+    var socket: String?
+
+    @Option(help: "The web server: ADDR or off (only off until the web pages are built).")
+    var http: String?
 
     @Option(help: "Private key that signs journal checkpoints (default: the systemd credential journal-signing-key).")
     var signingKey: String?
@@ -56,6 +62,8 @@ struct Daemon: AsyncParsableCommand {
         if let playbooks { settings.playbooks = playbooks }
         if let roster { settings.roster = roster }
         if let signingKey { settings.signingKey = signingKey }
+        if let socket { settings.socket = socket }
+        if let http { settings.http = http }
         if let checkpointEvery { settings.checkpointEvery = checkpointEvery }
         if let checkpointSeconds { settings.checkpointSeconds = checkpointSeconds }
         let status = await DaemonRunner.run(config: settings, logger: logger)

@@ -79,29 +79,38 @@ struct ProcessResult {
 }
 
 /// Runs a program to completion, with its output captured.
+///
+/// Output goes to files, not pipes: tests run in parallel and a process started meanwhile by another test can
+/// inherit a pipe's write end, and a pipe would then never reach end-of-file.
 func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe()
+    let base = FileManager.default.temporaryDirectory.path + "/firebreak-run-\(UUID().uuidString)"
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out")
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    let out = FileHandle(forWritingAtPath: base + ".out")!, err = FileHandle(forWritingAtPath: base + ".err")!
     process.standardOutput = out
     process.standardError = err
-    let input = Pipe()
-    process.standardInput = input
+    if let stdin {
+        _ = FileManager.default.createFile(atPath: base + ".in", contents: Data(stdin.utf8))
+        process.standardInput = FileHandle(forReadingAtPath: base + ".in")
+    } else {
+        process.standardInput = FileHandle.nullDevice
+    }
     try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
-    let errData = LockedData()
-    let errThread = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    errThread.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    try? out.close()
+    try? err.close()
     process.waitUntilExit()
-    while !errData.done { usleep(1000) }
+    try? FileManager.default.removeItem(atPath: base + ".in")
     return ProcessResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData.value, as: UTF8.self))
+                         stdout: String(decoding: readBytes(base + ".out"), as: UTF8.self),
+                         stderr: String(decoding: readBytes(base + ".err"), as: UTF8.self))
 }
 
 final class LockedData: @unchecked Sendable {

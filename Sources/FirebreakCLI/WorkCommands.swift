@@ -1,0 +1,136 @@
+import ArgumentParser
+import FirebreakCore
+
+/// The commands responders and managers work incidents with. Each prints what changed, or with --json the
+/// daemon's answer; refusals say why and exit 1.
+struct AckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge an incident, or one of its steps.")
+    @Argument(help: "The incident (INC-n).") var incident: String
+    @Argument(help: "A step id, to acknowledge that step.") var step: String?
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        var args: [String: JSONValue] = ["incident": .string(incident)]
+        if let step { args["step"] = .string(step) }
+        done(try daemon.call("ack", args), daemon, "acknowledged \(incident)\(step.map { " step \($0)" } ?? "")")
+    }
+}
+
+struct DoneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "done", abstract: "Mark a step done, with a note for the post-mortem.")
+    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The step id.") var step: String
+    @Option(help: "What was done.") var note: String?
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        var args: [String: JSONValue] = ["incident": .string(incident), "step": .string(step)]
+        if let note { args["note"] = .string(note) }
+        let result = try daemon.call("done", args)
+        done(result, daemon, "\(incident) step \(step) done")
+    }
+}
+
+struct SkipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "skip", abstract: "Skip a step, saying why.")
+    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The step id.") var step: String
+    @Option(help: "Why it is not needed.") var reason: String
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        done(try daemon.call("skip", ["incident": .string(incident), "step": .string(step), "reason": .string(reason)]), daemon, "\(incident) step \(step) skipped")
+    }
+}
+
+struct AssignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "assign", abstract: "Hand a step over to another person.")
+    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The step id.") var step: String
+    @Argument(help: "The person's roster id.") var person: String
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        done(try daemon.call("assign", ["incident": .string(incident), "step": .string(step), "to": .string(person)]), daemon, "\(incident) step \(step) handed to \(person)")
+    }
+}
+
+struct EscalateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "escalate", abstract: "Escalate an incident (or a step) to the manager now.")
+    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "A step id.") var step: String?
+    @Option(help: "Why.") var reason: String
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        var args: [String: JSONValue] = ["incident": .string(incident), "reason": .string(reason)]
+        if let step { args["step"] = .string(step) }
+        done(try daemon.call("escalate", args), daemon, "\(incident) escalated")
+    }
+}
+
+struct ResolveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resolve", abstract: "Resolve an incident with a summary of what was done.")
+    @Argument(help: "The incident.") var incident: String
+    @Option(help: "What was done: it opens the post-mortem.") var summary: String
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        done(try daemon.call("resolve", ["incident": .string(incident), "summary": .string(summary)]), daemon, "\(incident) resolved")
+    }
+}
+
+struct CloseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a resolved incident after its review (managers).")
+    @Argument(help: "The incident.") var incident: String
+    @Option(help: "A note on the review.") var reason: String?
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        var args: [String: JSONValue] = ["incident": .string(incident)]
+        if let reason { args["reason"] = .string(reason) }
+        done(try daemon.call("close", args), daemon, "\(incident) closed")
+    }
+}
+
+struct ReopenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reopen", abstract: "Reopen a resolved or closed incident (managers).")
+    @Argument(help: "The incident.") var incident: String
+    @Option(help: "Why.") var reason: String
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        done(try daemon.call("reopen", ["incident": .string(incident), "reason": .string(reason)]), daemon, "\(incident) reopened")
+    }
+}
+
+struct NoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to an incident's record.")
+    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The note.") var text: String
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        done(try daemon.call("note", ["incident": .string(incident), "text": .string(text)]), daemon, "note added to \(incident)")
+    }
+}
+
+struct WhoamiCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Who the daemon takes you for, and what you may do.")
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let r = try daemon.call("whoami", [:])
+        if daemon.json { print(r.jsonText); return }
+        print("\(r["user"]?.stringValue ?? "?") is \(r["name"]?.stringValue ?? r["id"]?.stringValue ?? "?"), a \(r["access"]?.stringValue ?? "?")")
+    }
+}
+
+/// Prints the outcome of a command: the JSON answer, or a line saying what changed and which steps opened.
+func done(_ result: JSONValue, _ daemon: DaemonOptions, _ what: String) {
+    if daemon.json { print(result.jsonText); return }
+    print(what)
+    for step in result["ready_steps"]?.arrayValue ?? [] {
+        print("  now ready: \(step["step"]?.stringValue ?? "?") for \(step["owner"]?.stringValue ?? "nobody"), due \(step["due"]?.stringValue ?? "?")")
+    }
+}

@@ -1,0 +1,221 @@
+import Dispatch
+import FirebreakCore
+import FirebreakSystemd
+import Foundation
+import Logging
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The control socket: a Unix stream socket, passed by systemd (socket activation) or bound by the daemon when
+/// started by hand. Plain system calls on threads of its own, because SO_PEERCRED (who the caller is) is a
+/// system call NIO does not expose, and blocking reads must not hold the cooperative pool's threads.
+public final class ControlSocket: @unchecked Sendable {
+    let listenFD: Int32
+    let path: String?
+    let desk: Desk
+    let logger: Logger
+    private let lock = NSLock()
+    private var stopped = false
+    private var clients: Set<Int32> = []
+
+    init(listenFD: Int32, path: String?, desk: Desk, logger: Logger) {
+        self.listenFD = listenFD
+        self.path = path
+        self.desk = desk
+        self.logger = logger
+    }
+
+    public struct Problem: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The activated socket if systemd passed one, else a socket bound at `path` (a stale socket file left by a
+    /// crash is replaced; one another daemon is listening on is not).
+    public static func open(path: String, desk: Desk, logger: Logger) throws -> ControlSocket {
+        if let fd = SystemdListenFDs.single() {
+            // Accept blocks on its own thread: a passed socket may come non-blocking.
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            logger.info("control socket passed by systemd (socket activation)")
+            return ControlSocket(listenFD: fd, path: nil, desk: desk, logger: logger)
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw Problem(description: "socket path \(path) is too long") }
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in bytes.enumerated() { buf[i] = b }
+            buf[bytes.count] = 0
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Problem(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        func bindIt() -> Int32 {
+            withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        }
+        var rc = bindIt()
+        if rc != 0 && errno == EADDRINUSE {
+            // In use, or a file left behind by a crash? Only a live listener accepts a connection.
+            let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            let live = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } } == 0
+            close(probe)
+            if live { close(fd); throw Problem(description: "another daemon is listening on \(path)") }
+            unlink(path)
+            rc = bindIt()
+        }
+        guard rc == 0 else {
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw Problem(description: "cannot bind the control socket \(path): \(why)")
+        }
+        // Anyone on the host may connect: what they may do is decided by who they are (SO_PEERCRED and the roster).
+        chmod(path, 0o666)
+        guard listen(fd, 128) == 0 else { close(fd); throw Problem(description: "cannot listen on \(path): \(String(cString: strerror(errno)))") }
+        return ControlSocket(listenFD: fd, path: path, desk: desk, logger: logger)
+    }
+
+    func start() {
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "control-accept"
+        thread.start()
+    }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        let open = clients
+        lock.unlock()
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        close(listenFD)
+        for c in open { shutdown(c, Int32(SHUT_RDWR)) }
+        if let path { unlink(path) }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listenFD, nil, nil)
+            if client < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                lock.lock(); let done = stopped; lock.unlock()
+                if !done { logger.error("control socket accept failed: \(String(cString: strerror(errno)))") }
+                return
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            lock.lock()
+            if stopped { lock.unlock(); close(client); return }
+            clients.insert(client)
+            lock.unlock()
+            let thread = Thread { [self] in
+                serve(client)
+                lock.lock(); clients.remove(client); lock.unlock()
+                close(client)
+            }
+            thread.name = "control-client"
+            thread.start()
+        }
+    }
+
+    /// Who is on the other end, as the kernel says.
+    static func peer(_ fd: Int32) -> (uid: uid_t, user: String)? {
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; } — Glibc hides it behind _GNU_SOURCE.
+        struct PeerCredentials { var pid: Int32 = 0; var uid: uid_t = 0; var gid: gid_t = 0 }
+        var cred = PeerCredentials()
+        var len = socklen_t(MemoryLayout<PeerCredentials>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 else { return nil }
+        var pwd = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        getpwuid_r(cred.uid, &pwd, &buffer, buffer.count, &result)
+        let name = result.flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid-\(cred.uid)"
+        return (cred.uid, name)
+    }
+
+    private func serve(_ fd: Int32) {
+        guard let (_, user) = Self.peer(fd) else { return }
+        var timeout = timeval(tv_sec: 300, tv_usec: 0)  // an idle client is dropped after five minutes
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            if let nl = buffer.firstIndex(of: 0x0A) {
+                if nl > ControlProtocol.maxLine {
+                    _ = write(fd, ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes"))
+                    return
+                }
+                let line = Array(buffer[..<nl])
+                buffer.removeSubrange(...nl)
+                guard write(fd, handle(line, user: user)) else { return }
+                continue
+            }
+            if buffer.count > ControlProtocol.maxLine {
+                _ = write(fd, ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes"))
+                return
+            }
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    private func write(_ fd: Int32, _ value: JSONValue) -> Bool {
+        var out: [UInt8] = []
+        JSONWriter.write(value, into: &out)
+        out.append(0x0A)
+        var done = 0
+        while done < out.count {
+            let n = out.withUnsafeBytes { send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+
+    /// One request: parsed, run against the desk (blocking this client's thread, not the pool), answered.
+    func handle(_ line: [UInt8], user: String) -> JSONValue {
+        let request: JSONValue
+        do { request = try JSONParser.parse(line) } catch {
+            return ControlProtocol.failure(id: .null, code: "bad-request", message: "not JSON: \(error)")
+        }
+        let id = request["id"] ?? .null
+        guard request["v"]?.intValue == ControlProtocol.version else {
+            return ControlProtocol.failure(id: id, code: "bad-version", message: "this daemon speaks protocol version \(ControlProtocol.version); send \"v\":1")
+        }
+        guard let op = request["op"]?.stringValue else { return ControlProtocol.failure(id: id, code: "bad-request", message: "\"op\" is missing") }
+        let args = request["args"] ?? .object([:])
+        let desk = self.desk
+        let box = ReplyBox()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let reply = await ControlRequests.run(op: op, args: args, user: user, desk: desk)
+            box.value = reply
+            done.signal()
+        }
+        done.wait()
+        switch box.value! {
+        case .success(let result): return ControlProtocol.reply(id: id, result: result)
+        case .failure(let e): return ControlProtocol.failure(id: id, code: e.code, message: e.message)
+        }
+    }
+}
+
+private final class ReplyBox: @unchecked Sendable {
+    var value: Result<JSONValue, ControlRequests.Failure>?
+}
+
+/// Runs the control socket for the service group's lifetime.
+public struct ControlSocketService: Service {
+    let socket: ControlSocket
+
+    public init(socket: ControlSocket) { self.socket = socket }
+
+    public func run() async throws {
+        socket.start()
+        try? await gracefulShutdown()
+        socket.stop()
+    }
+}

@@ -1,0 +1,47 @@
+import FirebreakCore
+
+/// The control socket's protocol, version 1 (docs/socket-protocol.md): one JSON object per line each way.
+/// Request: `{"v":1,"id":…,"op":"report","args":{…}}`. Reply: `{"v":1,"id":…,"ok":true,"result":…}` or
+/// `{"v":1,"id":…,"ok":false,"error":{"code":…,"message":…}}`. The caller is who SO_PEERCRED says.
+public enum ControlProtocol {
+    public static let version: Int64 = 1
+    /// The longest request line accepted; a report with its text fits many times over.
+    public static let maxLine = 1 << 20
+
+    public static func reply(id: JSONValue, result: JSONValue) -> JSONValue {
+        .object(["v": .int(version), "id": id, "ok": true, "result": result])
+    }
+
+    public static func failure(id: JSONValue, code: String, message: String) -> JSONValue {
+        .object(["v": .int(version), "id": id, "ok": false, "error": .object(["code": .string(code), "message": .string(message)])])
+    }
+}
+
+/// What a person sees of an incident: reporters only for managers.
+public enum IncidentView {
+    public static func json(_ inc: IncidentState, for actor: Actor, now: Timestamp) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(inc.id), "status": .string(inc.status.rawValue), "severity": .string(inc.severity.rawValue),
+            "playbook": .string(inc.plan.playbook), "title": .string(inc.plan.title), "url": .string(inc.canonicalURL),
+            "opened_at": .string(inc.openedAt.rfc3339), "ack_due": .string(inc.ackDue.rfc3339),
+            "reports": .int(Int64(inc.reportCount)), "reporters": .int(Int64(inc.reporters.count)),
+        ]
+        if let p = inc.platform { o["platform"] = .string(p) }
+        if let c = inc.category { o["category"] = .string(c) }
+        if let a = inc.acknowledgedAt { o["acknowledged_at"] = .string(a.rfc3339) }
+        if let r = inc.resolvedAt { o["resolved_at"] = .string(r.rfc3339) }
+        if let s = inc.summary { o["summary"] = .string(s) }
+        if let l = inc.linkedTo { o["linked_to"] = .string(l) }
+        if Visibility.maySeeReporters(actor) { o["reporter_ids"] = .array(inc.reporters.map { .string($0) }) }
+        o["steps"] = .array(inc.steps.indices.map { i in
+            let s = inc.steps[i], plan = inc.plan.steps[i]
+            var step: [String: JSONValue] = ["id": .string(plan.id), "title": .string(plan.title), "role": .string(plan.owner),
+                                             "status": .string(s.status.rawValue), "due": .string(s.due.rfc3339),
+                                             "overdue": .bool(s.isOpen && s.due < now)]
+            if let owner = s.owner { step["owner"] = .string(owner) }
+            if let f = s.finishedAt { step["finished_at"] = .string(f.rfc3339) }
+            return .object(step)
+        })
+        return .object(o)
+    }
+}

@@ -1,0 +1,200 @@
+import FirebreakCore
+@testable import FirebreakJournal
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The control socket and the command line, for real: the daemon's socket, `firebreak` run as two real Unix
+/// users with different roles, a refused action, replies only after the records are durable, and socket
+/// activation through systemd-socket-activate.
+@Suite(.serialized) struct SocketTests {
+    let daemon = productPath("firebreakd")
+    let firebreak = productPath("firebreak")
+    static let reporterUser = "fbtest-kim"
+    static let responderUser = "fbtest-amira"
+
+    /// Test users exist (created here when absent; needs root and useradd).
+    static let usersReady: Bool = {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd") else { return false }
+        for user in [reporterUser, responderUser] where getpwnam(user) == nil {
+            let r = try? run("/usr/sbin/useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", user])
+            if r?.status != 0 { return false }
+        }
+        return true
+    }()
+
+    /// The example roster with Amira's account renamed to the test user.
+    static func roster(in dir: TempDir) throws -> String {
+        let text = try String(contentsOfFile: InteropTests.repoRoot + "/Playbooks/roster.example.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "unix_user: amira", with: "unix_user: \(responderUser)")
+        let path = dir.sub("roster.yaml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    struct Running {
+        let process: Process
+        let socket: String
+        let state: String
+        let log: String
+
+        func stop() -> Int32 {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    func startDaemon(_ dir: TempDir, arguments extra: [String] = [], wrapper: [String] = [], waitForReady: Bool = true) throws -> (Running, DaemonJournalTests.NotifySocket) {
+        let state = dir.sub("state"), socket = dir.sub("fb.sock"), log = dir.sub("log")
+        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+        let process = Process()
+        let args = ["--state-dir", state, "--socket", socket, "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", try Self.roster(in: dir)] + extra
+        if wrapper.isEmpty {
+            process.executableURL = URL(fileURLWithPath: daemon)
+            process.arguments = args
+        } else {
+            process.executableURL = URL(fileURLWithPath: wrapper[0])
+            process.arguments = Array(wrapper.dropFirst()) + [daemon] + args
+        }
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        process.environment = env
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        try process.run()
+        if waitForReady {
+            #expect(notify.receive(containing: "READY=1") != nil, "\(String(decoding: readBytes(log), as: UTF8.self))")
+        }
+        return (Running(process: process, socket: socket, state: state, log: log), notify)
+    }
+
+    /// `firebreak` run as `user` (runuser), or as ourselves.
+    func cli(_ args: [String], as user: String? = nil, socket: String) throws -> ProcessResult {
+        var env = ProcessInfo.processInfo.environment
+        env["FIREBREAK_SOCKET"] = socket
+        if let user { return try run("/usr/sbin/runuser", ["-u", user, "--", firebreak] + args, environment: env) }
+        return try run(firebreak, args, environment: env)
+    }
+
+    @Test(.enabled(if: usersReady, "needs root and useradd to create the test users"))
+    func twoRealUsersWithDifferentRolesAndARefusedAction() throws {
+        let dir = TempDir("socket")
+        chmod(dir.path, 0o755)
+        let (d, _) = try startDaemon(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+
+        let who = try cli(["whoami"], as: Self.reporterUser, socket: d.socket)
+        #expect(who.stdout.contains("\(Self.reporterUser) is \(Self.reporterUser), a reporter"), "\(who.stdout)\(who.stderr)")
+        let report = try cli(["report", "https://twitter.com/someone/status/42?utm_source=share", "--category", "harassment",
+                              "--text", "a post about Sam", "--json"], as: Self.reporterUser, socket: d.socket)
+        #expect(report.status == 0, "\(report.stderr)")
+        let result = try JSONParser.parse(report.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(result["incident"] == "INC-1" && result["opened"] == true && result["playbook"] == "harassment")
+        // Durable before the reply: the records are in the journal already.
+        var types: [String] = []
+        _ = try JournalReader.scan(directory: d.state + "/journal") { types.append($0.type) }
+        #expect(types.contains(EventType.reportReceived) && types.contains(EventType.incidentOpened))
+
+        let refused = try cli(["ack", "INC-1"], as: Self.reporterUser, socket: d.socket)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("only responders (people in a roster role) and managers may ack; \(Self.reporterUser) is a reporter"))
+
+        let ack = try cli(["ack", "INC-1"], as: Self.responderUser, socket: d.socket)
+        #expect(ack.status == 0 && ack.stdout.contains("acknowledged INC-1"), "\(ack.stdout)\(ack.stderr)")
+        let show = try cli(["show", "INC-1", "--json"], as: Self.responderUser, socket: d.socket)
+        let view = try JSONParser.parse(show.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(view["status"] == "acknowledged" && view["reporter_ids"] == nil, "responders never see who reported")
+        let done = try cli(["done", "INC-1", "preserve-evidence", "--note", "saved"], as: Self.responderUser, socket: d.socket)
+        #expect(done.status == 0 && done.stdout.contains("now ready: platform-report"), "\(done.stdout)\(done.stderr)")
+
+        // Someone who reported nothing sees nothing.
+        let mine = try cli(["incidents"], socket: d.socket)
+        #expect(mine.stdout.contains("no incidents"), "\(mine.stdout)")
+
+        #expect(d.stop() == 0)
+        var records: [JournalRecord] = []
+        _ = try JournalReader.scan(directory: d.state + "/journal") { records.append($0) }
+        #expect(records.first { $0.type == EventType.reportReceived }?.actor == Self.reporterUser)
+        #expect(records.first { $0.type == EventType.incidentAcknowledged }?.actor == "amira")
+        #expect(records.first { $0.type == EventType.stepDone }?.data["note"] == "saved")
+    }
+
+    /// Sends raw bytes on a fresh connection and returns what came back.
+    static func raw(_ socket: String, _ bytes: [UInt8]) -> String {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in socket.utf8.enumerated() { buf[i] = b }
+        }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { break }
+            sent += n
+        }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !out.contains(0x0A) {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func badRequestsGetAnErrorReplyAndNeverHarmTheDaemon() throws {
+        let dir = TempDir("socket-bad")
+        let (d, _) = try startDaemon(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        #expect(Self.raw(d.socket, Array("this is not json\n".utf8)).contains("\"code\":\"bad-request\""))
+        #expect(Self.raw(d.socket, Array("{\"v\":2,\"op\":\"whoami\"}\n".utf8)).contains("\"code\":\"bad-version\""))
+        #expect(Self.raw(d.socket, Array("{\"v\":1,\"op\":\"launch\"}\n".utf8)).contains("\"code\":\"unknown-op\""))
+        #expect(Self.raw(d.socket, Array("{\"v\":1,\"op\":\"report\",\"args\":{\"report\":{\"url\":\"https://x.com/a\",\"reporter\":\"ceo\"}}}\n".utf8))
+            .contains("report reporter: is not a report field"))
+        #expect(Self.raw(d.socket, [0xFF, 0xFE, 0x0A]).contains("bad-request"))
+        let huge = [UInt8](repeating: UInt8(ascii: "a"), count: (1 << 20) + 10) + [0x0A]
+        #expect(Self.raw(d.socket, huge).contains("\"code\":\"too-large\""))
+        // A client that connects and sends half a request, then another that works meanwhile.
+        let halfFD = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in d.socket.utf8.enumerated() { buf[i] = b } }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(halfFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        _ = "{\"v\":1,\"op\":".withCString { send(halfFD, $0, 12, Int32(MSG_NOSIGNAL)) }
+        let ok = try cli(["report", "https://x.com/b/status/1", "--category", "other"], socket: d.socket)
+        #expect(ok.status == 0 && ok.stdout.contains("opened INC-1"), "\(ok.stdout)\(ok.stderr)")
+        close(halfFD)
+        #expect(d.stop() == 0)
+    }
+
+    static let socketActivate = ["/usr/bin/systemd-socket-activate", "/lib/systemd/systemd-socket-activate"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: socketActivate != nil, "needs systemd-socket-activate"))
+    func startsUnderSocketActivation() throws {
+        let dir = TempDir("socket-activate")
+        let socket = dir.sub("activated.sock")
+        // systemd-socket-activate listens, and starts the daemon at the first connection, handing it the socket.
+        let (d, notify) = try startDaemon(dir, wrapper: [Self.socketActivate!, "-l", socket, "-E", "NOTIFY_SOCKET"], waitForReady: false)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+        // The first connection starts the daemon; it answers once the report is durable. (Spoken in-process:
+        // a child process started while systemd-socket-activate is our child is not reaped reliably by Foundation.)
+        let reply = Self.raw(socket, Array(#"{"v":1,"id":7,"op":"report","args":{"report":{"url":"https://x.com/c/status/1","category":"impersonation"}}}"#.utf8) + [0x0A])
+        let answer = try JSONParser.parse(reply.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(answer["ok"] == true && answer["id"] == 7 && answer["result"]?["incident"] == "INC-1", "\(reply)")
+        #expect(notify.receive(containing: "READY=1") != nil)
+        // The daemon's own --socket path is not bound: it uses the socket it was passed.
+        #expect(!FileManager.default.fileExists(atPath: d.socket))
+        #expect(String(decoding: readBytes(d.log), as: UTF8.self).contains("socket activation"))
+        #expect(d.stop() == 0)
+    }
+}
