@@ -55,6 +55,7 @@ let package = Package(
                 "Yams",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Thin glue over libsystemd: sd_notify, listen fds, journald.

@@ -86,11 +86,20 @@ public enum DaemonRunner {
             try? await journal.close()
             return .badConfiguration
         }
-        let services: [any Service] = [
+        var services: [any Service] = [
             DeadlineService(desk: desk, clock: options.clock, logger: logger),
             ControlSocketService(socket: control),
+            ReloadService(desk: desk, config: config, logger: logger),
+        ]
+        if let usec = SystemdWatchdog.intervalMicroseconds() {
+            logger.info("systemd watchdog every \(usec / 1000) ms: pinging at half that")
+            services.append(WatchdogService(desk: desk, intervalMicroseconds: usec))
+        }
+        services += [
             ReadyService(status: "journal at seq \(journal.head.seq); \(open) open incident\(open == 1 ? "" : "s"); socket \(control.path ?? "from systemd")"),
         ]
+        // Until the reload service traps SIGHUP, one must not kill us (its default action): ignore it meanwhile.
+        signal(SIGHUP, SIG_IGN)
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var exitStatus = DaemonExit.clean
         do {

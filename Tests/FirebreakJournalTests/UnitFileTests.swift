@@ -11,13 +11,15 @@ import Testing
         let path = dir.sub("firebreakd.service")
         try unit.replacingOccurrences(of: "/usr/local/bin/firebreakd", with: productPath("firebreakd"))
             .write(toFile: path, atomically: false, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: InteropTests.repoRoot + "/systemd/firebreakd.socket", toPath: dir.sub("firebreakd.socket"))
         return path
     }
 
     @Test(.enabled(if: analyze != nil, "needs systemd-analyze"))
     func theServiceUnitPassesSystemdAnalyzeVerify() throws {
         let dir = TempDir("unit")
-        let result = try run(Self.analyze!, ["verify", try Self.unitForThisBuild(dir)])
+        let service = try Self.unitForThisBuild(dir)
+        let result = try run(Self.analyze!, ["verify", service, dir.sub("firebreakd.socket")])
         // Documentation= points at a file that is only there once installed; anything else is a real problem.
         let problems = (result.stdout + result.stderr).split(separator: "\n").filter { !$0.contains("Documentation") }
         #expect(result.status == 0 && problems.isEmpty, "\(result.stdout)\(result.stderr)")
