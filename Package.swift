@@ -59,7 +59,7 @@ let package = Package(
             ]
         ),
         // Thin glue over libsystemd: sd_notify, listen fds, journald.
-        .target(name: "FirebreakSystemd", dependencies: ["CSystemd"]),
+        .target(name: "FirebreakSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         // The commands of `firebreak`, as a library so the executable stays a one-liner.
         .target(
             name: "FirebreakCLI",
@@ -74,11 +74,7 @@ let package = Package(
         .executableTarget(
             name: "firebreakd",
             dependencies: [
-                "FirebreakCore",
-                "FirebreakConfig",
                 "FirebreakDaemon",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                "FirebreakJournal",
                 "FirebreakSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -41,14 +41,15 @@ public enum DaemonRunner {
         let loaded = ConfigFiles.load(playbooks: config.playbooks, roster: config.roster)
         for d in loaded.diagnostics { d.level == .error ? logger.error("\(d)") : logger.warning("\(d)") }
         guard !loaded.hasErrors, let roster = loaded.roster else {
-            logger.critical("not starting: fix the playbooks and roster above (check them with `firebreak validate --playbooks \(config.playbooks) --roster \(config.roster)`)")
+            logger.critical("not starting: fix the playbooks and roster above (check them with `firebreak validate --playbooks \(config.playbooks) --roster \(config.roster)`)",
+                            metadata: MessageID.meta(MessageID.configurationInvalid))
             return .badConfiguration
         }
         let context = EngineContext(playbooks: loaded.playbooks, roster: roster)
 
         let fatalLogger = logger
         options.onFatal = { error in
-            fatalLogger.critical("journal failed, stopping: \(error)")
+            fatalLogger.critical("journal failed, stopping: \(error)", metadata: MessageID.meta(MessageID.journalFailed))
             SystemdNotify.send("STATUS=journal failed: \(error.message)\nERRNO=5")
             exit(DaemonExit.journalFailed.rawValue)
         }
@@ -64,10 +65,12 @@ public enum DaemonRunner {
         }
         let r = journal.recovery
         if let torn = r.tornTail {
-            logger.warning("journal had a torn tail: \(torn.bytes) bytes at \(torn.location) (\(torn.reason)) moved to \(torn.movedTo)")
+            logger.warning("journal had a torn tail: \(torn.bytes) bytes at \(torn.location) (\(torn.reason)) moved to \(torn.movedTo)",
+                           metadata: MessageID.meta(MessageID.tornTail, ["segment": .string(torn.location.segment), "seq": .stringConvertible(torn.location.seq)]))
         }
         let open = state.incidents.values.filter(\.isActive).count
-        logger.info("journal \(config.journalDirectory) replayed to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people")
+        logger.info("journal \(config.journalDirectory) replayed to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people",
+                    metadata: MessageID.meta(MessageID.started))
         // The start, and any recovery, go into the journal itself and are sealed at once: the post-mortem and
         // the auditor see when the daemon ran and exactly what a recovery cut off.
         do {
@@ -117,7 +120,7 @@ public enum DaemonRunner {
             logger.critical("journal failed while closing: \(error)")
             return .journalFailed
         }
-        logger.info("journal sealed at seq \(journal.head.seq); stopped")
+        logger.info("journal sealed at seq \(journal.head.seq); stopped", metadata: MessageID.meta(MessageID.stopped))
         return exitStatus
     }
 }

@@ -22,7 +22,7 @@ public struct DeadlineService: Service {
                 let fired = try await desk.fireDue()
                 let next = await desk.nextDeadline()
                 if fired > 0 {
-                    logger.info("deadlines fired", metadata: ["events": "\(fired)"])
+                    logger.info("deadlines fired: \(fired) events journaled", metadata: MessageID.meta(MessageID.deadlinesFired, ["events": "\(fired)"]))
                 }
                 let open = await desk.activeIncidents
                 SystemdNotify.status("\(open) open incident\(open == 1 ? "" : "s"); next deadline \(next?.rfc3339 ?? "none")")

@@ -38,10 +38,10 @@ struct ReloadService: Service {
                 for d in loaded.diagnostics { d.level == .error ? logger.error("\(d)") : logger.warning("\(d)") }
                 if !loaded.hasErrors, let roster = loaded.roster {
                     await desk.replace(context: EngineContext(playbooks: loaded.playbooks, roster: roster))
-                    logger.info("reloaded: \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people")
+                    logger.info("reloaded: \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people", metadata: MessageID.meta(MessageID.reloaded))
                     SystemdNotify.send("READY=1\nSTATUS=reloaded \(loaded.playbooks.playbooks.count) playbooks")
                 } else {
-                    logger.error("reload refused: the playbooks or roster have errors (above); the previous ones stay in force")
+                    logger.error("reload refused: the playbooks or roster have errors (above); the previous ones stay in force", metadata: MessageID.meta(MessageID.reloadRefused))
                     SystemdNotify.send("READY=1\nSTATUS=reload refused: playbooks or roster have errors; previous ones in force")
                 }
             }

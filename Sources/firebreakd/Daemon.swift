@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakDaemon
+import FirebreakSystemd
 import Foundation
 import Logging
 
@@ -45,8 +46,20 @@ struct Daemon: AsyncParsableCommand {
     @Option(help: "…or this many seconds after the first unsealed record (default 60).")
     var checkpointSeconds: Double?
 
+    @Option(help: "Where logs go: journald (structured fields), stderr, or auto (journald when systemd connected our output to the journal).")
+    var log = "auto"
+
+    func validate() throws {
+        guard ["auto", "journald", "stderr"].contains(log) else { throw ValidationError("--log must be auto, journald or stderr") }
+    }
+
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let useJournald = log == "journald" || (log == "auto" && ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil)
+        if useJournald {
+            LoggingSystem.bootstrap { JournaldLogHandler(label: $0) }
+        } else {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        }
         var logger = Logger(label: "firebreakd")
         logger.logLevel = .info
         var settings = DaemonConfig()

@@ -1,4 +1,5 @@
 import FirebreakCore
+import FirebreakJournal
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -84,4 +85,82 @@ import Glibc
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }
+
+    /// journald for the test: the one running, or a standalone one started here (CI starts on a machine where
+    /// nothing runs).
+    static let journaldReady: Bool = {
+        let socket = "/run/systemd/journal/socket"
+        if FileManager.default.fileExists(atPath: socket) { return true }
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald") else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try? p.run()
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+        return FileManager.default.fileExists(atPath: socket)
+    }()
+
+    static func journalctl(_ filters: [String]) throws -> [JSONValue] {
+        let r = try run("/usr/bin/journalctl", ["-o", "json", "--no-pager"] + filters)
+        return r.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+    }
+
+    @Test(.enabled(if: journaldReady, "needs journald (started here when absent; needs root)"))
+    func logsAreStructuredJournaldRecords() throws {
+        let dir = TempDir("journald")
+        let state = dir.sub("state")
+        // An incident whose deadlines all passed: the daemon fires them at start and logs that.
+        _ = try DaemonEngineTests.journalWithIncident(state + "/journal", playbooks: InteropTests.repoRoot + "/Playbooks",
+                                                      at: JournalOptionsClock.now().adding(milliseconds: -3_600_000))
+        let segment = state + "/journal/00000001.jsonl"
+        writeBytes(segment, readBytes(segment) + Array(#"{"seq":99,"#.utf8))
+        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: daemon)
+        process.arguments = ["--log", "journald", "--state-dir", state, "--socket", dir.sub("fb.sock"),
+                             "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        process.environment = env
+        try process.run()
+        #expect(notify.receive(containing: "READY=1") != nil)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let pid = "_PID=\(process.processIdentifier)"
+        var records: [JSONValue] = []
+        for _ in 0..<100 {
+            records = try Self.journalctl([pid])
+            if records.contains(where: { $0["MESSAGE_ID"]?.stringValue == "f0bd8b91ae0c4a68a1663cb2ac2989dd" }) { break }
+            usleep(50_000)
+        }
+        func find(_ id: String) -> JSONValue? { records.first { $0["MESSAGE_ID"]?.stringValue == id } }
+        let torn = try #require(find("35ddc5b46e0e40318deea4deccfe2055"), "torn tail record: \(records.count) records")
+        #expect(torn["SEGMENT"] == "00000001.jsonl" && torn["SEQ"]?.stringValue != nil && torn["PRIORITY"] == "4")
+        #expect(torn["SYSLOG_IDENTIFIER"] == "firebreakd" && torn["CODE_FILE"]?.stringValue?.hasSuffix("DaemonRunner.swift") == true)
+        #expect(find("7920e388c9944818a59d6f80d390fc6d") != nil, "started")
+        let fired = try #require(find("4e9fc04481d0408597e06b6482c1c531"), "deadlines fired")
+        #expect(Int(fired["EVENTS"]?.stringValue ?? "0")! > 0)
+        #expect(find("f0bd8b91ae0c4a68a1663cb2ac2989dd")?["MESSAGE"]?.stringValue?.contains("stopped") == true)
+        // Every field name is one journald keeps.
+        for r in records {
+            if case .object(let o) = r { #expect(o.keys.allSatisfy { $0.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } }) }
+        }
+    }
+
+    @Test func theCatalogExplainsEveryMessageID() throws {
+        let catalog = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreak.catalog", encoding: .utf8)
+        let ids = ["7920e388c9944818a59d6f80d390fc6d", "f0bd8b91ae0c4a68a1663cb2ac2989dd", "35ddc5b46e0e40318deea4deccfe2055",
+                   "67844ec6dcbb4fe2b53590c111f480c4", "eb079fc582344a3f8161171d5afec097", "93bf5cfbb1c14d8cb7142b624e6cb7c4",
+                   "f0fb7bdc840b48be8cee04d46172d837", "4e9fc04481d0408597e06b6482c1c531"]
+        for id in ids { #expect(catalog.contains("-- \(id)\nSubject: "), "\(id)") }
+        let source = try String(contentsOfFile: InteropTests.repoRoot + "/Sources/FirebreakDaemon/MessageID.swift", encoding: .utf8)
+        #expect(ids.allSatisfy { source.contains($0) } && source.components(separatedBy: "= \"").count - 1 == ids.count)
+    }
 }
+
+enum JournalOptionsClock {
+    static func now() -> Timestamp { JournalOptions.systemClock() }
+}
+
