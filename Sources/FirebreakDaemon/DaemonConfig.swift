@@ -12,6 +12,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var signingKey: String?
     public var checkpointEvery = 1000
     public var checkpointSeconds = 60.0
+    /// The maildir-style spool (tmp/, new/, done/, rejected/).
+    public var spoolDir = "/var/spool/firebreak"
     /// The control socket, bound when systemd does not pass one.
     public var socket = "/run/firebreak/firebreak.sock"
     /// The web server's address, or "off" (the web pages are a later issue; only "off" is accepted so far).
@@ -28,7 +30,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
-    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http"]
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir"]
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -56,6 +58,7 @@ public struct DaemonConfig: Sendable, Equatable {
             case "roster": config.roster = value
             case "signing_key": config.signingKey = value
             case "socket": config.socket = value
+            case "spool_dir": config.spoolDir = value
             case "http": config.http = value
             case "checkpoint_every":
                 guard let n = Int(value), n > 0 else { throw Problem(description: "\(place): checkpoint_every must be a whole number above 0") }

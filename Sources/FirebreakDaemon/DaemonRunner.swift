@@ -89,9 +89,19 @@ public enum DaemonRunner {
             try? await journal.close()
             return .badConfiguration
         }
+        let spool: Spool
+        do {
+            spool = try Spool(root: config.spoolDir, desk: desk, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            control.stop()
+            try? await journal.close()
+            return .badConfiguration
+        }
         var services: [any Service] = [
             DeadlineService(desk: desk, clock: options.clock, logger: logger),
             ControlSocketService(socket: control),
+            SpoolService(spool: spool),
             ReloadService(desk: desk, config: config, logger: logger),
         ]
         if let usec = SystemdWatchdog.intervalMicroseconds() {

@@ -47,6 +47,13 @@ public actor Desk {
         return events.count
     }
 
+    /// Journals a record that changes no state (a rejected report), in turn with the commands.
+    public func record(type: String, actor: String, data: JSONValue) async throws {
+        await enter()
+        defer { leave() }
+        _ = try await journal.append([JournalEntry(time: clock(), type: type, actor: actor, data: data)])
+    }
+
     public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
     public var activeIncidents: Int { state.incidents.values.filter(\.isActive).count }

@@ -12,7 +12,7 @@ struct Daemon: AsyncParsableCommand {
         abstract: "The Firebreak daemon: runs playbooks for reported posts, chases deadlines, keeps the journal.",
         discussion: """
             Settings come from --config FILE (YAML: state_dir, playbooks, roster, signing_key, checkpoint_every, \
-            checkpoint_seconds, socket, http), then from the options below. Exit codes: 0 after a clean stop (SIGTERM or \
+            checkpoint_seconds, socket, spool_dir, http), then from the options below. Exit codes: 0 after a clean stop (SIGTERM or \
             SIGINT); 2 the journal could not be opened (damaged in the middle, locked by another process, \
             unreadable); 3 the journal failed while running (fdatasync failed: nothing unsynced was acknowledged); \
             4 the configuration, playbooks or roster have errors.
@@ -30,6 +30,9 @@ struct Daemon: AsyncParsableCommand {
 
     @Option(help: "The roster file (default /etc/firebreak/roster.yaml).")
     var roster: String?
+
+    @Option(help: "The spool directory (tmp/, new/, done/, rejected/; default /var/spool/firebreak).")
+    var spoolDir: String?
 
     @Option(help: "The control socket, when systemd does not pass one (default /run/firebreak/firebreak.sock).")
     var socket: String?
@@ -76,6 +79,7 @@ struct Daemon: AsyncParsableCommand {
         if let roster { settings.roster = roster }
         if let signingKey { settings.signingKey = signingKey }
         if let socket { settings.socket = socket }
+        if let spoolDir { settings.spoolDir = spoolDir }
         if let http { settings.http = http }
         if let checkpointEvery { settings.checkpointEvery = checkpointEvery }
         if let checkpointSeconds { settings.checkpointSeconds = checkpointSeconds }

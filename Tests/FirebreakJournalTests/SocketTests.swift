@@ -51,7 +51,7 @@ import Glibc
         let state = dir.sub("state"), socket = dir.sub("fb.sock"), log = dir.sub("log")
         let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
         let process = Process()
-        let args = ["--state-dir", state, "--socket", socket, "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", try Self.roster(in: dir)] + extra
+        let args = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket, "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", try Self.roster(in: dir)] + extra
         if wrapper.isEmpty {
             process.executableURL = URL(fileURLWithPath: daemon)
             process.arguments = args

@@ -16,7 +16,7 @@ import Glibc
         let socket = dir.sub("fb.sock")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: daemon)
-        process.arguments = ["--state-dir", dir.sub("state"), "--socket", socket, "--playbooks", playbooks,
+        process.arguments = ["--state-dir", dir.sub("state"), "--spool-dir", dir.sub("state") + "/spool", "--socket", socket, "--playbooks", playbooks,
                              "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path
@@ -118,7 +118,7 @@ import Glibc
         let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: daemon)
-        process.arguments = ["--log", "journald", "--state-dir", state, "--socket", dir.sub("fb.sock"),
+        process.arguments = ["--log", "journald", "--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
                              "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path

@@ -1,0 +1,237 @@
+import Dispatch
+import FirebreakCore
+import Foundation
+import Logging
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The spool: a maildir-style drop box. Writers create a report in `tmp/` and rename it into `new/`; the daemon
+/// takes it from `new/`, and once its records are durable moves it to `done/`. A file that is not a good report
+/// goes to `rejected/` with a `.reason` file beside it and a `report.rejected` journal record. The reporter is
+/// the file's owner.
+public final class Spool: @unchecked Sendable {
+    public let root: String
+    let desk: Desk
+    let logger: Logger
+    public static let maxBytes = 256 * 1024
+    private var inotifyFD: Int32 = -1
+    private let lock = NSLock()
+    private var stopped = false
+
+    public init(root: String, desk: Desk, logger: Logger) throws {
+        self.root = root
+        self.desk = desk
+        self.logger = logger
+        // tmp/ and new/ take files from anyone (sticky, not listable, like a mail spool); done/ and rejected/
+        // are the daemon's. tmpfiles.d sets these on a host; here they are made when missing.
+        for (sub, mode) in [("", 0o755), ("tmp", 0o1733), ("new", 0o1733), ("done", 0o750), ("rejected", 0o750)] as [(String, mode_t)] {
+            let path = sub.isEmpty ? root : root + "/" + sub
+            if !FileManager.default.fileExists(atPath: path) {
+                guard mkdir(path, mode) == 0 || errno == EEXIST else {
+                    throw ControlSocket.Problem(description: "cannot create the spool directory \(path): \(String(cString: strerror(errno)))")
+                }
+                chmod(path, mode)
+            }
+        }
+    }
+
+    /// Watches `new/` and takes what is already there, on a thread of its own.
+    func start() throws {
+        inotifyFD = inotify_init1(Int32(IN_CLOEXEC))
+        guard inotifyFD >= 0, inotify_add_watch(inotifyFD, root + "/new", UInt32(IN_MOVED_TO | IN_CLOSE_WRITE)) >= 0 else {
+            throw ControlSocket.Problem(description: "cannot watch \(root)/new: \(String(cString: strerror(errno)))")
+        }
+        let thread = Thread { [self] in watch() }
+        thread.name = "spool"
+        thread.start()
+    }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+        if inotifyFD >= 0 { close(inotifyFD) }
+    }
+
+    private var isStopped: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return stopped
+    }
+
+    private func watch() {
+        scan()  // what arrived while the daemon was down
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while !isStopped {
+            let n = buffer.withUnsafeMutableBytes { read(inotifyFD, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            var names: [String] = []
+            var overflow = false
+            var offset = 0
+            while offset < n {
+                let (mask, len, name) = buffer.withUnsafeBytes { raw -> (UInt32, Int, String) in
+                    let base = raw.baseAddress! + offset
+                    let mask = base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+                    let len = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+                    let nameBytes = UnsafeRawBufferPointer(start: base + 16, count: len)
+                    let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+                    return (mask, len, name)
+                }
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 { overflow = true }
+                if !name.isEmpty { names.append(name) }
+                offset += 16 + len
+            }
+            if overflow {
+                logger.warning("spool: the kernel's event queue overflowed; rescanning \(root)/new")
+                scan()
+            } else {
+                for name in names { take(name) }
+            }
+        }
+    }
+
+    /// Takes every file in `new/`, oldest name first (maildir names start with the time).
+    func scan() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/new")) ?? []
+        for name in names.sorted() { take(name) }
+    }
+
+    struct Rejection: Error {
+        let field: String
+        let reason: String
+    }
+
+    /// One file from `new/`: read safely, handed to the engine, moved.
+    func take(_ name: String) {
+        guard !isStopped, !name.hasPrefix("."), !name.contains("/"), name != "..", name.utf8.count <= 255 else { return }
+        let path = root + "/new/" + name
+        var owner = "unknown"
+        do {
+            let (bytes, uid) = try readSafely(path)
+            owner = Self.userName(uid)
+            let json: JSONValue
+            do { json = try JSONParser.parse(bytes) } catch {
+                throw Rejection(field: "file", reason: error.reason.contains("UTF-8") ? "is not valid UTF-8 text (\(error))" : "is not JSON: \(error)")
+            }
+            let report: Report
+            do { report = try Report(json: json) } catch { throw Rejection(field: error.field, reason: error.reason) }
+            let actor = Actor.from(unixUser: owner, roster: sync { await self.desk.roster })
+            let outcome: Result<[Event], Error> = sync {
+                do { return .success(try await self.desk.submit(.report(report, key: "spool:\(name)"), by: actor)) } catch { return .failure(error) }
+            }
+            switch outcome {
+            case .success(let events):
+                move(name, to: "done")
+                logger.info("spool: \(name) from \(owner) went to \(events.first?.incident ?? "?")", metadata: ["report": .string(name)])
+            case .failure(let e as EngineError) where e.code == .duplicate:
+                // Already in the journal (a crash between recording it and moving the file): move, never apply twice.
+                move(name, to: "done")
+                logger.info("spool: \(name) was already recorded (\(e.incident ?? "?")); moved to done")
+            case .failure(let e as EngineError):
+                throw Rejection(field: e.code == .invalidReport ? "url" : "report", reason: e.message)
+            case .failure(let e):
+                // Not durable: leave it in new/ to be taken again (a failed sync stops the daemon anyway).
+                logger.error("spool: \(name) not recorded, left in new/: \(e)")
+            }
+        } catch let r as Rejection {
+            reject(name, owner: owner, field: r.field, reason: r.reason)
+        } catch is CancellationError {
+            return  // the file went away meanwhile
+        } catch {
+            logger.error("spool: \(name): \(error)")
+        }
+    }
+
+    /// Opens without following links, and accepts only a regular file with one link, under the size cap.
+    func readSafely(_ path: String) throws -> ([UInt8], uid_t) {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ELOOP { throw Rejection(field: "file", reason: "is a symbolic link; drop the report itself") }
+            if errno == ENOENT { throw CancellationError() }  // gone meanwhile (taken by a rescan)
+            throw Rejection(field: "file", reason: "cannot be opened: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw Rejection(field: "file", reason: "cannot be examined") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw Rejection(field: "file", reason: "is not a regular file (a directory, FIFO or device)") }
+        guard st.st_nlink == 1 else { throw Rejection(field: "file", reason: "has \(st.st_nlink) hard links; drop a file of your own, not a link to another") }
+        guard Int(st.st_size) <= Self.maxBytes else { throw Rejection(field: "file", reason: "is \(st.st_size) bytes, over the \(Self.maxBytes)-byte limit") }
+        var bytes = [UInt8](repeating: 0, count: Self.maxBytes + 1)
+        var filled = 0
+        while filled < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            filled += n
+        }
+        guard filled <= Self.maxBytes else { throw Rejection(field: "file", reason: "grew past the \(Self.maxBytes)-byte limit while being read") }
+        return (Array(bytes[0..<filled]), st.st_uid)
+    }
+
+    func reject(_ name: String, owner: String, field: String, reason: String) {
+        let target = move(name, to: "rejected")
+        let text = "file: \(name)\nowner: \(owner)\nfield: \(field)\nreason: \(reason)\nat: \(JournalClock.now().rfc3339)\n"
+        FileManager.default.createFile(atPath: root + "/rejected/" + target + ".reason", contents: Data(text.utf8), attributes: [.posixPermissions: 0o640])
+        let data: JSONValue = ["file": .string(name), "owner": .string(owner), "field": .string(field), "reason": .string(reason)]
+        let recorded: Bool = sync {
+            do { try await self.desk.record(type: "report.rejected", actor: owner, data: data); return true } catch { return false }
+        }
+        logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")
+    }
+
+    /// Moves a file out of `new/`, never over another; returns the name it got.
+    @discardableResult
+    func move(_ name: String, to sub: String) -> String {
+        var target = name
+        if FileManager.default.fileExists(atPath: root + "/" + sub + "/" + target) { target += ".\(JournalClock.now().millisecondsSinceEpoch)" }
+        if rename(root + "/new/" + name, root + "/" + sub + "/" + target) != 0 {
+            logger.error("spool: cannot move \(name) to \(sub)/: \(String(cString: strerror(errno)))")
+        }
+        return target
+    }
+
+    static func userName(_ uid: uid_t) -> String {
+        var pwd = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        getpwuid_r(uid, &pwd, &buffer, buffer.count, &result)
+        return result.flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid-\(uid)"
+    }
+
+    /// Runs async work from this thread and waits for it (the spool thread is not part of the cooperative pool).
+    func sync<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+        let box = Box<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.value = await work()
+            done.signal()
+        }
+        done.wait()
+        return box.value!
+    }
+}
+
+private final class Box<T>: @unchecked Sendable {
+    var value: T?
+}
+
+enum JournalClock {
+    static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
+}
+
+/// Runs the spool watcher for the service group's lifetime.
+struct SpoolService: Service {
+    let spool: Spool
+
+    func run() async throws {
+        try spool.start()
+        try? await gracefulShutdown()
+        spool.stop()
+    }
+}

@@ -1,0 +1,151 @@
+import FirebreakCore
+@testable import FirebreakJournal
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The spool, for real: files renamed into new/ become incidents and move to done/; bad ones go to rejected/
+/// with a reason; inotify's queue overflowing is survived by a rescan; a file already journaled is not applied
+/// twice.
+@Suite(.serialized) struct SpoolTests {
+    let daemon = productPath("firebreakd")
+
+    struct Running {
+        let process: Process
+        let state: String
+        var spool: String { state + "/spool" }
+        var journal: String { state + "/journal" }
+
+        func stop() -> Int32 {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    func start(_ dir: TempDir) throws -> Running {
+        let state = dir.sub("state")
+        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: daemon)
+        process.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
+                             "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        process.environment = env
+        _ = FileManager.default.createFile(atPath: dir.sub("log"), contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: dir.sub("log"))
+        process.standardError = FileHandle(forWritingAtPath: dir.sub("log"))
+        try process.run()
+        #expect(notify.receive(containing: "READY=1") != nil)
+        return Running(process: process, state: state)
+    }
+
+    /// Drops a report the maildir way: written in tmp/, renamed into new/.
+    static func drop(_ spool: String, _ name: String, _ contents: [UInt8]) {
+        writeBytes(spool + "/tmp/" + name, contents)
+        rename(spool + "/tmp/" + name, spool + "/new/" + name)
+    }
+
+    static func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
+    static func records(_ journal: String) -> [JournalRecord] {
+        var out: [JournalRecord] = []
+        _ = try? JournalReader.scan(directory: journal) { out.append($0) }
+        return out
+    }
+
+    @Test func aDroppedFileBecomesAnIncidentAndMovesToDone() throws {
+        let dir = TempDir("spool")
+        let d = try start(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        Self.drop(d.spool, "1795312000.1234.host", Array(#"{"url":"https://x.com/leaker/status/5","category":"confidential-information","text":"board pack"}"#.utf8))
+        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/1795312000.1234.host") })
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new"))?.isEmpty == true)
+        let received = Self.records(d.journal).filter { $0.type == EventType.reportReceived }
+        #expect(received.count == 1 && received[0].data["key"] == "spool:1795312000.1234.host")
+        #expect(received[0].actor == "root", "the reporter is the file's owner")
+        #expect(d.stop() == 0)
+    }
+
+    @Test func badFilesAreRejectedWithTheReasonAndTheDaemonGoesOn() throws {
+        let dir = TempDir("spool-bad")
+        let d = try start(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let new = d.spool + "/new/"
+        let good = Array(#"{"url":"https://x.com/a/status/1","category":"harassment"}"#.utf8)
+        // A symbolic link to a good report, and a hard link to one.
+        writeBytes(dir.sub("target.json"), good)
+        symlink(dir.sub("target.json"), d.spool + "/tmp/symlink")
+        rename(d.spool + "/tmp/symlink", new + "symlink")
+        writeBytes(d.spool + "/tmp/hardlinked", good)
+        link(d.spool + "/tmp/hardlinked", dir.sub("second-link"))
+        rename(d.spool + "/tmp/hardlinked", new + "hardlink")
+        // A FIFO (opening it must not block the daemon).
+        mkfifo(d.spool + "/tmp/fifo", 0o644)
+        rename(d.spool + "/tmp/fifo", new + "fifo")
+        Self.drop(d.spool, "too-big", Array(#"{"url":"https://x.com/a/status/2","text":""#.utf8) + [UInt8](repeating: 0x61, count: 300_000) + Array(#""}"#.utf8))
+        Self.drop(d.spool, "not-utf8", [0x7B, 0x22, 0x75, 0x72, 0x6C, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
+        Self.drop(d.spool, "no-url", Array(#"{"category":"harassment","text":"no address"}"#.utf8))
+        Self.drop(d.spool, "bad-category", Array(#"{"url":"https://x.com/a/status/3","category":"rude"}"#.utf8))
+        let expected: [(String, String)] = [("symlink", "symbolic link"), ("hardlink", "hard links"), ("fifo", "not a regular file"),
+                                            ("too-big", "over the 262144-byte limit"), ("not-utf8", "UTF-8"),
+                                            ("no-url", "field: url\nreason: is required"), ("bad-category", "field: category\nreason: \"rude\" is not a category")]
+        #expect(Self.waitUntil { expected.allSatisfy { FileManager.default.fileExists(atPath: d.spool + "/rejected/" + $0.0 + ".reason") } })
+        for (name, words) in expected {
+            let reason = String(decoding: readBytes(d.spool + "/rejected/" + name + ".reason"), as: UTF8.self)
+            #expect(reason.contains(words), "\(name): \(reason)")
+            #expect(FileManager.default.fileExists(atPath: d.spool + "/rejected/" + name) || (try? FileManager.default.destinationOfSymbolicLink(atPath: d.spool + "/rejected/" + name)) != nil)
+        }
+        let rejected = Self.records(d.journal).filter { $0.type == "report.rejected" }
+        #expect(Set(rejected.compactMap { $0.data["file"]?.stringValue }) == Set(expected.map(\.0)))
+        // Still serving: a good file after all that.
+        Self.drop(d.spool, "good", good)
+        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/good") })
+        #expect(d.stop() == 0)
+    }
+
+    @Test func aFileAlreadyJournaledIsMovedNotAppliedTwice() throws {
+        let dir = TempDir("spool-dedup")
+        let d1 = try start(dir)
+        Self.drop(d1.spool, "once", Array(#"{"url":"https://x.com/a/status/9","category":"impersonation"}"#.utf8))
+        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d1.spool + "/done/once") })
+        #expect(d1.stop() == 0)
+        // As if the daemon had crashed after journaling but before moving the file: put it back in new/.
+        rename(d1.spool + "/done/once", d1.spool + "/new/once")
+        let d2 = try start(dir)
+        defer { if d2.process.isRunning { kill(d2.process.processIdentifier, SIGKILL) } }
+        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d2.spool + "/done/once") })
+        #expect(Self.records(d2.journal).filter { $0.type == EventType.reportReceived }.count == 1)
+        #expect(d2.stop() == 0)
+    }
+
+    @Test func moreFilesThanTheKernelQueueHoldsAreAllTaken() throws {
+        let dir = TempDir("spool-overflow")
+        let d = try start(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        // The kernel queues 16,384 events (fs.inotify.max_queued_events); the watcher reads up to about 2,000 at
+        // a time and journals each report before reading more, so 20,000 quick renames overflow the queue.
+        let count = 20_000
+        // Written to tmp/ first, then renamed in as fast as possible: far faster than reports are journaled.
+        for i in 0..<count {
+            writeBytes(d.spool + "/tmp/r\(i)", Array(#"{"url":"https://x.com/storm/status/\#(i % 50)","category":"negative-viral"}"#.utf8))
+        }
+        for i in 0..<count { rename(d.spool + "/tmp/r\(i)", d.spool + "/new/r\(i)") }
+        #expect(Self.waitUntil(timeout: 300) { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/done"))?.count ?? 0) == count })
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new"))?.isEmpty == true)
+        let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
+        #expect(log.contains("overflowed; rescanning"), "the queue overflowed and was rescanned")
+        #expect(Self.records(d.journal).filter { $0.type == EventType.reportReceived }.count == count)
+        #expect(d.stop() == 0)
+    }
+}
