@@ -42,7 +42,7 @@ import Glibc
     func start(state: String, playbooks: String, log: String, notify: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: daemon)
-        process.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--playbooks", playbooks, "--roster", Self.roster]
+        process.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock", "--playbooks", playbooks, "--roster", Self.roster]
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify
         process.environment = env
@@ -122,7 +122,7 @@ import Glibc
         try FileManager.default.createDirectory(atPath: dir.sub("playbooks"), withIntermediateDirectories: true)
         try "id: x\ntitle: X\nmatch: {fallback: true}\nseverity: high\nacknowledge: 15m\nsteps:\n  - {id: a, title: A, owner: nobody-role, due: 1h}\n"
             .write(toFile: dir.sub("playbooks") + "/x.yaml", atomically: true, encoding: .utf8)
-        let badPlaybook = try run(daemon, ["--state-dir", dir.sub("state"), "--spool-dir", dir.sub("state") + "/spool", "--playbooks", dir.sub("playbooks"), "--roster", Self.roster])
+        let badPlaybook = try run(daemon, ["--state-dir", dir.sub("state"), "--spool-dir", dir.sub("state") + "/spool", "--socket", dir.sub("state") + "/fb.sock", "--playbooks", dir.sub("playbooks"), "--roster", Self.roster])
         #expect(badPlaybook.status == 4)
         #expect(badPlaybook.stderr.contains("x.yaml:7:30: error: step \"a\" is owned by \"nobody-role\""), "\(badPlaybook.stderr)")
         #expect(badPlaybook.stderr.contains("firebreak validate"))

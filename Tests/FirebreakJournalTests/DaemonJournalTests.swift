@@ -85,7 +85,7 @@ import Glibc
         writeBytes(segment, readBytes(segment) + Array(#"{"seq":6,"time":"2026-11-"#.utf8))
 
         let notify = NotifySocket(path: dir.sub("notify.sock"))
-        let process = try start(["--state-dir", state, "--spool-dir", state + "/spool", "--signing-key", dir.sub("key")],
+        let process = try start(["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock", "--signing-key", dir.sub("key")],
                                 env: ["NOTIFY_SOCKET": notify.path], log: dir.sub("log"))
         let ready = notify.receive(containing: "READY=1")
         #expect(ready?.contains("READY=1") == true, "got \(ready ?? "nothing")")
@@ -120,7 +120,7 @@ import Glibc
         var bytes = readBytes(segment)
         bytes[lineRanges(bytes)[1].lowerBound + 12] ^= 0x01
         writeBytes(segment, bytes)
-        let result = try run(daemon, ["--state-dir", state, "--spool-dir", state + "/spool"] + Self.config)
+        let result = try run(daemon, ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock"] + Self.config)
         #expect(result.status == 2)
         #expect(result.stderr.contains("seq 2 (00000001.jsonl line 2"), "\(result.stderr)")
         #expect(result.stderr.contains("firebreak journal verify"))
@@ -135,7 +135,7 @@ import Glibc
         try writeJournal(state + "/journal", count: 3)
         let notify = NotifySocket(path: dir.sub("notify.sock"))
         let fifo = dir.sub("fiu-ctrl")
-        let process = try start(["--state-dir", state, "--spool-dir", state + "/spool", "--signing-key", dir.sub("key")],
+        let process = try start(["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock", "--signing-key", dir.sub("key")],
                                 env: ["NOTIFY_SOCKET": notify.path],
                                 wrapper: [CrashTests.fiuRun!, "-x", "-f", fifo],
                                 log: dir.sub("log"))
@@ -161,7 +161,7 @@ import Glibc
         let dir = TempDir("daemon-fiu-start")
         let state = dir.sub("state")
         try writeJournal(state + "/journal", count: 2)
-        let result = try run(CrashTests.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync", daemon, "--state-dir", state, "--spool-dir", state + "/spool"] + Self.config)
+        let result = try run(CrashTests.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync", daemon, "--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock"] + Self.config)
         #expect(result.status == 3, "\(result.stderr)")
         // The writer thread reports the failed sync and exits before anything else can happen.
         #expect(result.stderr.contains("fdatasync") && result.stderr.contains("failed"), "\(result.stderr)")
