@@ -15,6 +15,7 @@ import Glibc
     struct Running {
         let process: Process
         let state: String
+        let notify: DaemonJournalTests.NotifySocket
         var spool: String { state + "/spool" }
         var journal: String { state + "/journal" }
 
@@ -40,7 +41,7 @@ import Glibc
         process.standardError = FileHandle(forWritingAtPath: dir.sub("log"))
         try process.run()
         #expect(notify.receive(containing: "READY=1") != nil)
-        return Running(process: process, state: state)
+        return Running(process: process, state: state, notify: notify)
     }
 
     /// Drops a report the maildir way: written in tmp/, renamed into new/.
@@ -147,5 +148,57 @@ import Glibc
         #expect(log.contains("overflowed; rescanning"), "the queue overflowed and was rescanned")
         #expect(Self.records(d.journal).filter { $0.type == EventType.reportReceived }.count == count)
         #expect(d.stop() == 0)
+    }
+}
+
+/// SIGKILL in the middle of a stream of reports: after a restart every acknowledged report is in the journal
+/// exactly once and the deadlines are armed again.
+@Suite(.serialized) struct DaemonCrashTests {
+    @Test func everyAcknowledgedReportSurvivesSIGKILLOnceAndItsDeadlinesAreArmedAgain() throws {
+        let dir = TempDir("daemon-kill")
+        let spoolTests = SpoolTests()
+        var acknowledged: [String: String] = [:]  // report id → incident
+        var sent = 0
+        for round in 0..<3 {
+            let d = try spoolTests.start(dir)
+            let socket = dir.sub("fb.sock")
+            let killAt = Date().addingTimeInterval(Double.random(in: 0.2...0.6))
+            // Reports over the socket until the daemon is killed under us; a reply means it is durable.
+            let pid = d.process.processIdentifier
+            let killer = Thread {
+                Thread.sleep(until: killAt)
+                kill(pid, SIGKILL)
+            }
+            killer.start()
+            while d.process.isRunning {
+                sent += 1
+                let line = #"{"v":1,"id":\#(sent),"op":"report","args":{"report":{"url":"https://x.com/k/status/\#(sent % 40)","category":"privacy-breach"},"key":"r\#(sent)"}}"#
+                let reply = SocketTests.raw(socket, Array(line.utf8) + [0x0A])
+                guard let answer = try? JSONParser.parse(reply.trimmingCharacters(in: .whitespacesAndNewlines)),
+                      answer["ok"] == true, let report = answer["result"]?["report"]?.stringValue,
+                      let incident = answer["result"]?["incident"]?.stringValue else { continue }
+                acknowledged[report] = incident
+            }
+            d.process.waitUntilExit()
+            #expect(d.process.terminationReason == .uncaughtSignal, "round \(round)")
+        }
+        #expect(acknowledged.count > 20, "\(acknowledged.count) acknowledged reports")
+        let d = try spoolTests.start(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let received = SpoolTests.records(d.journal).filter { $0.type == EventType.reportReceived }
+        var seen: [String: Int] = [:]
+        for r in received { seen[r.data["report"]!.stringValue!, default: 0] += 1 }
+        for (report, incident) in acknowledged {
+            #expect(seen[report] == 1, "\(report) recorded exactly once")
+            #expect(received.first { $0.data["report"]?.stringValue == report }?.data["incident"]?.stringValue == incident)
+        }
+        // Deadlines are armed again: the replayed daemon tells systemd its open incidents and next deadline.
+        let incidents = Set(acknowledged.values).count
+        let status = d.notify.receive(containing: "STATUS=\(incidents) open incident")
+        #expect(status?.contains("next deadline 20") == true, "\(status ?? "no STATUS")")
+        #expect(d.stop() == 0)
+        let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
+        #expect(log.contains("replayed to seq"))
+        #expect(try JournalVerifier.verify(directory: d.journal).intact)
     }
 }
