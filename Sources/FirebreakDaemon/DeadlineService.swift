@@ -18,16 +18,27 @@ public struct DeadlineService: Service {
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
+            var lastStatus = ""
+            var lastStatusAt: Int64 = 0
             while !Task.isCancelled {
                 let fired = try await desk.fireDue()
                 let next = await desk.nextDeadline()
                 if fired > 0 {
                     logger.info("deadlines fired: \(fired) events journaled", metadata: MessageID.meta(MessageID.deadlinesFired, ["events": "\(fired)"]))
                 }
+                // STATUS when it changes, at most once a second: every report wakes this loop, and a status per
+                // report would flood the manager (and block us if it reads slowly).
                 let open = await desk.activeIncidents
-                SystemdNotify.status("\(open) open incident\(open == 1 ? "" : "s"); next deadline \(next?.rfc3339 ?? "none")")
+                let status = "\(open) open incident\(open == 1 ? "" : "s"); next deadline \(next?.rfc3339 ?? "none")"
+                let nowMs = clock().millisecondsSinceEpoch
+                if status != lastStatus && nowMs - lastStatusAt >= 1000 {
+                    SystemdNotify.status(status)
+                    lastStatus = status
+                    lastStatusAt = nowMs
+                }
                 // Sleep at most a minute, so a clock step (NTP, suspend) is noticed within a minute.
-                let waitMs = next.map { max(0, min(60_000, $0.millisecondsSinceEpoch - clock().millisecondsSinceEpoch)) } ?? 60_000
+                var waitMs = next.map { max(0, min(60_000, $0.millisecondsSinceEpoch - clock().millisecondsSinceEpoch)) } ?? 60_000
+                if status != lastStatus { waitMs = min(waitMs, 1000) }  // come back to report the change
                 await desk.wakeup.sleep(for: .milliseconds(waitMs))
             }
         }

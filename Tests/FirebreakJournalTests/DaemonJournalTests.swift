@@ -19,6 +19,7 @@ import Glibc
 
         init(path: String) {
             self.path = path
+            unlink(path)  // a daemon restarted in the same test gets a fresh socket at the same path
             fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
             var addr = sockaddr_un()
             addr.sun_family = sa_family_t(AF_UNIX)
