@@ -1,0 +1,99 @@
+import ArgumentParser
+import FirebreakCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `firebreak-bench daemon`: durable reports per second through the control socket, end to end, with 1, 16 and
+/// 64 concurrent clients, against a firebreakd it starts from the same build (release: build with -c release).
+struct DaemonBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Reports/s and p50/p99 over the control socket with 1, 16 and 64 clients (each reply is after fdatasync)."
+    )
+
+    @Option(help: "Seconds per case.") var seconds = 20.0
+    @Option(help: "Concurrent clients to measure.") var clients: [Int] = [1, 16, 64]
+    @Option(help: "Scratch directory (on the disk to measure); emptied first.") var dir = ".bench/daemon"
+
+    func run() throws {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firebreakd").path
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let root = FileManager.default.currentDirectoryPath
+        print("firebreak-bench daemon: \(format(seconds, 0)) s per case, \(exe)")
+        print(pad("clients", 10) + pad("reports/s", 12, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true))
+        for n in clients {
+            let state = dir + "/state-\(n)"
+            let socket = dir + "/fb-\(n).sock"
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: exe)
+            daemon.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket,
+                                "--playbooks", root + "/Playbooks", "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr"]
+            daemon.standardError = FileHandle.nullDevice
+            try daemon.run()
+            for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+            usleep(200_000)
+            let deadline = monotonicNanos() + UInt64(seconds * 1e9)
+            let results = Results()
+            let group = DispatchGroup()
+            for c in 0..<n {
+                group.enter()
+                Thread {
+                    var latencies: [UInt64] = []
+                    let fd = connectTo(socket)
+                    var k = 0
+                    while monotonicNanos() < deadline && fd >= 0 {
+                        k += 1
+                        let line = #"{"v":1,"id":\#(k),"op":"report","args":{"report":{"url":"https://x.com/b\#(c)/status/\#(k % 500)","category":"negative-viral"}}}"# + "\n"
+                        let t0 = monotonicNanos()
+                        guard exchange(fd, line) else { break }
+                        latencies.append(monotonicNanos() - t0)
+                    }
+                    if fd >= 0 { close(fd) }
+                    results.add(latencies)
+                    group.leave()
+                }.start()
+            }
+            group.wait()
+            kill(daemon.processIdentifier, SIGTERM)
+            daemon.waitUntilExit()
+            let all = results.all
+            print(pad("\(n)", 10) + pad(String(Int(Double(all.count) / seconds)), 12, right: true)
+                  + pad(ms(quantile(all, 0.5)), 10, right: true) + pad(ms(quantile(all, 0.99)), 10, right: true))
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [UInt64] = []
+    func add(_ v: [UInt64]) { lock.lock(); values += v; lock.unlock() }
+    var all: [UInt64] { lock.lock(); defer { lock.unlock() }; return values }
+}
+
+private func connectTo(_ path: String) -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in path.utf8.enumerated() { buf[i] = b } }
+    let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+    if ok != 0 { close(fd); return -1 }
+    return fd
+}
+
+/// Sends one request line and reads one reply line; false if the reply is not ok.
+private func exchange(_ fd: Int32, _ line: String) -> Bool {
+    let bytes = Array(line.utf8)
+    guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else { return false }
+    var reply: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while !reply.contains(0x0A) {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { return false }
+        reply.append(contentsOf: chunk[0..<n])
+    }
+    return String(decoding: reply, as: UTF8.self).contains("\"ok\":true")
+}
