@@ -7,6 +7,10 @@ public struct EngineState: Sendable {
     public private(set) var incidents: [String: IncidentState] = [:]
     /// Active (open or acknowledged) incident per canonical post address.
     public private(set) var activeByURL: [String: String] = [:]
+
+    /// Open or acknowledged incidents. At most one is active per post (reports join it, reopening refuses a
+    /// second), so this is the size of `activeByURL`, not a walk over every incident.
+    public var activeIncidentCount: Int { activeByURL.count }
     /// The latest incident per canonical address, active or not, to link a new one to.
     public private(set) var latestByURL: [String: String] = [:]
     /// Intake keys (a spool file's identity, a request id) already applied, and the incident each went to.

@@ -27,10 +27,6 @@ public final class ControlSocket: @unchecked Sendable {
         self.logger = logger
     }
 
-    public struct Problem: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// The activated socket if systemd passed one, else a socket bound at `path` (a stale socket file left by a
     /// crash is replaced; one another daemon is listening on is not).
     public static func open(path: String, desk: Desk, logger: Logger) throws -> ControlSocket {
@@ -46,13 +42,13 @@ public final class ControlSocket: @unchecked Sendable {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw Problem(description: "socket path \(path) is too long") }
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw StartupProblem(description: "socket path \(path) is too long") }
         withUnsafeMutableBytes(of: &addr.sun_path) { buf in
             for (i, b) in bytes.enumerated() { buf[i] = b }
             buf[bytes.count] = 0
         }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Problem(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw StartupProblem(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
         func bindIt() -> Int32 {
             withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
         }
@@ -62,18 +58,18 @@ public final class ControlSocket: @unchecked Sendable {
             let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             let live = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } } == 0
             close(probe)
-            if live { close(fd); throw Problem(description: "another daemon is listening on \(path)") }
+            if live { close(fd); throw StartupProblem(description: "another daemon is listening on \(path)") }
             unlink(path)
             rc = bindIt()
         }
         guard rc == 0 else {
             let why = String(cString: strerror(errno))
             close(fd)
-            throw Problem(description: "cannot bind the control socket \(path): \(why)")
+            throw StartupProblem(description: "cannot bind the control socket \(path): \(why)")
         }
         // Anyone on the host may connect: what they may do is decided by who they are (SO_PEERCRED and the roster).
         chmod(path, 0o666)
-        guard listen(fd, 128) == 0 else { close(fd); throw Problem(description: "cannot listen on \(path): \(String(cString: strerror(errno)))") }
+        guard listen(fd, 128) == 0 else { close(fd); throw StartupProblem(description: "cannot listen on \(path): \(String(cString: strerror(errno)))") }
         return ControlSocket(listenFD: fd, path: path, desk: desk, logger: logger)
     }
 
@@ -125,12 +121,7 @@ public final class ControlSocket: @unchecked Sendable {
         var cred = PeerCredentials()
         var len = socklen_t(MemoryLayout<PeerCredentials>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 else { return nil }
-        var pwd = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        getpwuid_r(cred.uid, &pwd, &buffer, buffer.count, &result)
-        let name = result.flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid-\(cred.uid)"
-        return (cred.uid, name)
+        return (cred.uid, userName(cred.uid))
     }
 
     private func serve(_ fd: Int32) {
@@ -188,23 +179,12 @@ public final class ControlSocket: @unchecked Sendable {
         guard let op = request["op"]?.stringValue else { return ControlProtocol.failure(id: id, code: "bad-request", message: "\"op\" is missing") }
         let args = request["args"] ?? .object([:])
         let desk = self.desk
-        let box = ReplyBox()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let reply = await ControlRequests.run(op: op, args: args, user: user, desk: desk)
-            box.value = reply
-            done.signal()
-        }
-        done.wait()
-        switch box.value! {
+        let reply = awaitOnThisThread { await ControlRequests.run(op: op, args: args, user: user, desk: desk) }
+        switch reply {
         case .success(let result): return ControlProtocol.reply(id: id, result: result)
         case .failure(let e): return ControlProtocol.failure(id: id, code: e.code, message: e.message)
         }
     }
-}
-
-private final class ReplyBox: @unchecked Sendable {
-    var value: Result<JSONValue, ControlRequests.Failure>?
 }
 
 /// Runs the control socket for the service group's lifetime.

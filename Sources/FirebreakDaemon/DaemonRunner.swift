@@ -68,7 +68,7 @@ public enum DaemonRunner {
             logger.warning("journal had a torn tail: \(torn.bytes) bytes at \(torn.location) (\(torn.reason)) moved to \(torn.movedTo)",
                            metadata: MessageID.meta(MessageID.tornTail, ["segment": .string(torn.location.segment), "seq": .stringConvertible(torn.location.seq)]))
         }
-        let open = state.incidents.values.filter(\.isActive).count
+        let open = state.activeIncidentCount
         logger.info("journal \(config.journalDirectory) replayed to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people",
                     metadata: MessageID.meta(MessageID.started))
         // The start, and any recovery, go into the journal itself and are sealed at once: the post-mortem and

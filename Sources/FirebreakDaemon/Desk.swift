@@ -56,7 +56,7 @@ public actor Desk {
 
     public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
-    public var activeIncidents: Int { state.incidents.values.filter(\.isActive).count }
+    public var activeIncidents: Int { state.activeIncidentCount }
 
     public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import FirebreakCore
+import FirebreakJournal
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -30,7 +31,7 @@ public final class Spool: @unchecked Sendable {
             let path = sub.isEmpty ? root : root + "/" + sub
             if !FileManager.default.fileExists(atPath: path) {
                 guard mkdir(path, mode) == 0 || errno == EEXIST else {
-                    throw ControlSocket.Problem(description: "cannot create the spool directory \(path): \(String(cString: strerror(errno)))")
+                    throw StartupProblem(description: "cannot create the spool directory \(path): \(String(cString: strerror(errno)))")
                 }
                 chmod(path, mode)
             }
@@ -41,7 +42,7 @@ public final class Spool: @unchecked Sendable {
     func start() throws {
         inotifyFD = inotify_init1(Int32(IN_CLOEXEC))
         guard inotifyFD >= 0, inotify_add_watch(inotifyFD, root + "/new", UInt32(IN_MOVED_TO | IN_CLOSE_WRITE)) >= 0 else {
-            throw ControlSocket.Problem(description: "cannot watch \(root)/new: \(String(cString: strerror(errno)))")
+            throw StartupProblem(description: "cannot watch \(root)/new: \(String(cString: strerror(errno)))")
         }
         let thread = Thread { [self] in watch() }
         thread.name = "spool"
@@ -110,15 +111,15 @@ public final class Spool: @unchecked Sendable {
         var owner = "unknown"
         do {
             let (bytes, uid) = try readSafely(path)
-            owner = Self.userName(uid)
+            owner = userName(uid)
             let json: JSONValue
             do { json = try JSONParser.parse(bytes) } catch {
                 throw Rejection(field: "file", reason: error.reason.contains("UTF-8") ? "is not valid UTF-8 text (\(error))" : "is not JSON: \(error)")
             }
             let report: Report
             do { report = try Report(json: json) } catch { throw Rejection(field: error.field, reason: error.reason) }
-            let actor = Actor.from(unixUser: owner, roster: sync { await self.desk.roster })
-            let outcome: Result<[Event], Error> = sync {
+            let actor = Actor.from(unixUser: owner, roster: awaitOnThisThread { await self.desk.roster })
+            let outcome: Result<[Event], Error> = awaitOnThisThread {
                 do { return .success(try await self.desk.submit(.report(report, key: "spool:\(name)"), by: actor)) } catch { return .failure(error) }
             }
             switch outcome {
@@ -172,10 +173,10 @@ public final class Spool: @unchecked Sendable {
 
     func reject(_ name: String, owner: String, field: String, reason: String) {
         let target = move(name, to: "rejected")
-        let text = "file: \(name)\nowner: \(owner)\nfield: \(field)\nreason: \(reason)\nat: \(JournalClock.now().rfc3339)\n"
+        let text = "file: \(name)\nowner: \(owner)\nfield: \(field)\nreason: \(reason)\nat: \(JournalOptions.systemClock().rfc3339)\n"
         FileManager.default.createFile(atPath: root + "/rejected/" + target + ".reason", contents: Data(text.utf8), attributes: [.posixPermissions: 0o640])
         let data: JSONValue = ["file": .string(name), "owner": .string(owner), "field": .string(field), "reason": .string(reason)]
-        let recorded: Bool = sync {
+        let recorded: Bool = awaitOnThisThread {
             do { try await self.desk.record(type: "report.rejected", actor: owner, data: data); return true } catch { return false }
         }
         logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")
@@ -185,43 +186,11 @@ public final class Spool: @unchecked Sendable {
     @discardableResult
     func move(_ name: String, to sub: String) -> String {
         var target = name
-        if FileManager.default.fileExists(atPath: root + "/" + sub + "/" + target) { target += ".\(JournalClock.now().millisecondsSinceEpoch)" }
+        if FileManager.default.fileExists(atPath: root + "/" + sub + "/" + target) { target += ".\(JournalOptions.systemClock().millisecondsSinceEpoch)" }
         if rename(root + "/new/" + name, root + "/" + sub + "/" + target) != 0 {
             logger.error("spool: cannot move \(name) to \(sub)/: \(String(cString: strerror(errno)))")
         }
         return target
-    }
-
-    static func userName(_ uid: uid_t) -> String {
-        var pwd = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        getpwuid_r(uid, &pwd, &buffer, buffer.count, &result)
-        return result.flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid-\(uid)"
-    }
-
-    /// Runs async work from this thread and waits for it (the spool thread is not part of the cooperative pool).
-    func sync<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
-        let box = Box<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            box.value = await work()
-            done.signal()
-        }
-        done.wait()
-        return box.value!
-    }
-}
-
-private final class Box<T>: @unchecked Sendable {
-    var value: T?
-}
-
-enum JournalClock {
-    static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
     }
 }
 

@@ -112,7 +112,7 @@ import Glibc
         let state = dir.sub("state")
         // An incident whose deadlines all passed: the daemon fires them at start and logs that.
         _ = try DaemonEngineTests.journalWithIncident(state + "/journal", playbooks: InteropTests.repoRoot + "/Playbooks",
-                                                      at: JournalOptionsClock.now().adding(milliseconds: -3_600_000))
+                                                      at: JournalOptions.systemClock().adding(milliseconds: -3_600_000))
         let segment = state + "/journal/00000001.jsonl"
         writeBytes(segment, readBytes(segment) + Array(#"{"seq":99,"#.utf8))
         let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
@@ -158,9 +158,5 @@ import Glibc
         let source = try String(contentsOfFile: InteropTests.repoRoot + "/Sources/FirebreakDaemon/MessageID.swift", encoding: .utf8)
         #expect(ids.allSatisfy { source.contains($0) } && source.components(separatedBy: "= \"").count - 1 == ids.count)
     }
-}
-
-enum JournalOptionsClock {
-    static func now() -> Timestamp { JournalOptions.systemClock() }
 }
 
