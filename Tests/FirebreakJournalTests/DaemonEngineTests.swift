@@ -40,17 +40,8 @@ import Glibc
     }
 
     func start(state: String, playbooks: String, log: String, notify: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: daemon)
-        process.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock", "--playbooks", playbooks, "--roster", Self.roster]
-        var env = ProcessInfo.processInfo.environment
-        env["NOTIFY_SOCKET"] = notify
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
-        return process
+        try launch(daemon, ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock",
+                            "--playbooks", playbooks, "--roster", Self.roster], env: ["NOTIFY_SOCKET": notify], log: log)
     }
 
     @Test func deadlinesThatPassedWhileTheDaemonWasDownFallDueAtStart() throws {

@@ -57,23 +57,7 @@ import Glibc
     static let config = ["--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
 
     func start(_ arguments: [String], env extra: [String: String] = [:], wrapper: [String] = [], log: String) throws -> Process {
-        let arguments = arguments + Self.config
-        let process = Process()
-        if wrapper.isEmpty {
-            process.executableURL = URL(fileURLWithPath: daemon)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: wrapper[0])
-            process.arguments = Array(wrapper.dropFirst()) + [daemon] + arguments
-        }
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in extra { env[k] = v }
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
-        return process
+        try launch(daemon, arguments + Self.config, env: extra, wrapper: wrapper, log: log)
     }
 
     @Test func recoversATornTailBeforeReadyAndSealsTheJournalOnSIGTERM() throws {

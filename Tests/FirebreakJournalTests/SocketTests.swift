@@ -50,22 +50,8 @@ import Glibc
     func startDaemon(_ dir: TempDir, arguments extra: [String] = [], wrapper: [String] = [], waitForReady: Bool = true) throws -> (Running, DaemonJournalTests.NotifySocket) {
         let state = dir.sub("state"), socket = dir.sub("fb.sock"), log = dir.sub("log")
         let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
-        let process = Process()
         let args = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket, "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", try Self.roster(in: dir)] + extra
-        if wrapper.isEmpty {
-            process.executableURL = URL(fileURLWithPath: daemon)
-            process.arguments = args
-        } else {
-            process.executableURL = URL(fileURLWithPath: wrapper[0])
-            process.arguments = Array(wrapper.dropFirst()) + [daemon] + args
-        }
-        var env = ProcessInfo.processInfo.environment
-        env["NOTIFY_SOCKET"] = notify.path
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try process.run()
+        let process = try launch(daemon, args, env: ["NOTIFY_SOCKET": notify.path], wrapper: wrapper, log: log)
         if waitForReady {
             #expect(notify.receive(containing: "READY=1") != nil, "\(String(decoding: readBytes(log), as: UTF8.self))")
         }

@@ -29,17 +29,9 @@ import Glibc
     func start(_ dir: TempDir) throws -> Running {
         let state = dir.sub("state")
         let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: daemon)
-        process.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
-                             "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
-        var env = ProcessInfo.processInfo.environment
-        env["NOTIFY_SOCKET"] = notify.path
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: dir.sub("log"), contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: dir.sub("log"))
-        process.standardError = FileHandle(forWritingAtPath: dir.sub("log"))
-        try process.run()
+        let process = try launch(daemon, ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
+                                          "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"],
+                                 env: ["NOTIFY_SOCKET": notify.path], log: dir.sub("log"))
         #expect(notify.receive(containing: "READY=1") != nil)
         return Running(process: process, state: state, notify: notify)
     }

@@ -121,3 +121,24 @@ final class LockedData: @unchecked Sendable {
     var done: Bool { lock.lock(); defer { lock.unlock() }; return finished }
     var value: Data { lock.lock(); defer { lock.unlock() }; return data }
 }
+
+/// Starts a long-running program (the daemon) with its output in `log`, extra environment, and optionally a
+/// wrapper in front (fiu-run, systemd-socket-activate), for tests that talk to it while it runs.
+func launch(_ executable: String, _ arguments: [String], env extra: [String: String] = [:], wrapper: [String] = [], log: String) throws -> Process {
+    let process = Process()
+    if wrapper.isEmpty {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: wrapper[0])
+        process.arguments = Array(wrapper.dropFirst()) + [executable] + arguments
+    }
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in extra { env[k] = v }
+    process.environment = env
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    process.standardOutput = FileHandle(forWritingAtPath: log)
+    process.standardError = FileHandle(forWritingAtPath: log)
+    try process.run()
+    return process
+}

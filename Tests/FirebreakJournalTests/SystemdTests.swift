@@ -14,18 +14,11 @@ import Glibc
     func start(_ dir: TempDir, playbooks: String, env extra: [String: String] = [:]) throws -> (Process, DaemonJournalTests.NotifySocket, String) {
         let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
         let socket = dir.sub("fb.sock")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: daemon)
-        process.arguments = ["--state-dir", dir.sub("state"), "--spool-dir", dir.sub("state") + "/spool", "--socket", socket, "--playbooks", playbooks,
-                             "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
-        var env = ProcessInfo.processInfo.environment
-        env["NOTIFY_SOCKET"] = notify.path
+        var env = ["NOTIFY_SOCKET": notify.path]
         for (k, v) in extra { env[k] = v }
-        process.environment = env
-        _ = FileManager.default.createFile(atPath: dir.sub("log"), contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: dir.sub("log"))
-        process.standardError = FileHandle(forWritingAtPath: dir.sub("log"))
-        try process.run()
+        let process = try launch(daemon, ["--state-dir", dir.sub("state"), "--spool-dir", dir.sub("state") + "/spool", "--socket", socket,
+                                          "--playbooks", playbooks, "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"],
+                                 env: env, log: dir.sub("log"))
         return (process, notify, socket)
     }
 
