@@ -79,20 +79,35 @@ import Glibc
         #expect(process.terminationStatus == 0)
     }
 
-    /// journald for the test: the one running, or a standalone one started here (CI starts on a machine where
-    /// nothing runs).
+    /// journald for the test: the one running, or a standalone one started here. A socket file alone proves
+    /// nothing: a machine image can keep /run/systemd/journal/socket from a journald that is gone, and then
+    /// every record is dropped silently (CI failed so). A datagram connect() is refused when nobody listens.
     static let journaldReady: Bool = {
         let socket = "/run/systemd/journal/socket"
-        if FileManager.default.fileExists(atPath: socket) { return true }
+        if journaldListens(socket) { return true }
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald") else { return false }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try? p.run()
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
-        return FileManager.default.fileExists(atPath: socket)
+        for _ in 0..<300 where !journaldListens(socket) { usleep(10_000) }
+        return journaldListens(socket)
     }()
+
+    static func journaldListens(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+    }
 
     static func journalctl(_ filters: [String]) throws -> [JSONValue] {
         let r = try run("/usr/bin/journalctl", ["-o", "json", "--no-pager"] + filters)
