@@ -97,6 +97,7 @@ let package = Package(
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",
+                "FirebreakDaemon",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

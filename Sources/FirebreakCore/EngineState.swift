@@ -4,21 +4,21 @@ import HeapModule
 /// the deadline queue, a cache of when to look next), so replaying a journal rebuilds exactly what live
 /// operation built.
 public struct EngineState: Sendable {
-    public private(set) var incidents: [String: IncidentState] = [:]
+    public internal(set) var incidents: [String: IncidentState] = [:]
     /// Active (open or acknowledged) incident per canonical post address.
-    public private(set) var activeByURL: [String: String] = [:]
+    public internal(set) var activeByURL: [String: String] = [:]
 
     /// Open or acknowledged incidents. At most one is active per post (reports join it, reopening refuses a
     /// second), so this is the size of `activeByURL`, not a walk over every incident.
     public var activeIncidentCount: Int { activeByURL.count }
     /// The latest incident per canonical address, active or not, to link a new one to.
-    public private(set) var latestByURL: [String: String] = [:]
+    public internal(set) var latestByURL: [String: String] = [:]
     /// Intake keys (a spool file's identity, a request id) already applied, and the incident each went to.
-    public private(set) var reportKeys: [String: String] = [:]
-    public private(set) var incidentCount = 0
-    public private(set) var reportCount = 0
+    public internal(set) var reportKeys: [String: String] = [:]
+    public internal(set) var incidentCount = 0
+    public internal(set) var reportCount = 0
     /// Plans shared between incidents (see `Plan`).
-    private var plans: [Plan] = []
+    var plans: [Plan] = []
     /// When to look at which incident next. Entries go stale as steps finish; `nextDeadline` and `collectDue`
     /// drop stale ones, so the queue never needs searching: O(log n) to arm and to find the next.
     private var queue = Heap<Deadline>()

@@ -2,16 +2,35 @@ import FirebreakCore
 import FirebreakJournal
 
 /// The one place commands and deadlines change the state: the engine decides the events, the journal makes
-/// them durable, and only then are they applied and answered. One command at a time: each is decided on the
-/// state that includes every command before it, so incident numbers and the "same post" check never race.
+/// them durable, and only then are they answered.
+///
+/// Group commit: commands that arrive while a batch is being synced wait in a queue; the next batch decides
+/// each of them in turn on the state with every earlier one applied (so incident numbers and the "same post"
+/// check never race), and journals all their events in one append, one fdatasync for the lot. If the append
+/// fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried one by one, so
+/// that one bad command (a record over the size limit) cannot fail the others. Readers see the state as it was
+/// before the batch in flight: nobody is shown a change before its author is told it is durable.
 public actor Desk {
     private var state: EngineState
     private var context: EngineContext
     private let journal: Journal
     private let clock: @Sendable () -> Timestamp
     let wakeup = Wakeup()
-    private var busy = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var queue: [Job] = []
+    private var draining = false
+    /// What the batch being journaled changed; nil when none is.
+    private var inFlight: EngineUndo?
+
+    private enum Work {
+        case command(Command, Actor)
+        case due
+        case record(JournalEntry)
+    }
+
+    private struct Job {
+        let work: Work
+        let reply: CheckedContinuation<[Event], any Error>
+    }
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp) {
         self.state = state
@@ -23,47 +42,31 @@ public actor Desk {
     /// Decides, journals and applies a command. Throws `EngineError` (refused: nothing journaled) or
     /// `JournalError` (not durable: nothing applied).
     public func submit(_ command: Command, by actor: Actor) async throws -> [Event] {
-        await enter()
-        defer { leave() }
-        let events = try Engine.handle(command, by: actor, state: state, now: clock(), context: context).get()
-        try await commit(events)
-        await wakeup.wake()
-        return events
+        try await enqueue(.command(command, actor))
     }
 
     /// Journals and applies every deadline due now; returns how many events that made.
     @discardableResult
     public func fireDue() async throws -> Int {
-        await enter()
-        defer { leave() }
-        let events = Engine.dueEvents(state: &state, now: clock(), context: context)
-        guard !events.isEmpty else { return 0 }
-        do {
-            try await commit(events)
-        } catch {
-            state.rearm(Set(events.compactMap(\.incident)))
-            throw error
-        }
-        return events.count
+        try await enqueue(.due).count
     }
 
     /// Journals a record that changes no state (a rejected report), in turn with the commands.
     public func record(type: String, actor: String, data: JSONValue) async throws {
-        await enter()
-        defer { leave() }
-        _ = try await journal.append([JournalEntry(time: clock(), type: type, actor: actor, data: data)])
+        _ = try await enqueue(.record(JournalEntry(time: clock(), type: type, actor: actor, data: data)))
     }
 
     public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
-    public var activeIncidents: Int { state.activeIncidentCount }
+    public var activeIncidents: Int { inFlight?.activeCountBefore(in: state) ?? state.activeIncidentCount }
 
-    public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
+    public func incident(_ id: String) -> IncidentState? { durable(id) }
 
     /// Incidents `actor` may see, newest first, as their views.
     public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
         let now = clock()
-        let visible = state.incidents.values.filter { inc in
+        let all = inFlight == nil ? Array(state.incidents.values) : state.incidents.keys.compactMap { durable($0) }
+        let visible = all.filter { inc in
             guard Visibility.maySee(inc, actor: actor) else { return false }
             if openOnly && !inc.isActive { return false }
             if mine && !(inc.steps.contains { $0.owner == actor.id && $0.isOpen } || inc.reporters.contains(actor.id)) { return false }
@@ -75,7 +78,7 @@ public actor Desk {
     }
 
     public func view(_ id: String, for actor: Actor) throws(EngineError) -> JSONValue {
-        guard let inc = state.incidents[id], Visibility.maySee(inc, actor: actor) else {
+        guard let inc = durable(id), Visibility.maySee(inc, actor: actor) else {
             throw EngineError(.unknownIncident, "there is no incident \(id) that you can see; `firebreak incidents` lists them")
         }
         return IncidentView.json(inc, for: actor, now: clock())
@@ -86,24 +89,77 @@ public actor Desk {
     /// New playbooks and roster (a reload); incidents already open keep the plan they opened with.
     public func replace(context: EngineContext) { self.context = context }
 
-    private func commit(_ events: [Event]) async throws {
-        _ = try await journal.append(events.map { JournalEntry(time: $0.time, type: $0.type, actor: $0.actor, data: $0.data) })
-        for e in events { state.apply(e) }
+    private func durable(_ id: String) -> IncidentState? {
+        inFlight.map { $0.before(id, in: state) } ?? state.incidents[id]
     }
 
-    private func enter() async {
-        if !busy {
-            busy = true
-            return
+    // MARK: Batches
+
+    private func enqueue(_ work: Work) async throws -> [Event] {
+        try await withCheckedThrowingContinuation { reply in
+            queue.append(Job(work: work, reply: reply))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
         }
-        await withCheckedContinuation { waiting.append($0) }
     }
 
-    private func leave() {
-        if waiting.isEmpty {
-            busy = false
-        } else {
-            waiting.removeFirst().resume()
+    private func drain() async {
+        while !queue.isEmpty {
+            let jobs = queue
+            queue.removeAll(keepingCapacity: true)
+            let changed = await commit(jobs, retryAlone: jobs.count > 1)
+            if changed { await wakeup.wake() }
         }
+        draining = false
+    }
+
+    /// Decides `jobs` in order, journals their events in one append and answers them. Returns whether any
+    /// events became durable (new deadlines may be armed).
+    private func commit(_ jobs: [Job], retryAlone: Bool) async -> Bool {
+        var undo = EngineUndo()
+        var entries: [JournalEntry] = []
+        var outcomes: [Result<[Event], any Error>] = []
+        for job in jobs {
+            let events: [Event]
+            switch job.work {
+            case .command(let command, let actor):
+                switch Engine.handle(command, by: actor, state: state, now: clock(), context: context) {
+                case .success(let e): events = e
+                case .failure(let refused):
+                    outcomes.append(.failure(refused))
+                    continue
+                }
+            case .due:
+                events = Engine.dueEvents(state: &state, now: clock(), context: context)
+            case .record(let entry):
+                entries.append(entry)
+                outcomes.append(.success([]))
+                continue
+            }
+            for e in events { state.apply(e, undo: &undo) }
+            entries += events.map { JournalEntry(time: $0.time, type: $0.type, actor: $0.actor, data: $0.data) }
+            outcomes.append(.success(events))
+        }
+        if !entries.isEmpty {
+            inFlight = undo
+            defer { inFlight = nil }
+            do {
+                _ = try await journal.append(entries)
+            } catch {
+                state.revert(undo)
+                inFlight = nil
+                if retryAlone {
+                    var any = false
+                    for job in jobs { any = await commit([job], retryAlone: false) || any }
+                    return any
+                }
+                for job in jobs { job.reply.resume(throwing: error) }
+                return false
+            }
+        }
+        for (job, outcome) in zip(jobs, outcomes) { job.reply.resume(with: outcome) }
+        return !entries.isEmpty
     }
 }

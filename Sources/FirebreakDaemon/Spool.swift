@@ -174,7 +174,9 @@ public final class Spool: @unchecked Sendable {
     func reject(_ name: String, owner: String, field: String, reason: String) {
         let target = move(name, to: "rejected")
         let text = "file: \(name)\nowner: \(owner)\nfield: \(field)\nreason: \(reason)\nat: \(JournalOptions.systemClock().rfc3339)\n"
-        FileManager.default.createFile(atPath: root + "/rejected/" + target + ".reason", contents: Data(text.utf8), attributes: [.posixPermissions: 0o640])
+        if !FileManager.default.createFile(atPath: root + "/rejected/" + target + ".reason", contents: Data(text.utf8), attributes: [.posixPermissions: 0o640]) {
+            logger.error("spool: could not write rejected/\(target).reason (\(field): \(reason))")
+        }
         let data: JSONValue = ["file": .string(name), "owner": .string(owner), "field": .string(field), "reason": .string(reason)]
         let recorded: Bool = awaitOnThisThread {
             do { try await self.desk.record(type: "report.rejected", actor: owner, data: data); return true } catch { return false }

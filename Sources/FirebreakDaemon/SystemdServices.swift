@@ -31,7 +31,7 @@ struct ReloadService: Service {
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())\nSTATUS=reloading playbooks and roster")
                 let loaded = ConfigFiles.load(playbooks: config.playbooks, roster: config.roster)

@@ -54,6 +54,7 @@ struct Sim {
         return fired
     }
 
+    @discardableResult
     mutating func advance(by span: TimeSpan) -> [Event] { advance(to: now + span) }
 
     func incident(_ id: String) -> IncidentState { state.incidents[id]! }

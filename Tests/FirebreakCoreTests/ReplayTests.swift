@@ -8,31 +8,9 @@ import Testing
     func replayingTheEventsRebuildsTheLiveState(_ seed: UInt64) {
         var rng = SplitMix(seed: seed)
         var sim = Sim(now: ts("2026-11-20T07:00:00Z"))
-        let people = ["kim", "amira", "ben", "chloe", "dana", "eli", "farah", "gus", "hana", "ivan", "jo"]
-        let urls = (0..<12).map { "https://x.com/p/status/\($0)" } + ["https://twitter.com/p/status/3?utm_source=a", "https://m.x.com/p/status/4/"]
-        let categories = ReportCategory.allCases
         var accepted = 0, refused = 0
         for _ in 0..<400 {
-            let ids = sim.state.incidents.keys.sorted()
-            let inc = ids.randomElement(using: &rng)
-            let steps = inc.map { sim.incident($0).plan.steps.map(\.id) } ?? []
-            let step = steps.randomElement(using: &rng) ?? "x"
-            let who = people.randomElement(using: &rng)!
-            let command: Command
-            switch Int.random(in: 0..<12, using: &rng) {
-            case 0, 1, 2:
-                command = .report(Report(url: urls.randomElement(using: &rng)!, category: categories.randomElement(using: &rng),
-                                         text: ["board pack", "leak", "", "customer data"].randomElement(using: &rng),
-                                         views: Int64.random(in: 0..<2_000_000, using: &rng)), key: "k\(Int.random(in: 0..<300, using: &rng))")
-            case 3: command = .acknowledge(incident: inc ?? "INC-1")
-            case 4: command = .acknowledgeStep(incident: inc ?? "INC-1", step: step)
-            case 5, 6: command = .completeStep(incident: inc ?? "INC-1", step: step, note: "ok")
-            case 7: command = .skipStep(incident: inc ?? "INC-1", step: step, reason: "not needed")
-            case 8: command = .assignStep(incident: inc ?? "INC-1", step: step, to: people.randomElement(using: &rng)!)
-            case 9: command = .resolve(incident: inc ?? "INC-1", summary: "done")
-            case 10: command = [.close(incident: inc ?? "INC-1", reason: nil), .reopen(incident: inc ?? "INC-1", reason: "again")].randomElement(using: &rng)!
-            default: command = .escalate(incident: inc ?? "INC-1", step: Bool.random(using: &rng) ? step : nil, reason: "help")
-            }
+            let (command, who) = Self.randomCommand(&rng, sim)
             if (try? sim.run(command, by: who)) != nil { accepted += 1 } else { refused += 1 }
             sim.advance(by: TimeSpan(milliseconds: Int64.random(in: 0..<3_600_000, using: &rng)))
         }
@@ -57,5 +35,72 @@ import Testing
             fromLive += e
         }
         #expect(fromReplay == fromLive)
+    }
+    static let people = ["kim", "amira", "ben", "chloe", "dana", "eli", "farah", "gus", "hana", "ivan", "jo"]
+    static let urls = (0..<12).map { "https://x.com/p/status/\($0)" } + ["https://twitter.com/p/status/3?utm_source=a", "https://m.x.com/p/status/4/"]
+
+    /// A command about a random incident and step (some valid, many refused), and who gives it.
+    static func randomCommand(_ rng: inout SplitMix, _ sim: Sim) -> (Command, String) {
+        let categories = ReportCategory.allCases
+        let ids = sim.state.incidents.keys.sorted()
+        let inc = ids.randomElement(using: &rng)
+        let steps = inc.map { sim.incident($0).plan.steps.map(\.id) } ?? []
+        let step = steps.randomElement(using: &rng) ?? "x"
+        let who = people.randomElement(using: &rng)!
+        let command: Command
+        switch Int.random(in: 0..<12, using: &rng) {
+        case 0, 1, 2:
+            command = .report(Report(url: urls.randomElement(using: &rng)!, category: categories.randomElement(using: &rng),
+                                     text: ["board pack", "leak", "", "customer data"].randomElement(using: &rng),
+                                     views: Int64.random(in: 0..<2_000_000, using: &rng)), key: "k\(Int.random(in: 0..<300, using: &rng))")
+        case 3: command = .acknowledge(incident: inc ?? "INC-1")
+        case 4: command = .acknowledgeStep(incident: inc ?? "INC-1", step: step)
+        case 5, 6: command = .completeStep(incident: inc ?? "INC-1", step: step, note: "ok")
+        case 7: command = .skipStep(incident: inc ?? "INC-1", step: step, reason: "not needed")
+        case 8: command = .assignStep(incident: inc ?? "INC-1", step: step, to: people.randomElement(using: &rng)!)
+        case 9: command = .resolve(incident: inc ?? "INC-1", summary: "done")
+        case 10: command = [.close(incident: inc ?? "INC-1", reason: nil), .reopen(incident: inc ?? "INC-1", reason: "again")].randomElement(using: &rng)!
+        default: command = .escalate(incident: inc ?? "INC-1", step: Bool.random(using: &rng) ? step : nil, reason: "help")
+        }
+        return (command, who)
+    }
+
+    /// The daemon decides a batch of commands on a state with the earlier ones applied, then journals them in one
+    /// append; when the append fails it takes the batch back. Taking back must give exactly the state before,
+    /// with the same deadlines (including ones that fell due inside the batch).
+    @Test(arguments: [11, 12, 13, 14] as [UInt64])
+    func aBatchTakenBackLeavesTheStateAsItWas(_ seed: UInt64) {
+        var rng = SplitMix(seed: seed)
+        var sim = Sim(now: ts("2026-11-20T07:00:00Z"))
+        var reverted = 0
+        for round in 0..<120 {
+            let before = sim.state
+            var undo = EngineUndo()
+            var batch: [Event] = []
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                let (command, who) = Self.randomCommand(&rng, sim)
+                if let events = try? Engine.handle(command, by: sim.actor(who), state: sim.state, now: sim.now, context: sim.context).get() {
+                    for e in events { sim.state.apply(e, undo: &undo) }
+                    batch += events
+                }
+            }
+            let due = Engine.dueEvents(state: &sim.state, now: sim.now, context: sim.context)
+            for e in due { sim.state.apply(e, undo: &undo) }
+            batch += due
+            if round % 3 == 0 && !batch.isEmpty {
+                sim.state.revert(undo)
+                #expect(sim.state == before)
+                var a = sim.state, b = before
+                #expect(a.nextDeadline() == b.nextDeadline())
+                #expect(Engine.dueEvents(state: &a, now: sim.now + .days(1), context: sim.context)
+                        == Engine.dueEvents(state: &b, now: sim.now + .days(1), context: sim.context))
+                reverted += 1
+            } else {
+                sim.log += batch
+            }
+            sim.now = sim.now + TimeSpan(milliseconds: Int64.random(in: 0..<3_600_000, using: &rng))
+        }
+        #expect(reverted >= 30)
+        #expect(sim.replayed() == sim.state, "kept batches replay to the live state")
     }
 }

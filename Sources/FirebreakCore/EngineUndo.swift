@@ -1,0 +1,70 @@
+/// What a batch of events changed, so that the batch can be taken back when the journal could not make it
+/// durable (a full disk). The daemon decides a batch of commands on a state with each earlier one applied, then
+/// journals them in one append; keeping the old values of what they touched is far cheaper than copying the
+/// whole state per batch, which would cost O(incidents) for every fsync.
+public struct EngineUndo: Sendable {
+    var incidents: [String: IncidentState?] = [:]
+    var activeByURL: [String: String?] = [:]
+    var latestByURL: [String: String?] = [:]
+    var reportKeys: [String: String?] = [:]
+    var counts: (incidents: Int, reports: Int, plans: Int)?
+
+    public init() {}
+
+    public var isEmpty: Bool { counts == nil }
+    /// Incidents whose deadlines must be queued again after `revert`.
+    public var touchedIncidents: Dictionary<String, IncidentState?>.Keys { incidents.keys }
+}
+
+extension EngineState {
+    /// `apply`, keeping in `undo` the first value of everything the event may change (a superset is harmless).
+    public mutating func apply(_ e: Event, undo: inout EngineUndo) {
+        if undo.counts == nil { undo.counts = (incidentCount, reportCount, plans.count) }
+        let d = e.data
+        guard let id = d["incident"]?.stringValue else { return apply(e) }
+        Self.keep(&undo.incidents, id, incidents[id])
+        let canonical = e.type == EventType.incidentOpened ? d["canonical_url"]?.stringValue : incidents[id]?.canonicalURL
+        if let canonical {
+            Self.keep(&undo.activeByURL, canonical, activeByURL[canonical])
+            Self.keep(&undo.latestByURL, canonical, latestByURL[canonical])
+        }
+        if let key = d["key"]?.stringValue { Self.keep(&undo.reportKeys, key, reportKeys[key]) }
+        apply(e)
+    }
+
+    /// Puts back what `undo` kept. Deadlines taken off the queue for the batch come back with
+    /// `rearm(undo.touchedIncidents)`; entries the batch queued go stale and are dropped when reached.
+    public mutating func revert(_ undo: EngineUndo) {
+        guard let counts = undo.counts else { return }
+        for (k, v) in undo.incidents { incidents[k] = v }
+        for (k, v) in undo.activeByURL { activeByURL[k] = v }
+        for (k, v) in undo.latestByURL { latestByURL[k] = v }
+        for (k, v) in undo.reportKeys { reportKeys[k] = v }
+        incidentCount = counts.incidents
+        reportCount = counts.reports
+        plans.removeLast(plans.count - counts.plans)
+        rearm(undo.touchedIncidents)
+    }
+
+    private static func keep<V>(_ log: inout [String: V?], _ key: String, _ value: V?) {
+        if log.index(forKey: key) == nil { log[key] = .some(value) }
+    }
+}
+
+extension EngineUndo {
+    /// The incident as it was before the batch (nil when the batch opened it): what readers are shown while the
+    /// batch is being made durable, so nobody sees a change its author has not been told about.
+    public func before(_ id: String, in state: EngineState) -> IncidentState? {
+        if let kept = incidents[id] { return kept }
+        return state.incidents[id]
+    }
+
+    /// `state.activeIncidentCount` as it was before the batch.
+    public func activeCountBefore(in state: EngineState) -> Int {
+        var count = state.activeIncidentCount
+        for (url, old) in activeByURL {
+            count += (old == nil ? 0 : 1) - (state.activeByURL[url] == nil ? 0 : 1)
+        }
+        return count
+    }
+}
