@@ -48,25 +48,32 @@ let package = Package(
         .target(
             name: "FirebreakDaemon",
             dependencies: [
+                "FirebreakUnix",
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",
                 "FirebreakSystemd",
+                .product(name: "Crypto", package: "swift-crypto"),
                 "Yams",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // Unix sockets: addresses, and lines with file descriptors attached (SCM_RIGHTS needs C's CMSG macros).
+        .target(name: "CUnixSocket"),
+        .target(name: "FirebreakUnix", dependencies: ["CUnixSocket"]),
         // Thin glue over libsystemd: sd_notify, listen fds, journald.
         .target(name: "FirebreakSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         // The commands of `firebreak`, as a library so the executable stays a one-liner.
         .target(
             name: "FirebreakCLI",
             dependencies: [
+                "FirebreakUnix",
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +90,7 @@ let package = Package(
         .executableTarget(
             name: "firebreak-bench",
             dependencies: [
+                "FirebreakUnix",
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",
@@ -94,6 +102,7 @@ let package = Package(
         .testTarget(
             name: "FirebreakJournalTests",
             dependencies: [
+                "FirebreakUnix",
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",

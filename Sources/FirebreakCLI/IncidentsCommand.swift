@@ -43,6 +43,10 @@ struct ShowCommand: ParsableCommand {
         print("  reports:  \(r["reports"]?.intValue ?? 0) from \(people) \(people == 1 ? "person" : "people")" + (r["reporter_ids"].map { ": " + ($0.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ") } ?? ""))
         if let s = r["summary"]?.stringValue { print("  summary:  \(s)") }
         if let l = r["linked_to"]?.stringValue { print("  follows:  \(l)") }
+        for e in r["evidence"]?.arrayValue ?? [] {
+            print("  evidence: \(e["name"]?.stringValue ?? "") (\(e["type"]?.stringValue ?? "?"), \(e["size"]?.intValue ?? 0) bytes)  "
+                  + "firebreak evidence \(r["id"]?.stringValue ?? "") \(e["sha256"]?.stringValue ?? "") -o FILE")
+        }
         print("  steps:")
         for s in r["steps"]?.arrayValue ?? [] {
             let late = s["overdue"]?.boolValue == true ? "  LATE" : ""

@@ -1,6 +1,9 @@
 import ArgumentParser
 import FirebreakCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,6 +40,11 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Shares or reposts, if shown.")
     var shares: Int64?
 
+    @Option(name: .customLong("evidence"), help: ArgumentHelp(
+        "A file to keep with the report (a screenshot, a saved page): posts get deleted. Repeat for more (at most \(Report.maxEvidence)).",
+        valueName: "file"))
+    var evidence: [String] = []
+
     @Option(help: "A report as a JSON file (DESIGN.md report fields); flags given too take precedence.")
     var file: String?
 
@@ -44,6 +52,30 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         _ = try fields()
+        guard evidence.count <= Report.maxEvidence else { throw ValidationError("--evidence: at most \(Report.maxEvidence) files go with one report") }
+    }
+
+    /// Opens each evidence file as the person running the command (what they may read, they may hand in), and
+    /// refuses what is not a regular file before anything is sent.
+    func openEvidence() throws -> [(name: String, fd: Int32)] {
+        var opened: [(name: String, fd: Int32)] = []
+        for path in evidence {
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+            var st = stat()
+            guard fd >= 0 else {
+                opened.forEach { close($0.fd) }
+                throw ValidationError("--evidence \(path): cannot be opened: \(String(cString: strerror(errno)))")
+            }
+            guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                close(fd)
+                opened.forEach { close($0.fd) }
+                throw ValidationError("--evidence \(path): is not a regular file")
+            }
+            var name = (path as NSString).lastPathComponent
+            if Evidence.problem(withName: name) != nil { name = "evidence-\(opened.count + 1)" }
+            opened.append((name, fd))
+        }
+        return opened
     }
 
     /// The report's fields from the file and the flags, checked here too so a typo is caught before sending.
@@ -77,7 +109,11 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = try daemon.call("report", ["report": .object(try fields())])
+        let files = try openEvidence()
+        defer { files.forEach { close($0.fd) } }
+        var args: [String: JSONValue] = ["report": .object(try fields())]
+        if !files.isEmpty { args["evidence"] = .array(files.map { .object(["name": .string($0.name)]) }) }
+        let result = try daemon.exchange("report", args, fds: files.map(\.fd)).result
         if daemon.json { print(result.jsonText); return }
         let inc = result["incident"]?.stringValue ?? "?"
         let report = result["report"]?.stringValue ?? "your report"
@@ -85,6 +121,9 @@ struct ReportCommand: ParsableCommand {
             print("Thank you. \(report) opened \(inc): \(result["playbook_title"]?.stringValue ?? "") (severity \(result["severity"]?.stringValue ?? "?")).")
         } else {
             print("Thank you. \(report) was added to \(inc), which is already being handled.")
+        }
+        for e in result["evidence"]?.arrayValue ?? [] {
+            print("Kept \(e["name"]?.stringValue ?? "a file") (\(e["size"]?.intValue ?? 0) bytes, \(e["type"]?.stringValue ?? "?")), sha256 \(e["sha256"]?.stringValue ?? "?").")
         }
         print("Quote \(inc) if anyone asks about it. To add something (more context, a screenshot), report the same post again.")
     }

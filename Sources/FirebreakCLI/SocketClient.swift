@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakUnix
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,52 +18,47 @@ struct SocketClient {
         let message: String
     }
 
-    /// The reply's result, or a `Failure` with the daemon's code and message (or "not-running").
-    func call(_ op: String, _ args: [String: JSONValue]) throws(Failure) -> JSONValue {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(code: "io", message: "cannot create a socket") }
-        defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw Failure(code: "io", message: "socket path \(path) is too long") }
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            for (i, b) in bytes.enumerated() { buf[i] = b }
-            buf[bytes.count] = 0
-        }
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard connected == 0 else {
+    /// The reply's result, or a `Failure` with the daemon's code and message (or "not-running"). `fds` go with
+    /// the request (evidence files); a descriptor the daemon passes back with its reply is returned with it.
+    func exchange(_ op: String, _ args: [String: JSONValue], fds: [Int32] = []) throws(Failure) -> (result: JSONValue, fd: Int32?) {
+        guard UnixSocket.address(path) != nil else { throw Failure(code: "io", message: "socket path \(path) is too long") }
+        let fd = UnixSocket.connected(to: path)
+        guard fd >= 0 else {
             throw Failure(code: "not-running", message: """
                 the daemon is not running (nothing is listening on \(path)): start it with `systemctl start firebreakd` \
                 or `./scripts/dev-up`, or point --socket / FIREBREAK_SOCKET at its socket
                 """)
         }
+        defer { close(fd) }
         var out: [UInt8] = []
         JSONWriter.write(.object(["v": .int(1), "id": .int(1), "op": .string(op), "args": .object(args)]), into: &out)
         out.append(0x0A)
-        var sent = 0
-        while sent < out.count {
-            let n = out.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Failure(code: "io", message: "the daemon closed the connection") }
-            sent += n
-        }
+        guard UnixSocket.sendAll(fd, out, fds: fds) else { throw Failure(code: "io", message: "the daemon closed the connection") }
         var reply: [UInt8] = []
+        var passed: [Int32] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while !reply.contains(0x0A) {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Failure(code: "io", message: "the daemon closed the connection without answering") }
-            reply.append(contentsOf: chunk[0..<n])
+            let r = UnixSocket.receive(fd, into: &chunk)
+            passed += r.fds
+            guard r.count > 0 else {
+                passed.forEach { close($0) }
+                throw Failure(code: "io", message: "the daemon closed the connection without answering")
+            }
+            reply.append(contentsOf: chunk[0..<r.count])
         }
+        for extra in passed.dropFirst() { close(extra) }
         let value: JSONValue
         do { value = try JSONParser.parse(reply[..<reply.firstIndex(of: 0x0A)!]) } catch {
+            passed.forEach { close($0) }
             throw Failure(code: "io", message: "the daemon's answer is not JSON: \(error)")
         }
-        if value["ok"]?.boolValue == true { return value["result"] ?? .null }
+        if value["ok"]?.boolValue == true { return (value["result"] ?? .null, passed.first) }
+        passed.forEach { close($0) }
         throw Failure(code: value["error"]?["code"]?.stringValue ?? "error", message: value["error"]?["message"]?.stringValue ?? "refused")
+    }
+
+    func call(_ op: String, _ args: [String: JSONValue]) throws(Failure) -> JSONValue {
+        try exchange(op, args).result
     }
 }
 
@@ -78,8 +74,12 @@ struct DaemonOptions: ParsableArguments {
 
     /// Calls the daemon; on failure prints the message and exits: 1 refused, 3 the daemon is not running, 2 other.
     func call(_ op: String, _ args: [String: JSONValue]) throws -> JSONValue {
+        try exchange(op, args).result
+    }
+
+    func exchange(_ op: String, _ args: [String: JSONValue], fds: [Int32] = []) throws -> (result: JSONValue, fd: Int32?) {
         do {
-            return try client.call(op, args)
+            return try client.exchange(op, args, fds: fds)
         } catch {
             if json {
                 print(JSONValue.object(["ok": false, "error": .object(["code": .string(error.code), "message": .string(error.message)])]).jsonText)

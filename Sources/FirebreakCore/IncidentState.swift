@@ -25,6 +25,8 @@ public struct IncidentState: Sendable, Hashable {
     /// Distinct reporters, in the order they first reported: each counts once however often they report.
     /// An array, not a set: incidents have few reporters, and a set's storage costs more than the search.
     public var reporters: [String] = []
+    /// Every distinct file handed in with its reports (who may fetch one is checked against this).
+    public var evidence: [Evidence] = []
     public var views: Int64 = 0
     public var shares: Int64 = 0
     /// In the plan's order: `steps[i]` is `plan.steps[i]`.
@@ -48,6 +50,9 @@ public struct IncidentState: Sendable, Hashable {
             if let who = d["reporter"]?.stringValue, !reporters.contains(who) { reporters.append(who) }
             if let v = d["views"]?.intValue { views = max(views, v) }
             if let s = d["shares"]?.intValue { shares = max(shares, s) }
+            for item in d["evidence"]?.arrayValue ?? [] {
+                if let e = Evidence(json: item), !evidence.contains(where: { $0.sha256 == e.sha256 }) { evidence.append(e) }
+            }
         case EventType.severityRaised:
             if let to = d["to"]?.stringValue.flatMap(Severity.init(rawValue:)) { severity = to }
             for s in d["activated"]?.arrayValue?.compactMap(\.stringValue) ?? [] {

@@ -23,7 +23,10 @@ enum Intake {
         if let n = r.note { data["note"] = .string(n) }
         if let v = r.views { data["views"] = .int(v) }
         if let s = r.shares { data["shares"] = .int(s) }
-        if !r.evidence.isEmpty { data["evidence"] = .array(r.evidence.map { .string($0) }) }
+        guard r.attached.count == r.evidence.count || r.evidence.isEmpty else {
+            return .failure(EngineError(.invalidReport, "evidence: \(r.evidence.count) files named but \(r.attached.count) stored"))
+        }
+        if !r.attached.isEmpty { data["evidence"] = .array(r.attached.map(\.json)) }
         if let key { data["key"] = .string(key) }
 
         if let existing = state.activeByURL[canonical], let incident = state.incidents[existing] {

@@ -9,7 +9,11 @@ public struct Report: Sendable, Hashable {
     public var note: String?
     public var views: Int64?
     public var shares: Int64?
+    /// Files the reporter names (spool reports: files in the spool's `evidence/` directory). The intake edge
+    /// stores each and puts what it stored in `attached`.
     public var evidence: [String]
+    /// Evidence as stored, journaled with the report.
+    public var attached: [Evidence] = []
 
     public init(url: String, platform: String? = nil, category: ReportCategory? = nil, author: String? = nil,
                 text: String? = nil, note: String? = nil, views: Int64? = nil, shares: Int64? = nil, evidence: [String] = []) {
@@ -33,6 +37,7 @@ public struct Report: Sendable, Hashable {
 
     static let knownFields: Set<String> = ["url", "platform", "category", "author", "text", "note", "reach", "evidence"]
     public static let maxTextLength = 20_000
+    public static let maxEvidence = 10
 
     /// Reads a report from its JSON form, refusing unknown fields (a typo must not silently drop what someone
     /// meant to say) and naming the field of every problem.
@@ -71,9 +76,15 @@ public struct Report: Sendable, Hashable {
         var evidence: [String] = []
         if let e = o["evidence"], e != .null {
             guard let items = e.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
-                throw Problem(field: "evidence", reason: "must be a list of file names or content hashes")
+                throw Problem(field: "evidence", reason: "must be a list of file names")
             }
             evidence = items.compactMap(\.stringValue)
+            guard evidence.count <= Report.maxEvidence else {
+                throw Problem(field: "evidence", reason: "names \(evidence.count) files; at most \(Report.maxEvidence) go with one report")
+            }
+            for (i, name) in evidence.enumerated() {
+                if let why = Evidence.problem(withName: name) { throw Problem(field: "evidence[\(i)]", reason: "\"\(name)\" \(why)") }
+            }
         }
         self.init(url: url, platform: try optionalString("platform")?.lowercased(), category: category,
                   author: try optionalString("author"), text: try optionalString("text", max: Report.maxTextLength),

@@ -23,6 +23,10 @@ public enum Visibility {
         actor.access >= .responder || incident.reporters.contains(actor.id)
     }
 
+    /// Whether `actor` may see and fetch evidence handed in with others' reports: responders and managers, who
+    /// work the incident; never other reporters.
+    public static func maySeeEvidence(_ actor: Actor) -> Bool { actor.access >= .responder }
+
     /// Whether `actor` may see who reported.
     public static func maySeeReporters(_ actor: Actor) -> Bool { actor.access == .manager }
 

@@ -1,4 +1,7 @@
 import FirebreakCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The operations of the control socket, each turned into an engine command or a query for the caller.
 enum ControlRequests {
@@ -7,7 +10,24 @@ enum ControlRequests {
         let message: String
     }
 
-    static func run(op: String, args: JSONValue, user: String, desk: Desk) async -> Result<JSONValue, Failure> {
+    /// A reply's result, and a descriptor to pass with it (a stored evidence file, opened read-only).
+    struct Answer {
+        var result: JSONValue
+        var fd: Int32? = nil
+    }
+
+    /// `fds`: descriptors the caller passed with the request (evidence files for a report); the caller closes them.
+    static func run(op: String, args: JSONValue, user: String, fds: [Int32] = [], desk: Desk, evidence: EvidenceStore) async -> Result<Answer, Failure> {
+        guard fds.isEmpty || op == "report" else {
+            return .failure(Failure(code: "bad-request", message: "files were passed with \"\(op)\", which takes none"))
+        }
+        switch await query(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence) {
+        case .success(let answer): return .success(answer)
+        case .failure(let f): return .failure(f)
+        }
+    }
+
+    private static func query(op: String, args: JSONValue, user: String, fds: [Int32], desk: Desk, evidence: EvidenceStore) async -> Result<Answer, Failure> {
         let roster = await desk.roster
         let actor = Actor.from(unixUser: user, roster: roster)
         func text(_ key: String, required: Bool = true) throws(Failure) -> String? {
@@ -24,22 +44,26 @@ enum ControlRequests {
             case "whoami":
                 var o: [String: JSONValue] = ["user": .string(user), "id": .string(actor.id), "access": .string(actor.access.rawValue)]
                 if let p = roster.people[actor.id] { o["name"] = .string(p.name) }
-                return .success(.object(o))
+                return .success(Answer(result: .object(o)))
             case "incidents":
                 let list = await desk.incidents(for: actor, mine: args["mine"]?.boolValue ?? false, openOnly: args["open"]?.boolValue ?? false,
                                                 overdueOnly: args["overdue"]?.boolValue ?? false, limit: Int(args["limit"]?.intValue ?? 200))
-                return .success(.array(list))
+                return .success(Answer(result: .array(list)))
             case "show":
                 do {
-                    return .success(try await desk.view(try text("incident")!, for: actor))
+                    return .success(Answer(result: try await desk.view(try text("incident")!, for: actor)))
                 } catch let e as EngineError {
                     return .failure(Failure(code: e.code.rawValue, message: e.message))
                 }
+            case "evidence":
+                return try await fetch(args: args, text: text, actor: actor, desk: desk, evidence: evidence)
             case "report":
-                let report: Report
+                var report: Report
                 do { report = try Report(json: args["report"] ?? .null) } catch {
                     return .failure(Failure(code: "invalid-report", message: "report \(error.field): \(error.reason)"))
                 }
+                report.attached = try attach(args: args, fds: fds, report: report, evidence: evidence)
+                report.evidence = report.attached.map(\.name)
                 command = .report(report, key: try text("key", required: false).map { "socket:\(user):\($0)" })
             case "ack":
                 let inc = try text("incident")!
@@ -65,12 +89,52 @@ enum ControlRequests {
             } catch {
                 return .failure(Failure(code: "not-durable", message: "could not record it durably, so nothing was done: \(error)"))
             }
-            return .success(summary(of: events, actor: actor))
+            return .success(Answer(result: summary(of: events, actor: actor)))
         } catch let f as Failure {
             return .failure(f)
         } catch {
             return .failure(Failure(code: "internal", message: "\(error)"))
         }
+    }
+
+    /// Stores the files passed with a report, named by its `evidence` argument (`[{"name": …}]`, one per
+    /// descriptor, in order). Nothing is journaled unless every one is stored.
+    static func attach(args: JSONValue, fds: [Int32], report: Report, evidence: EvidenceStore) throws(Failure) -> [Evidence] {
+        guard report.evidence.isEmpty else {
+            throw Failure(code: "invalid-report", message: "report evidence: names files in the spool; over the socket pass the files themselves (`firebreak report --evidence FILE`)")
+        }
+        let items = args["evidence"]?.arrayValue ?? []
+        guard items.count == fds.count else {
+            throw Failure(code: "bad-request", message: "\"evidence\" names \(items.count) files but \(fds.count) were passed with the request")
+        }
+        guard items.count <= Report.maxEvidence else {
+            throw Failure(code: "invalid-evidence", message: "\(items.count) files; at most \(Report.maxEvidence) go with one report")
+        }
+        var stored: [Evidence] = []
+        for (i, (item, fd)) in zip(items, fds).enumerated() {
+            guard let name = item["name"]?.stringValue else { throw Failure(code: "bad-request", message: "evidence[\(i)] needs a \"name\"") }
+            do { stored.append(try evidence.store(fd: fd, name: name)) } catch {
+                throw Failure(code: "invalid-evidence", message: "evidence \(name): \(error.reason)")
+            }
+        }
+        return stored
+    }
+
+    /// A stored evidence file of an incident, passed back as a read-only descriptor: to responders and managers.
+    static func fetch(args: JSONValue, text: (String, Bool) throws(Failure) -> String?, actor: Actor, desk: Desk,
+                      evidence: EvidenceStore) async throws(Failure) -> Result<Answer, Failure> {
+        let id = try text("incident", true)!, sha = try text("sha256", true)!.lowercased()
+        guard Visibility.maySeeEvidence(actor) else {
+            return .failure(Failure(code: EngineError.Code.forbidden.rawValue, message: "only responders and managers may fetch evidence; \(actor.id) is a \(actor.access.rawValue)"))
+        }
+        guard let inc = await desk.incident(id), let item = inc.evidence.first(where: { $0.sha256 == sha }) else {
+            return .failure(Failure(code: "unknown-evidence", message: "\(id) has no evidence \(sha); `firebreak show \(id)` lists it"))
+        }
+        let fd = evidence.open(sha256: sha)
+        guard fd >= 0 else {
+            return .failure(Failure(code: "missing-evidence", message: "evidence \(sha) of \(id) is journaled but its file \(evidence.path(sha)) cannot be opened: \(String(cString: strerror(errno)))"))
+        }
+        return .success(Answer(result: item.json, fd: fd))
     }
 
     /// What the caller is told once their command is durable: the incident, and for a report whether it opened
@@ -86,7 +150,10 @@ enum ControlRequests {
         } else {
             o["opened"] = false
         }
-        if let r = events.first(where: { $0.type == EventType.reportReceived }) { o["report"] = r.data["report"] ?? .null }
+        if let r = events.first(where: { $0.type == EventType.reportReceived }) {
+            o["report"] = r.data["report"] ?? .null
+            if let e = r.data["evidence"] { o["evidence"] = e }
+        }
         o["ready_steps"] = .array(events.filter { $0.type == EventType.stepReady }.compactMap { e in
             guard Visibility.event(e, for: actor) != nil else { return nil }
             return .object(["step": e.data["step"] ?? .null, "owner": e.data["owner"] ?? .null, "due": e.data["due"] ?? .null])

@@ -1,6 +1,7 @@
 import Dispatch
 import FirebreakCore
 import FirebreakSystemd
+import FirebreakUnix
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -15,52 +16,42 @@ public final class ControlSocket: @unchecked Sendable {
     let listenFD: Int32
     let path: String?
     let desk: Desk
+    let evidence: EvidenceStore
     let logger: Logger
     private let lock = NSLock()
     private var stopped = false
     private var clients: Set<Int32> = []
 
-    init(listenFD: Int32, path: String?, desk: Desk, logger: Logger) {
+    init(listenFD: Int32, path: String?, desk: Desk, evidence: EvidenceStore, logger: Logger) {
         self.listenFD = listenFD
         self.path = path
         self.desk = desk
+        self.evidence = evidence
         self.logger = logger
     }
 
     /// The activated socket if systemd passed one, else a socket bound at `path` (a stale socket file left by a
     /// crash is replaced; one another daemon is listening on is not).
-    public static func open(path: String, desk: Desk, logger: Logger) throws -> ControlSocket {
+    public static func open(path: String, desk: Desk, evidence: EvidenceStore, logger: Logger) throws -> ControlSocket {
         if let fd = SystemdListenFDs.single() {
             // Accept blocks on its own thread: a passed socket may come non-blocking.
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             logger.info("control socket passed by systemd (socket activation)")
-            return ControlSocket(listenFD: fd, path: nil, desk: desk, logger: logger)
+            return ControlSocket(listenFD: fd, path: nil, desk: desk, evidence: evidence, logger: logger)
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw StartupProblem(description: "socket path \(path) is too long") }
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            for (i, b) in bytes.enumerated() { buf[i] = b }
-            buf[bytes.count] = 0
-        }
+        guard UnixSocket.address(path) != nil else { throw StartupProblem(description: "socket path \(path) is too long") }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw StartupProblem(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
-        func bindIt() -> Int32 {
-            withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-        }
-        var rc = bindIt()
+        var rc = UnixSocket.bind(fd, to: path)
         if rc != 0 && errno == EADDRINUSE {
             // In use, or a file left behind by a crash? Only a live listener accepts a connection.
-            let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            let live = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } } == 0
-            close(probe)
-            if live { close(fd); throw StartupProblem(description: "another daemon is listening on \(path)") }
+            let probe = UnixSocket.connected(to: path)
+            if probe >= 0 { close(probe); close(fd); throw StartupProblem(description: "another daemon is listening on \(path)") }
             unlink(path)
-            rc = bindIt()
+            rc = UnixSocket.bind(fd, to: path)
         }
         guard rc == 0 else {
             let why = String(cString: strerror(errno))
@@ -70,7 +61,7 @@ public final class ControlSocket: @unchecked Sendable {
         // Anyone on the host may connect: what they may do is decided by who they are (SO_PEERCRED and the roster).
         chmod(path, 0o666)
         guard listen(fd, 128) == 0 else { close(fd); throw StartupProblem(description: "cannot listen on \(path): \(String(cString: strerror(errno)))") }
-        return ControlSocket(listenFD: fd, path: path, desk: desk, logger: logger)
+        return ControlSocket(listenFD: fd, path: path, desk: desk, evidence: evidence, logger: logger)
     }
 
     func start() {
@@ -130,59 +121,67 @@ public final class ControlSocket: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        // Descriptors passed with the bytes (evidence files), each with the offset in `buffer` of the byte it
+        // came with: a line takes the ones that came within it.
+        var passed: [(at: Int, fd: Int32)] = []
+        defer { for p in passed { close(p.fd) } }
+        let tooLarge = ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes")
         while true {
             if let nl = buffer.firstIndex(of: 0x0A) {
                 if nl > ControlProtocol.maxLine {
-                    _ = write(fd, ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes"))
+                    _ = write(fd, tooLarge)
                     return
                 }
                 let line = Array(buffer[..<nl])
                 buffer.removeSubrange(...nl)
-                guard write(fd, handle(line, user: user)) else { return }
+                let mine = passed.filter { $0.at <= nl }.map(\.fd)
+                passed = passed.filter { $0.at > nl }.map { (at: $0.at - nl - 1, fd: $0.fd) }
+                let (reply, outgoing) = handle(line, user: user, fds: mine)
+                for f in mine { close(f) }
+                let sent = write(fd, reply, fds: outgoing.map { [$0] } ?? [])
+                if let outgoing { close(outgoing) }
+                guard sent else { return }
                 continue
             }
             if buffer.count > ControlProtocol.maxLine {
-                _ = write(fd, ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes"))
+                _ = write(fd, tooLarge)
                 return
             }
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            buffer.append(contentsOf: chunk[0..<n])
+            let r = UnixSocket.receive(fd, into: &chunk)
+            for f in r.fds { passed.append((at: buffer.count, fd: f)) }
+            if r.truncated || passed.count > UnixSocket.maxFDs {
+                _ = write(fd, ControlProtocol.failure(id: .null, code: "too-many-files", message: "at most \(Report.maxEvidence) files go with one request"))
+                return
+            }
+            if r.count <= 0 { return }
+            buffer.append(contentsOf: chunk[0..<r.count])
         }
     }
 
-    private func write(_ fd: Int32, _ value: JSONValue) -> Bool {
+    private func write(_ fd: Int32, _ value: JSONValue, fds: [Int32] = []) -> Bool {
         var out: [UInt8] = []
         JSONWriter.write(value, into: &out)
         out.append(0x0A)
-        var done = 0
-        while done < out.count {
-            let n = out.withUnsafeBytes { send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            done += n
-        }
-        return true
+        return UnixSocket.sendAll(fd, out, fds: fds)
     }
 
     /// One request: parsed, run against the desk (blocking this client's thread, not the pool), answered.
-    func handle(_ line: [UInt8], user: String) -> JSONValue {
+    func handle(_ line: [UInt8], user: String, fds: [Int32] = []) -> (JSONValue, Int32?) {
         let request: JSONValue
         do { request = try JSONParser.parse(line) } catch {
-            return ControlProtocol.failure(id: .null, code: "bad-request", message: "not JSON: \(error)")
+            return (ControlProtocol.failure(id: .null, code: "bad-request", message: "not JSON: \(error)"), nil)
         }
         let id = request["id"] ?? .null
         guard request["v"]?.intValue == ControlProtocol.version else {
-            return ControlProtocol.failure(id: id, code: "bad-version", message: "this daemon speaks protocol version \(ControlProtocol.version); send \"v\":1")
+            return (ControlProtocol.failure(id: id, code: "bad-version", message: "this daemon speaks protocol version \(ControlProtocol.version); send \"v\":1"), nil)
         }
-        guard let op = request["op"]?.stringValue else { return ControlProtocol.failure(id: id, code: "bad-request", message: "\"op\" is missing") }
+        guard let op = request["op"]?.stringValue else { return (ControlProtocol.failure(id: id, code: "bad-request", message: "\"op\" is missing"), nil) }
         let args = request["args"] ?? .object([:])
-        let desk = self.desk
-        let reply = awaitOnThisThread { await ControlRequests.run(op: op, args: args, user: user, desk: desk) }
+        let desk = self.desk, evidence = self.evidence
+        let reply = awaitOnThisThread { await ControlRequests.run(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence) }
         switch reply {
-        case .success(let result): return ControlProtocol.reply(id: id, result: result)
-        case .failure(let e): return ControlProtocol.failure(id: id, code: e.code, message: e.message)
+        case .success(let answer): return (ControlProtocol.reply(id: id, result: answer.result), answer.fd)
+        case .failure(let e): return (ControlProtocol.failure(id: id, code: e.code, message: e.message), nil)
         }
     }
 }

@@ -18,6 +18,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var socket = "/run/firebreak/firebreak.sock"
     /// The web server's address, or "off" (the web pages are a later issue; only "off" is accepted so far).
     public var http = "off"
+    /// The largest evidence file taken with a report (a screenshot or a saved page, not a video archive).
+    public var evidenceMaxBytes: Int64 = 25 << 20
 
     public init() {}
 
@@ -30,7 +32,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
-    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir"]
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir", "evidence_max_bytes"]
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -66,10 +68,23 @@ public struct DaemonConfig: Sendable, Equatable {
             case "checkpoint_seconds":
                 guard let n = Double(value), n > 0 else { throw Problem(description: "\(place): checkpoint_seconds must be a number of seconds above 0") }
                 config.checkpointSeconds = n
+            case "evidence_max_bytes":
+                guard let n = byteCount(value), n > 0 else {
+                    throw Problem(description: "\(place): evidence_max_bytes must be a size above 0, in bytes or with K, M or G (25M)")
+                }
+                config.evidenceMaxBytes = n
             default:
                 throw Problem(description: "\(place): unknown key \"\(key)\"; known keys: \(keys.joined(separator: ", "))")
             }
         }
         return config
+    }
+
+    /// "1048576", "512K", "25M", "1G" (powers of 1024).
+    static func byteCount(_ text: String) -> Int64? {
+        let t = text.trimmingCharacters(in: .whitespaces).uppercased().replacingOccurrences(of: "IB", with: "").replacingOccurrences(of: "B", with: "")
+        let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        if let last = t.last, let unit = units[last] { return Int64(t.dropLast()).flatMap { $0.multipliedReportingOverflow(by: unit).overflow ? nil : $0 * unit } }
+        return Int64(t)
     }
 }

@@ -81,9 +81,21 @@ public enum DaemonRunner {
         }
 
         let desk = Desk(state: state, context: context, journal: journal, clock: options.clock)
+        let evidence: EvidenceStore
+        do {
+            evidence = try EvidenceStore(root: config.stateDir + "/evidence", maxBytes: config.evidenceMaxBytes) { problem in
+                fatalLogger.critical("evidence store failed, stopping: \(problem)", metadata: MessageID.meta(MessageID.journalFailed))
+                SystemdNotify.send("STATUS=evidence store failed: \(problem)\nERRNO=5")
+                exit(DaemonExit.journalFailed.rawValue)
+            }
+        } catch {
+            logger.critical("\(error)")
+            try? await journal.close()
+            return .badConfiguration
+        }
         let control: ControlSocket
         do {
-            control = try ControlSocket.open(path: config.socket, desk: desk, logger: logger)
+            control = try ControlSocket.open(path: config.socket, desk: desk, evidence: evidence, logger: logger)
         } catch {
             logger.critical("\(error)")
             try? await journal.close()
@@ -91,7 +103,7 @@ public enum DaemonRunner {
         }
         let spool: Spool
         do {
-            spool = try Spool(root: config.spoolDir, desk: desk, logger: logger)
+            spool = try Spool(root: config.spoolDir, desk: desk, evidence: evidence, logger: logger)
         } catch {
             logger.critical("\(error)")
             control.stop()

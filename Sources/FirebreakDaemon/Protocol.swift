@@ -32,6 +32,7 @@ public enum IncidentView {
         if let r = inc.resolvedAt { o["resolved_at"] = .string(r.rfc3339) }
         if let s = inc.summary { o["summary"] = .string(s) }
         if let l = inc.linkedTo { o["linked_to"] = .string(l) }
+        if Visibility.maySeeEvidence(actor) && !inc.evidence.isEmpty { o["evidence"] = .array(inc.evidence.map(\.json)) }
         if Visibility.maySeeReporters(actor) { o["reporter_ids"] = .array(inc.reporters.map { .string($0) }) }
         o["steps"] = .array(inc.steps.indices.map { i in
             let s = inc.steps[i], plan = inc.plan.steps[i]

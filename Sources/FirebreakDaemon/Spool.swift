@@ -12,22 +12,28 @@ import Glibc
 /// takes it from `new/`, and once its records are durable moves it to `done/`. A file that is not a good report
 /// goes to `rejected/` with a `.reason` file beside it and a `report.rejected` journal record. The reporter is
 /// the file's owner.
+///
+/// Evidence goes beside the report: the writer puts each file in `evidence/` first and names it in the report's
+/// `evidence` list; the files must be regular, single-link and the report owner's. Once the report is durable
+/// they follow it to `done/` (or `rejected/`) as `<report>.<name>`.
 public final class Spool: @unchecked Sendable {
     public let root: String
     let desk: Desk
+    let evidence: EvidenceStore
     let logger: Logger
     public static let maxBytes = 256 * 1024
     private var inotifyFD: Int32 = -1
     private let lock = NSLock()
     private var stopped = false
 
-    public init(root: String, desk: Desk, logger: Logger) throws {
+    public init(root: String, desk: Desk, evidence: EvidenceStore, logger: Logger) throws {
         self.root = root
         self.desk = desk
+        self.evidence = evidence
         self.logger = logger
         // tmp/ and new/ take files from anyone (sticky, not listable, like a mail spool); done/ and rejected/
         // are the daemon's. tmpfiles.d sets these on a host; here they are made when missing.
-        for (sub, mode) in [("", 0o755), ("tmp", 0o1733), ("new", 0o1733), ("done", 0o750), ("rejected", 0o750)] as [(String, mode_t)] {
+        for (sub, mode) in [("", 0o755), ("tmp", 0o1733), ("new", 0o1733), ("evidence", 0o1733), ("done", 0o750), ("rejected", 0o750)] as [(String, mode_t)] {
             let path = sub.isEmpty ? root : root + "/" + sub
             if !FileManager.default.fileExists(atPath: path) {
                 guard mkdir(path, mode) == 0 || errno == EEXIST else {
@@ -109,26 +115,34 @@ public final class Spool: @unchecked Sendable {
         guard !isStopped, !name.hasPrefix("."), !name.contains("/"), name != "..", name.utf8.count <= 255 else { return }
         let path = root + "/new/" + name
         var owner = "unknown"
+        var ownerUID: uid_t?
+        var evidenceNames: [String] = []
         do {
             let (bytes, uid) = try readSafely(path)
             owner = userName(uid)
+            ownerUID = uid
             let json: JSONValue
             do { json = try JSONParser.parse(bytes) } catch {
                 throw Rejection(field: "file", reason: error.reason.contains("UTF-8") ? "is not valid UTF-8 text (\(error))" : "is not JSON: \(error)")
             }
-            let report: Report
+            var report: Report
             do { report = try Report(json: json) } catch { throw Rejection(field: error.field, reason: error.reason) }
+            evidenceNames = report.evidence
+            report.attached = try storeEvidence(report.evidence, owner: uid)
             let actor = Actor.from(unixUser: owner, roster: awaitOnThisThread { await self.desk.roster })
+            let submitted = report
             let outcome: Result<[Event], Error> = awaitOnThisThread {
-                do { return .success(try await self.desk.submit(.report(report, key: "spool:\(name)"), by: actor)) } catch { return .failure(error) }
+                do { return .success(try await self.desk.submit(.report(submitted, key: "spool:\(name)"), by: actor)) } catch { return .failure(error) }
             }
             switch outcome {
             case .success(let events):
                 move(name, to: "done")
+                moveEvidence(evidenceNames, of: name, owner: uid, to: "done")
                 logger.info("spool: \(name) from \(owner) went to \(events.first?.incident ?? "?")", metadata: ["report": .string(name)])
             case .failure(let e as EngineError) where e.code == .duplicate:
                 // Already in the journal (a crash between recording it and moving the file): move, never apply twice.
                 move(name, to: "done")
+                moveEvidence(evidenceNames, of: name, owner: uid, to: "done")
                 logger.info("spool: \(name) was already recorded (\(e.incident ?? "?")); moved to done")
             case .failure(let e as EngineError):
                 throw Rejection(field: e.code == .invalidReport ? "url" : "report", reason: e.message)
@@ -138,6 +152,7 @@ public final class Spool: @unchecked Sendable {
             }
         } catch let r as Rejection {
             reject(name, owner: owner, field: r.field, reason: r.reason)
+            if let ownerUID { moveEvidence(evidenceNames, of: name, owner: ownerUID, to: "rejected") }
         } catch is CancellationError {
             return  // the file went away meanwhile
         } catch {
@@ -169,6 +184,48 @@ public final class Spool: @unchecked Sendable {
         }
         guard filled <= Self.maxBytes else { throw Rejection(field: "file", reason: "grew past the \(Self.maxBytes)-byte limit while being read") }
         return (Array(bytes[0..<filled]), st.st_uid)
+    }
+
+    /// Stores each named file from `evidence/`: opened without following links (and without blocking on a FIFO),
+    /// and only a regular, single-link file of the report's owner: nobody attaches someone else's file.
+    func storeEvidence(_ names: [String], owner: uid_t) throws -> [Evidence] {
+        var stored: [Evidence] = []
+        for (i, name) in names.enumerated() {
+            let field = "evidence[\(i)]"
+            let path = root + "/evidence/" + name
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ELOOP { throw Rejection(field: field, reason: "evidence/\(name) is a symbolic link; put the file itself there") }
+                if errno == ENOENT { throw Rejection(field: field, reason: "there is no evidence/\(name) in the spool; put the file there before moving the report into new/") }
+                throw Rejection(field: field, reason: "evidence/\(name) cannot be opened: \(String(cString: strerror(errno)))")
+            }
+            defer { close(fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0 else { throw Rejection(field: field, reason: "evidence/\(name) cannot be examined") }
+            guard st.st_uid == owner else { throw Rejection(field: field, reason: "evidence/\(name) belongs to \(userName(st.st_uid)), not to the report's owner") }
+            guard (st.st_mode & S_IFMT) != S_IFREG || st.st_nlink == 1 else {
+                throw Rejection(field: field, reason: "evidence/\(name) has \(st.st_nlink) hard links; put a file of your own there, not a link to another")
+            }
+            do { stored.append(try evidence.store(fd: fd, name: name)) } catch {
+                throw Rejection(field: field, reason: "evidence/\(name) \(error.reason)")
+            }
+        }
+        return stored
+    }
+
+    /// Moves a report's evidence files out of `evidence/` after it (only files of its owner, so a report cannot
+    /// move anyone else's).
+    func moveEvidence(_ names: [String], of report: String, owner: uid_t, to sub: String) {
+        for name in names where Evidence.problem(withName: name) == nil {
+            var st = stat()
+            let from = root + "/evidence/" + name
+            guard lstat(from, &st) == 0, st.st_uid == owner else { continue }
+            var target = report + "." + name
+            if FileManager.default.fileExists(atPath: root + "/" + sub + "/" + target) { target += ".\(JournalOptions.systemClock().millisecondsSinceEpoch)" }
+            if rename(from, root + "/" + sub + "/" + target) != 0 {
+                logger.error("spool: cannot move evidence/\(name) to \(sub)/: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     func reject(_ name: String, owner: String, field: String, reason: String) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakUnix
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -74,15 +75,7 @@ private final class Results: @unchecked Sendable {
     var all: [UInt64] { lock.lock(); defer { lock.unlock() }; return values }
 }
 
-private func connectTo(_ path: String) -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    var addr = sockaddr_un()
-    addr.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in path.utf8.enumerated() { buf[i] = b } }
-    let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-    if ok != 0 { close(fd); return -1 }
-    return fd
-}
+private func connectTo(_ path: String) -> Int32 { UnixSocket.connected(to: path) }
 
 /// Sends one request line and reads one reply line; false if the reply is not ok.
 private func exchange(_ fd: Int32, _ line: String) -> Bool {

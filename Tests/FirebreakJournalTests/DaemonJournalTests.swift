@@ -1,6 +1,7 @@
 import Crypto
 import FirebreakCore
 @testable import FirebreakJournal
+import FirebreakUnix
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -21,16 +22,7 @@ import Glibc
             self.path = path
             unlink(path)  // a daemon restarted in the same test gets a fresh socket at the same path
             fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-            var addr = sockaddr_un()
-            addr.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-                let bytes = Array(path.utf8)
-                for (i, b) in bytes.enumerated() { buf[i] = b }
-                buf[bytes.count] = 0
-            }
-            let ok = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            let ok = UnixSocket.bind(fd, to: path)
             precondition(ok == 0, "bind \(path): errno \(errno)")
             var timeout = timeval(tv_sec: 20, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

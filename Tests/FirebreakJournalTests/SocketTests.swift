@@ -1,5 +1,6 @@
 import FirebreakCore
 @testable import FirebreakJournal
+import FirebreakUnix
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -111,14 +112,8 @@ import Glibc
 
     /// Sends raw bytes on a fresh connection and returns what came back.
     static func raw(_ socket: String, _ bytes: [UInt8]) -> String {
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = UnixSocket.connected(to: socket)
         defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            for (i, b) in socket.utf8.enumerated() { buf[i] = b }
-        }
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var sent = 0
@@ -150,11 +145,7 @@ import Glibc
         let huge = [UInt8](repeating: UInt8(ascii: "a"), count: (1 << 20) + 10) + [0x0A]
         #expect(Self.raw(d.socket, huge).contains("\"code\":\"too-large\""))
         // A client that connects and sends half a request, then another that works meanwhile.
-        let halfFD = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in for (i, b) in d.socket.utf8.enumerated() { buf[i] = b } }
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(halfFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        let halfFD = UnixSocket.connected(to: d.socket)
         _ = "{\"v\":1,\"op\":".withCString { send(halfFD, $0, 12, Int32(MSG_NOSIGNAL)) }
         let ok = try cli(["report", "https://x.com/b/status/1", "--category", "other"], socket: d.socket)
         #expect(ok.status == 0 && ok.stdout.contains("opened INC-1"), "\(ok.stdout)\(ok.stderr)")

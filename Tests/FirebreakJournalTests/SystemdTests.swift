@@ -1,5 +1,6 @@
 import FirebreakCore
 import FirebreakJournal
+import FirebreakUnix
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -99,14 +100,7 @@ import Glibc
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = byte }
-        }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
+        return UnixSocket.connect(fd, to: path) == 0
     }
 
     static func journalctl(_ filters: [String]) throws -> [JSONValue] {
