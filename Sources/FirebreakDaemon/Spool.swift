@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import FirebreakCore
 import FirebreakJournal
@@ -23,8 +24,16 @@ public final class Spool: @unchecked Sendable {
     let logger: Logger
     public static let maxBytes = 256 * 1024
     private var inotifyFD: Int32 = -1
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var stopped = false
+    /// Names waiting for a worker, and the ones being taken: a name is never taken twice at once (an event and a
+    /// rescan can name the same file).
+    private var waiting = Deque<String>()
+    private var queued: Set<String> = []
+    private var busy: Set<String> = []
+    /// Files taken at once. Each worker waits for its report to be durable; the desk journals everything that
+    /// arrived meanwhile in one append, so a burst costs a few syncs instead of one per file.
+    static let workers = 32
 
     public init(root: String, desk: Desk, evidence: EvidenceStore, logger: Logger) throws {
         self.root = root
@@ -53,11 +62,44 @@ public final class Spool: @unchecked Sendable {
         let thread = Thread { [self] in watch() }
         thread.name = "spool"
         thread.start()
+        for i in 0..<Self.workers {
+            let worker = Thread { [self] in work() }
+            worker.name = "spool-\(i)"
+            worker.start()
+        }
+    }
+
+    /// Queues names for the workers, skipping any already queued or being taken.
+    func enqueue(_ names: [String]) {
+        lock.lock()
+        for name in names where !busy.contains(name) && queued.insert(name).inserted { waiting.append(name) }
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    private func work() {
+        while true {
+            lock.lock()
+            while waiting.isEmpty && !stopped { lock.wait() }
+            if stopped {
+                lock.unlock()
+                return
+            }
+            let name = waiting.removeFirst()
+            queued.remove(name)
+            busy.insert(name)
+            lock.unlock()
+            take(name)
+            lock.lock()
+            busy.remove(name)
+            lock.unlock()
+        }
     }
 
     func stop() {
         lock.lock()
         stopped = true
+        lock.broadcast()
         lock.unlock()
         if inotifyFD >= 0 { close(inotifyFD) }
     }
@@ -94,15 +136,15 @@ public final class Spool: @unchecked Sendable {
                 logger.warning("spool: the kernel's event queue overflowed; rescanning \(root)/new")
                 scan()
             } else {
-                for name in names { take(name) }
+                enqueue(names)
             }
         }
     }
 
-    /// Takes every file in `new/`, oldest name first (maildir names start with the time).
+    /// Queues every file in `new/`, oldest name first (maildir names start with the time).
     func scan() {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/new")) ?? []
-        for name in names.sorted() { take(name) }
+        enqueue(names.sorted())
     }
 
     struct Rejection: Error {

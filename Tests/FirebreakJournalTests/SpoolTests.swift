@@ -126,14 +126,16 @@ import Glibc
         let dir = TempDir("spool-overflow")
         let d = try start(dir)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
-        // The kernel queues 16,384 events (fs.inotify.max_queued_events); the watcher reads up to about 2,000 at
-        // a time and journals each report before reading more, so 20,000 quick renames overflow the queue.
+        // The kernel queues 16,384 events (fs.inotify.max_queued_events). The watcher reads them faster than
+        // renames come, so the daemon is stopped (SIGSTOP) while 20,000 files are renamed in: the queue overflows.
         let count = 20_000
         // Written to tmp/ first, then renamed in as fast as possible: far faster than reports are journaled.
         for i in 0..<count {
             writeBytes(d.spool + "/tmp/r\(i)", Array(#"{"url":"https://x.com/storm/status/\#(i % 50)","category":"negative-viral"}"#.utf8))
         }
+        kill(d.process.processIdentifier, SIGSTOP)
         for i in 0..<count { rename(d.spool + "/tmp/r\(i)", d.spool + "/new/r\(i)") }
+        kill(d.process.processIdentifier, SIGCONT)
         #expect(Self.waitUntil(timeout: 300) { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/done"))?.count ?? 0) == count })
         #expect((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new"))?.isEmpty == true)
         let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
