@@ -125,6 +125,6 @@ struct ReportCommand: ParsableCommand {
         for e in result["evidence"]?.arrayValue ?? [] {
             print("Kept \(e["name"]?.stringValue ?? "a file") (\(e["size"]?.intValue ?? 0) bytes, \(e["type"]?.stringValue ?? "?")), sha256 \(e["sha256"]?.stringValue ?? "?").")
         }
-        print("Quote \(inc) if anyone asks about it. To add something (more context, a screenshot), report the same post again.")
+        print("Quote \(inc) if anyone asks about it. To add more (context, a screenshot with --evidence FILE), report the same post again.")
     }
 }
