@@ -32,12 +32,16 @@ public enum Command: Sendable, Hashable {
     case close(incident: String, reason: String?)
     case reopen(incident: String, reason: String)
     case note(incident: String, text: String)
+    /// The notifier reached the person (`digest`: sent together with others, under this id).
+    case delivered(notification: String, channel: String, digest: String?)
+    /// An attempt failed on every channel; `retryAt` nil: the last attempt, the person is unreachable.
+    case deliveryFailed(notification: String, attempt: Int, error: String, retryAt: Timestamp?)
 
     /// The least access that may give this command.
     public var requiredAccess: Access {
         switch self {
         case .report: .reporter
-        case .close, .reopen: .manager
+        case .close, .reopen, .delivered, .deliveryFailed: .manager
         default: .responder
         }
     }
@@ -55,6 +59,7 @@ public enum Command: Sendable, Hashable {
         case .close: "close"
         case .reopen: "reopen"
         case .note: "note"
+        case .delivered, .deliveryFailed: "deliver"
         }
     }
 }

@@ -11,6 +11,8 @@ public enum Engine {
         switch command {
         case .report(let report, let key):
             return Intake.report(report, key: key, by: actor, state: state, now: now, context: context)
+        case .delivered, .deliveryFailed:
+            return Outbox.handle(command, state: state, now: now, context: context)
         default:
             return IncidentCommands.handle(command, by: actor, state: state, now: now, context: context)
         }
@@ -77,9 +79,13 @@ struct IncidentDraft {
         }
     }
 
-    mutating func notify(_ person: String, kind: String, step: String?, reason: String) {
-        var data: [String: JSONValue] = ["to": .string(person), "kind": .string(kind), "reason": .string(reason)]
+    /// Asks for `person` to be told: the request goes into the outbox (`EngineState.outbox`) under an id of its
+    /// own, and the daemon's notifier delivers it and journals how that went.
+    mutating func notify(_ person: String, kind: String, step: String?, reason: String, extra: [String: JSONValue] = [:]) {
+        var data: [String: JSONValue] = ["to": .string(person), "kind": .string(kind), "reason": .string(reason),
+                                         "id": .string("\(incident.id).n\(incident.notificationCount + 1)")]
         if let step { data["step"] = .string(step) }
+        for (k, v) in extra { data[k] = v }
         emit(EventType.notification, data, actor: "firebreakd")
     }
 

@@ -15,6 +15,8 @@ public struct EngineState: Sendable {
     public internal(set) var latestByURL: [String: String] = [:]
     /// Intake keys (a spool file's identity, a request id) already applied, and the incident each went to.
     public internal(set) var reportKeys: [String: String] = [:]
+    /// Notifications asked for and not yet delivered, by id (see `Outbox`).
+    public internal(set) var outbox: [String: PendingNotification] = [:]
     public internal(set) var incidentCount = 0
     public internal(set) var reportCount = 0
     /// Plans shared between incidents (see `Plan`).
@@ -82,6 +84,7 @@ public struct EngineState: Sendable {
             return
         }
         guard let id = d["incident"]?.stringValue, incidents[id] != nil else { return }
+        applyToOutbox(e)
         incidents[id]!.apply(e)  // in place: no copy of the incident's steps
         let inc = incidents[id]!
         switch e.type {
@@ -177,6 +180,6 @@ extension EngineState: Equatable {
     /// differ between a live run and a replay, so it is compared through `nextDeadline` by the tests instead.
     public static func == (a: EngineState, b: EngineState) -> Bool {
         a.incidents == b.incidents && a.activeByURL == b.activeByURL && a.latestByURL == b.latestByURL
-            && a.reportKeys == b.reportKeys && a.incidentCount == b.incidentCount && a.reportCount == b.reportCount
+            && a.reportKeys == b.reportKeys && a.outbox == b.outbox && a.incidentCount == b.incidentCount && a.reportCount == b.reportCount
     }
 }

@@ -7,6 +7,7 @@ public struct EngineUndo: Sendable {
     var activeByURL: [String: String?] = [:]
     var latestByURL: [String: String?] = [:]
     var reportKeys: [String: String?] = [:]
+    var outbox: [String: PendingNotification?] = [:]
     var counts: (incidents: Int, reports: Int, plans: Int)?
 
     public init() {}
@@ -29,6 +30,7 @@ extension EngineState {
             Self.keep(&undo.latestByURL, canonical, latestByURL[canonical])
         }
         if let key = d["key"]?.stringValue { Self.keep(&undo.reportKeys, key, reportKeys[key]) }
+        if e.type.hasPrefix("notification."), let n = d["id"]?.stringValue { Self.keep(&undo.outbox, n, outbox[n]) }
         apply(e)
     }
 
@@ -40,6 +42,7 @@ extension EngineState {
         for (k, v) in undo.activeByURL { activeByURL[k] = v }
         for (k, v) in undo.latestByURL { latestByURL[k] = v }
         for (k, v) in undo.reportKeys { reportKeys[k] = v }
+        for (k, v) in undo.outbox { outbox[k] = v }
         incidentCount = counts.incidents
         reportCount = counts.reports
         plans.removeLast(plans.count - counts.plans)

@@ -17,6 +17,9 @@ enum Escalation {
             case .missed:
                 d.emit(EventType.stepMissed, ["step": .string(plan.id), "due": .string(s.due.rfc3339),
                                               "owner": s.owner.map { .string($0) } ?? .null])
+                if let owner = s.owner {
+                    d.notify(owner, kind: "step.missed", step: plan.id, reason: "\(plan.title) missed its deadline of \(s.due.rfc3339)")
+                }
             case .escalation(let n):
                 escalate(&d, n: n, role: plan.owner, owner: s.owner, step: plan.id, roster: roster,
                          reason: "\(plan.title) missed its deadline of \(s.due.rfc3339)")

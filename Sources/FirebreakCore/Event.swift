@@ -37,4 +37,6 @@ public enum EventType {
     public static let stepMissed = "step.missed"
     public static let escalation = "escalation.triggered"
     public static let notification = "notification.requested"
+    public static let notificationSent = "notification.sent"
+    public static let notificationFailed = "notification.failed"
 }

@@ -7,8 +7,8 @@ enum IncidentCommands {
         case .acknowledge(let i), .acknowledgeStep(let i, _), .completeStep(let i, _, _), .skipStep(let i, _, _),
              .assignStep(let i, _, _), .escalate(let i, _, _), .resolve(let i, _), .close(let i, _), .reopen(let i, _), .note(let i, _):
             id = i
-        case .report:
-            return .failure(EngineError(.invalidState, "reports go through intake"))
+        case .report, .delivered, .deliveryFailed:
+            return .failure(EngineError(.invalidState, "reports go through intake, deliveries through the outbox"))
         }
         guard let incident = state.incidents[id] else {
             return .failure(EngineError(.unknownIncident, "there is no incident \(id); `firebreak incidents` lists them"))
@@ -125,6 +125,11 @@ enum IncidentCommands {
                 throw EngineError(.invalidState, "a resolution needs a summary of what was done: it opens the post-mortem")
             }
             d.emit(EventType.incidentResolved, ["summary": .string(summary)])
+            // Everyone who owned a step hears it is over (not the one who resolved it).
+            var told = Set([actor.id])
+            for s in d.incident.steps { if let owner = s.owner, told.insert(owner).inserted {
+                d.notify(owner, kind: "incident.resolved", step: nil, reason: "\(d.incident.id) was resolved by \(actor.id): \(summary)")
+            } }
         case .close(_, let reason):
             guard d.incident.status == .resolved else {
                 throw EngineError(.invalidState, "\(d.incident.id) is \(d.incident.status.rawValue): only a resolved incident is closed, after its review")
@@ -141,7 +146,7 @@ enum IncidentCommands {
         case .note(_, let text):
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw EngineError(.invalidState, "the note is empty") }
             d.emit(EventType.note, ["text": .string(text)])
-        case .report:
+        case .report, .delivered, .deliveryFailed:
             break
         }
     }

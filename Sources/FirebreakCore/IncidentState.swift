@@ -33,6 +33,10 @@ public struct IncidentState: Sendable, Hashable {
     public var steps: [StepState]
     public var linkedTo: String?
     public var noteCount = 0
+    /// Notifications asked for so far: numbers each one (`INC-4.n3`), the outbox's key.
+    public var notificationCount = 0
+    /// The first report's text, shortened, for notifications (the whole text stays in the journal).
+    public var postText: String?
 
     public var isActive: Bool { status == .open || status == .acknowledged }
 
@@ -50,6 +54,7 @@ public struct IncidentState: Sendable, Hashable {
             if let who = d["reporter"]?.stringValue, !reporters.contains(who) { reporters.append(who) }
             if let v = d["views"]?.intValue { views = max(views, v) }
             if let s = d["shares"]?.intValue { shares = max(shares, s) }
+            if postText == nil, let t = d["text"]?.stringValue, !t.isEmpty { postText = IncidentState.shorten(t, to: 140) }
             for item in d["evidence"]?.arrayValue ?? [] {
                 if let e = Evidence(json: item), !evidence.contains(where: { $0.sha256 == e.sha256 }) { evidence.append(e) }
             }
@@ -103,9 +108,20 @@ public struct IncidentState: Sendable, Hashable {
             closedAt = nil
         case EventType.note:
             noteCount += 1
+        case EventType.notification:
+            notificationCount += 1
         default:
             break
         }
+    }
+
+    /// At most `limit` characters, cut at a word where one is near, with an ellipsis.
+    public static func shorten(_ text: String, to limit: Int) -> String {
+        let flat = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        guard flat.count > limit else { return flat }
+        var cut = String(flat.prefix(limit - 1))
+        if let space = cut.lastIndex(of: " "), cut.distance(from: space, to: cut.endIndex) < 20 { cut = String(cut[..<space]) }
+        return cut + "…"
     }
 }
 

@@ -20,6 +20,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var http = "off"
     /// The largest evidence file taken with a report (a screenshot or a saved page, not a video archive).
     public var evidenceMaxBytes: Int64 = 25 << 20
+    public var notifications = NotificationSettings()
 
     public init() {}
 
@@ -32,7 +33,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
-    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir", "evidence_max_bytes"]
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications"]
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -53,6 +54,10 @@ public struct DaemonConfig: Sendable, Equatable {
         for (k, v) in mapping {
             let key = k.string ?? ""
             let place = "\(file):\(k.mark?.line ?? 0)"
+            if key == "notifications" {
+                config.notifications = try NotificationSettings.parse(v, file: file)
+                continue
+            }
             guard let value = v.string, !value.isEmpty else { throw Problem(description: "\(place): \(key) needs a value") }
             switch key {
             case "state_dir": config.stateDir = value

@@ -110,8 +110,18 @@ public enum DaemonRunner {
             try? await journal.close()
             return .badConfiguration
         }
+        let content: NotificationContent
+        do {
+            content = try await NotificationContent(directory: config.notifications.templates, webURL: config.notifications.webURL)
+        } catch {
+            logger.critical("notifications.templates: \(config.notifications.templates ?? ""): \(error)", metadata: MessageID.meta(MessageID.configurationInvalid))
+            control.stop()
+            try? await journal.close()
+            return .badConfiguration
+        }
         var services: [any Service] = [
             DeadlineService(desk: desk, clock: options.clock, logger: logger),
+            NotificationService(desk: desk, settings: config.notifications, content: content, clock: options.clock, logger: logger),
             ControlSocketService(socket: control),
             SpoolService(spool: spool),
             ReloadService(desk: desk, config: config, logger: logger),

@@ -16,6 +16,8 @@ public actor Desk {
     private let journal: Journal
     private let clock: @Sendable () -> Timestamp
     let wakeup = Wakeup()
+    /// Woken when events change the outbox, so the notifier does not wait out its sleep.
+    let notifierWakeup = Wakeup()
     private var queue: [Job] = []
     private var draining = false
     /// What the batch being journaled changed; nil when none is.
@@ -57,6 +59,15 @@ public actor Desk {
     }
 
     public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
+
+    /// Outbox entries due by `now` (durable ones only: a batch in flight is not yet asked for).
+    public func dueNotifications(by now: Timestamp) -> [PendingNotification] {
+        state.dueNotifications(by: now).filter { inFlight == nil || durable($0.incident) != nil }
+    }
+
+    public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? {
+        state.outbox.values.lazy.map(\.nextAttempt).filter { $0 > now }.min()
+    }
 
     public var activeIncidents: Int { inFlight?.activeCountBefore(in: state) ?? state.activeIncidentCount }
 
@@ -110,7 +121,10 @@ public actor Desk {
             let jobs = queue
             queue.removeAll(keepingCapacity: true)
             let changed = await commit(jobs, retryAlone: jobs.count > 1)
-            if changed { await wakeup.wake() }
+            if changed {
+                await wakeup.wake()
+                await notifierWakeup.wake()
+            }
         }
         draining = false
     }

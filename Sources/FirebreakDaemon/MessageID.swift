@@ -11,6 +11,8 @@ public enum MessageID {
     public static let reloaded = "93bf5cfbb1c14d8cb7142b624e6cb7c4"
     public static let reloadRefused = "f0fb7bdc840b48be8cee04d46172d837"
     public static let deadlinesFired = "4e9fc04481d0408597e06b6482c1c531"
+    public static let notificationSent = "a3c1f5e2b7d94c0e8f6a2b1c9d8e7f60"
+    public static let notificationFailed = "5b2e8d7c6a1f4e3d9c0b8a7f6e5d4c3b"
 
     static func meta(_ id: String, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
         extra.merging(["message_id": .string(id)], uniquingKeysWith: { $1 })

@@ -24,6 +24,7 @@ struct Sim {
     }
 
     func actor(_ id: String) -> Actor {
+        if id == Actor.daemon.id { return .daemon }
         if let p = context.roster.people[id] { return Actor(id: p.id, access: context.roster.access(of: p.id)) }
         return Actor(id: id, access: .reporter)
     }

@@ -48,7 +48,7 @@ import Testing
         let step = steps.randomElement(using: &rng) ?? "x"
         let who = people.randomElement(using: &rng)!
         let command: Command
-        switch Int.random(in: 0..<12, using: &rng) {
+        switch Int.random(in: 0..<14, using: &rng) {
         case 0, 1, 2:
             command = .report(Report(url: urls.randomElement(using: &rng)!, category: categories.randomElement(using: &rng),
                                      text: ["board pack", "leak", "", "customer data"].randomElement(using: &rng),
@@ -102,5 +102,94 @@ import Testing
         }
         #expect(reverted >= 30)
         #expect(sim.replayed() == sim.state, "kept batches replay to the live state")
+    }
+}
+
+/// The outbox: every notification the engine asks for waits under an id of its own until the notifier reports
+/// it delivered or, after its last attempt, failed, when the backup of the step's role is told instead.
+@Suite struct OutboxTests {
+    static let playbook = """
+        id: triage
+        title: Triage
+        match:
+          fallback: true
+        severity: low
+        acknowledge: 1h
+        steps:
+          - id: look
+            title: Look at the post
+            owner: on-call
+            due: 1h
+
+        """
+    static let roster = """
+        people:
+          - {id: olga, name: Olga}
+          - {id: bert, name: Bert}
+          - {id: mia, name: Mia}
+          - {id: max, name: Max}
+        managers: [mia, max]
+        roles:
+          - {id: on-call, title: On call, members: [olga], backup: cover, manager: mia}
+          - {id: cover, title: Cover, members: [bert], manager: mia}
+
+        """
+
+    func sim() throws -> Sim {
+        let (parsedRoster, rd) = RosterParser.parse(Self.roster, file: "roster.yaml")
+        let (playbook, pd) = PlaybookParser.parse(Self.playbook, file: "triage.yaml", roster: parsedRoster)
+        #expect((rd + pd).allSatisfy { $0.level != .error }, "\(rd + pd)")
+        let set = PlaybookSet([try #require(playbook)])
+        let roster = try #require(parsedRoster)
+        return Sim(now: ts("2026-11-20T07:00:00Z"), context: EngineContext(playbooks: set, roster: roster))
+    }
+
+    @Test func aRequestWaitsUntilDeliveredAndRetriesMoveItsNextAttempt() throws {
+        var s = try sim()
+        try s.run(.report(Report(url: "https://x.com/a/status/1"), key: nil), by: "kim")
+        let pending = try #require(s.state.outbox["INC-1.n1"])
+        #expect(pending.to == "olga" && pending.kind == "step.assigned" && pending.step == "look" && pending.nextAttempt == s.now)
+        #expect(s.state.dueNotifications(by: s.now).map(\.id) == ["INC-1.n1"])
+        let retry = s.now + .minutes(1)
+        try s.run(.deliveryFailed(notification: "INC-1.n1", attempt: 1, error: "HTTP 500", retryAt: retry), by: "firebreakd")
+        #expect(s.state.outbox["INC-1.n1"]?.attempts == 1 && s.state.outbox["INC-1.n1"]?.nextAttempt == retry)
+        #expect(s.state.dueNotifications(by: s.now).isEmpty && s.state.nextNotificationAttempt == retry)
+        let sent = try s.run(.delivered(notification: "INC-1.n1", channel: "email", digest: nil), by: "firebreakd")
+        #expect(sent.first?.type == EventType.notificationSent && sent.first?.data["attempt"] == 2)
+        #expect(s.state.outbox.isEmpty)
+        // Delivered once: a second report of delivery is refused, nothing is recorded twice.
+        #expect(throws: EngineError.self) { try s.run(.delivered(notification: "INC-1.n1", channel: "email", digest: nil), by: "firebreakd") }
+        // Only the daemon reports deliveries.
+        #expect(throws: EngineError.self) { try s.run(.delivered(notification: "INC-1.n1", channel: "email", digest: nil), by: "olga") }
+        #expect(s.replayed() == s.state)
+    }
+
+    @Test func someoneUnreachableIsReplacedByTheBackupThenTheManagerAndTheChainEnds() throws {
+        var s = try sim()
+        try s.run(.report(Report(url: "https://x.com/a/status/1"), key: nil), by: "kim")
+        var told: [String] = []
+        var id = "INC-1.n1"
+        while let p = s.state.outbox[id] {
+            told.append(p.to)
+            let events = try s.run(.deliveryFailed(notification: id, attempt: 1, error: "refused", retryAt: nil), by: "firebreakd")
+            guard let next = events.first(where: { $0.type == EventType.notification }) else { break }
+            #expect(next.data["kind"] == "notification.unreachable" && next.data["about"]?.stringValue == id)
+            #expect(next.data["reason"]?.stringValue?.contains("\(p.to) could not be reached") == true)
+            id = next.data["id"]!.stringValue!
+        }
+        // Olga, then her role's backup (the holder of cover), then the role's manager; then nobody more.
+        #expect(told == ["olga", "bert", "mia"])
+        #expect(s.state.outbox.isEmpty)
+        #expect(s.replayed() == s.state)
+    }
+
+    @Test func theOwnersHearWhenAStepIsMissedAndWhenTheIncidentIsResolved() throws {
+        var s = try sim()
+        try s.run(.report(Report(url: "https://x.com/a/status/1"), key: nil), by: "kim")
+        let missed = s.advance(by: .minutes(61)).filter { $0.type == EventType.notification && $0.data["kind"] == "step.missed" }
+        #expect(missed.first?.data["to"] == "olga")
+        let resolved = try s.run(.resolve(incident: "INC-1", summary: "taken down"), by: "mia")
+        #expect(resolved.filter { $0.type == EventType.notification }.map { $0.data["to"]?.stringValue } == ["olga"])
+        #expect(resolved.last?.data["kind"] == "incident.resolved")
     }
 }

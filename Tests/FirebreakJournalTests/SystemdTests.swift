@@ -155,7 +155,8 @@ import Glibc
         let catalog = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreak.catalog", encoding: .utf8)
         let ids = ["7920e388c9944818a59d6f80d390fc6d", "f0bd8b91ae0c4a68a1663cb2ac2989dd", "35ddc5b46e0e40318deea4deccfe2055",
                    "67844ec6dcbb4fe2b53590c111f480c4", "eb079fc582344a3f8161171d5afec097", "93bf5cfbb1c14d8cb7142b624e6cb7c4",
-                   "f0fb7bdc840b48be8cee04d46172d837", "4e9fc04481d0408597e06b6482c1c531"]
+                   "f0fb7bdc840b48be8cee04d46172d837", "4e9fc04481d0408597e06b6482c1c531",
+                   "a3c1f5e2b7d94c0e8f6a2b1c9d8e7f60", "5b2e8d7c6a1f4e3d9c0b8a7f6e5d4c3b"]
         for id in ids { #expect(catalog.contains("-- \(id)\nSubject: "), "\(id)") }
         let source = try String(contentsOfFile: InteropTests.repoRoot + "/Sources/FirebreakDaemon/MessageID.swift", encoding: .utf8)
         #expect(ids.allSatisfy { source.contains($0) } && source.components(separatedBy: "= \"").count - 1 == ids.count)

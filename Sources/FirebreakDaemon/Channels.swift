@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import FirebreakCore
+import Foundation
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One rendered notification (or digest) for one person, ready for any channel.
+struct OutgoingMessage: Sendable {
+    /// The notification id, or the digest's: receivers see it as `Idempotency-Key` and can drop a repeat.
+    let id: String
+    let subject: String
+    let text: String
+    /// The generic webhook's and the command hook's body.
+    let json: JSONValue
+}
+
+/// Delivers a message on one of a person's contacts. Which contact channels exist: `slack`, `mattermost`,
+/// `teams` and `webhook` (URLs), `email` (an address, through sendmail or an SMTP relay), and any channel that
+/// `notifications.commands` maps to a program (`phone`, `pager`, …). Others are skipped.
+struct Channels: Sendable {
+    let settings: NotificationSettings
+
+    /// Email needs an SMTP relay or a sendmail program on this host; without either, email contacts are skipped.
+    var emailPossible: Bool { settings.smtp != nil || FileManager.default.isExecutableFile(atPath: settings.sendmail) }
+
+    enum Outcome: Sendable, Equatable {
+        case delivered
+        case failed(String)
+        /// Nothing here can use this contact (an unknown channel, a command not configured).
+        case notApplicable
+    }
+
+    func deliver(_ m: OutgoingMessage, channel: String, address: String) async -> Outcome {
+        switch channel {
+        case "slack", "mattermost":
+            return await post(address, ["text": .string("*\(m.subject)*\n\(m.text)")], id: m.id)
+        case "teams":
+            // The legacy connector card, which Teams incoming webhooks and Power Automate's workflow both take.
+            return await post(address, [
+                "@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": .string(m.subject),
+                "themeColor": "B22222", "title": .string(m.subject),
+                "text": .string(m.text.replacingOccurrences(of: "\n", with: "\n\n")),
+            ], id: m.id)
+        case "webhook":
+            return await post(address, m.json, id: m.id)
+        case "email":
+            guard emailPossible else { return .notApplicable }
+            return await offPool { email(m, to: address) }
+        default:
+            guard let program = settings.commands[channel] else { return .notApplicable }
+            var body = m.json
+            if case .object(var o) = body {
+                o["channel"] = .string(channel)
+                o["address"] = .string(address)
+                body = .object(o)
+            }
+            let input = body.jsonText
+            return await offPool { run(program, input: input) }
+        }
+    }
+
+    private func post(_ url: String, _ body: JSONValue, id: String) async -> Outcome {
+        guard url.hasPrefix("https://") || url.hasPrefix("http://") else { return .failed("\(url) is not an http(s) address") }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Idempotency-Key", value: id)
+        request.headers.add(name: "User-Agent", value: "firebreakd")
+        request.body = .bytes(Array(body.jsonText.utf8))
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(Int64(settings.timeoutSeconds * 1000)))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            guard (200..<300).contains(response.status.code) else { return .failed("\(url) answered HTTP \(response.status.code)") }
+            return .delivered
+        } catch {
+            return .failed("\(url): \(error)")
+        }
+    }
+
+    private func email(_ m: OutgoingMessage, to address: String) -> Outcome {
+        guard address.contains("@"), !address.contains("\n"), !address.contains("\r") else { return .failed("\(address) is not an email address") }
+        let subject = m.subject.replacingOccurrences(of: "\n", with: " ")
+        let message = """
+            From: \(settings.emailFrom)\r
+            To: \(address)\r
+            Subject: \(Self.encodedHeader(subject))\r
+            Message-ID: <\(m.id)@firebreak>\r
+            Date: \(Self.rfc5322Date())\r
+            MIME-Version: 1.0\r
+            Content-Type: text/plain; charset=utf-8\r
+            Content-Transfer-Encoding: 8bit\r
+            Auto-Submitted: auto-generated\r
+            \r
+            \(m.text)
+            """
+        if let relay = settings.smtp {
+            do {
+                try SMTPClient.send(relay: relay, from: settings.emailFrom, to: address, message: message, timeout: settings.timeoutSeconds)
+                return .delivered
+            } catch {
+                return .failed("smtp \(relay): \(error)")
+            }
+        }
+        return run(settings.sendmail, arguments: ["-t", "-i"], input: message)
+    }
+
+    /// Runs a program with `input` on standard input; delivered when it exits 0 within the timeout.
+    private func run(_ program: String, arguments: [String] = [], input: String) -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let stdin = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return .failed("cannot run \(program): \(error)") }
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+        try? stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(settings.timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(5_000) }
+        if process.isRunning {
+            process.terminate()
+            let grace = Date().addingTimeInterval(1)
+            while process.isRunning && Date() < grace { usleep(5_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return .failed("\(program) did not finish within \(settings.timeoutSeconds) s")
+        }
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? .delivered : .failed("\(program) exited with status \(process.terminationStatus)")
+    }
+
+    /// RFC 2047 for a subject that is not plain ASCII.
+    static func encodedHeader(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+        return "=?UTF-8?B?" + Data(text.utf8).base64EncodedString() + "?="
+    }
+
+    static func rfc5322Date() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return f.string(from: Date())
+    }
+}
+
+/// Runs blocking work (a child process, a blocking socket) on a thread of its own, not on the cooperative pool.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: work()) }
+        thread.start()
+    }
+}

@@ -1,0 +1,115 @@
+import FirebreakCore
+import Foundation
+import Mustache
+
+/// What a notification says, rendered from Mustache templates: the built-in ones below, or the files
+/// `subject.mustache`, `message.mustache` and `digest.mustache` in `notifications.templates`. A message says
+/// what happened, which incident and step, who owns it, when it is due (absolute and relative) and how to act
+/// (the exact command and the web link). It never names a reporter, and the post's text is shortened.
+public struct NotificationContent: Sendable {
+    let library: MustacheLibrary
+    let webURL: String?
+
+    public static let defaults: [String: String] = [
+        "subject": "{{% CONTENT_TYPE: TEXT}}[Firebreak] {{incident}} {{headline}}{{#step_title}}: {{step_title}}{{/step_title}}",
+        "message": """
+            {{% CONTENT_TYPE: TEXT}}{{headline}}: {{incident}} — {{incident_title}} (severity {{severity}})
+            {{#step_title}}Step: {{step_title}} ({{step}}){{#owner}}, owned by {{owner}}{{/owner}}
+            {{/step_title}}{{#due}}Due: {{due}} ({{due_relative}})
+            {{/due}}Why: {{reason}}
+            Post: {{post}}{{#post_text}}
+            “{{post_text}}”{{/post_text}}
+            {{#command}}To act: {{command}}
+            {{/command}}{{#link}}Open: {{link}}
+            {{/link}}
+            """,
+        "digest": """
+            {{% CONTENT_TYPE: TEXT}}{{count}} Firebreak notifications for {{person}}:
+            {{#items}}
+            • {{headline}}: {{incident}} — {{incident_title}}{{#step_title}}, step {{step_title}}{{/step_title}}{{#due}}, due {{due}} ({{due_relative}}){{/due}}
+              {{reason}}{{#command}}
+              To act: {{command}}{{/command}}{{#link}}
+              Open: {{link}}{{/link}}
+            {{/items}}
+            """,
+    ]
+
+    public init(directory: String?, webURL: String?) async throws {
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, text) in Self.defaults { templates[name] = try MustacheTemplate(string: text) }
+        if let directory {
+            // Every .mustache file there is parsed (a syntax error stops start-up naming it); the three known
+            // names replace the built-in templates.
+            let custom = try await MustacheLibrary(directory: directory)
+            for name in Self.defaults.keys {
+                if let t = custom.getTemplate(named: name) { templates[name] = t }
+            }
+        }
+        library = MustacheLibrary(templates: templates)
+        self.webURL = webURL
+    }
+
+    static let headlines = [
+        "step.assigned": "A step is yours", "step.reminder": "A step is due soon", "step.missed": "A step missed its deadline",
+        "escalation": "Escalated to you", "incident.ack_overdue": "Not acknowledged in time",
+        "incident.resolved": "Resolved", "notification.unreachable": "Someone could not be reached",
+    ]
+
+    /// The values a template sees for one notification.
+    func values(_ p: PendingNotification, incident: IncidentState?, now: Timestamp) -> [String: Any] {
+        var v: [String: Any] = [
+            "id": p.id, "kind": p.kind, "headline": Self.headlines[p.kind] ?? p.kind, "incident": p.incident,
+            "person": p.to, "reason": p.reason,
+        ]
+        if let inc = incident {
+            v["incident_title"] = inc.plan.title
+            v["severity"] = inc.severity.rawValue
+            v["post"] = inc.canonicalURL
+            if let t = inc.postText { v["post_text"] = t }
+            if let step = p.step, let i = inc.stepIndex(step) {
+                v["step"] = step
+                v["step_title"] = inc.plan.steps[i].title
+                if let owner = inc.steps[i].owner { v["owner"] = owner }
+                if inc.steps[i].isOpen {
+                    v["due"] = inc.steps[i].due.rfc3339
+                    v["due_relative"] = Self.relative(inc.steps[i].due, now: now)
+                }
+            } else if inc.isActive && inc.acknowledgedAt == nil {
+                v["due"] = inc.ackDue.rfc3339
+                v["due_relative"] = Self.relative(inc.ackDue, now: now)
+            }
+        }
+        if let command = Self.command(p, incident: incident) { v["command"] = command }
+        if let webURL { v["link"] = webURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/incidents/" + p.incident }
+        return v
+    }
+
+    /// The exact command that acts on it.
+    static func command(_ p: PendingNotification, incident: IncidentState?) -> String? {
+        switch p.kind {
+        case "step.assigned", "step.reminder", "step.missed", "escalation":
+            guard let step = p.step else { return "firebreak show \(p.incident)" }
+            if let inc = incident, let i = inc.stepIndex(step), inc.steps[i].status == .ready {
+                return "firebreak ack \(p.incident) --step \(step)   (then: firebreak done \(p.incident) \(step))"
+            }
+            return "firebreak done \(p.incident) \(step)"
+        case "incident.ack_overdue": return "firebreak ack \(p.incident)"
+        default: return "firebreak show \(p.incident)"
+        }
+    }
+
+    static func relative(_ t: Timestamp, now: Timestamp) -> String {
+        let ms = t.millisecondsSinceEpoch - now.millisecondsSinceEpoch
+        let minutes = abs(ms) / 60_000
+        let span: String
+        if minutes < 1 { span = "less than a minute" }
+        else if minutes < 120 { span = "\(minutes) min" }
+        else if minutes < 48 * 60 { span = "\(minutes / 60) h \(minutes % 60) min" }
+        else { span = "\(minutes / 1440) days" }
+        return ms >= 0 ? "in \(span)" : "\(span) ago"
+    }
+
+    func render(_ name: String, _ values: [String: Any]) -> String {
+        library.render(values, withTemplate: name) ?? ""
+    }
+}

@@ -1,0 +1,126 @@
+import FirebreakCore
+import Logging
+import ServiceLifecycle
+
+/// Delivers the outbox: every notification the engine asked for goes to the person's channels in their order of
+/// preference, and how that went is journaled (`notification.sent`, or `notification.failed` with the time of
+/// the next attempt). Back-off is exponential with jitter; after the last attempt the engine tells the backup.
+/// A burst for one person becomes a digest: after a message to someone, what else comes for them within
+/// `digest_seconds` is held and sent together. Every notification is also a structured journald record.
+public struct NotificationService: Service {
+    let desk: Desk
+    let settings: NotificationSettings
+    let content: NotificationContent
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+
+    public init(desk: Desk, settings: NotificationSettings, content: NotificationContent, clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
+        self.desk = desk
+        self.settings = settings
+        self.content = content
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let channels = Channels(settings: settings)
+        if !channels.emailPossible {
+            logger.warning("notifications: no SMTP relay (notifications.smtp) and no \(settings.sendmail): email contacts are skipped; people without another channel are notified in journald only")
+        }
+        let window = TimeSpan(milliseconds: Int64(settings.digestSeconds * 1000))
+        await cancelWhenGracefulShutdown {
+            var lastSent: [String: Timestamp] = [:]
+            while !Task.isCancelled {
+                let now = clock()
+                var groups: [String: [PendingNotification]] = [:]
+                var heldUntil: Timestamp?
+                for p in await desk.dueNotifications(by: now) {
+                    // Held for a digest: a first attempt for someone told less than a window ago.
+                    if p.attempts == 0, window.milliseconds > 0, let last = lastSent[p.to], now < last + window {
+                        heldUntil = min(heldUntil ?? (last + window), last + window)
+                        continue
+                    }
+                    groups[p.to, default: []].append(p)
+                }
+                let sentTo = await withTaskGroup(of: String?.self) { group in
+                    for (person, items) in groups {
+                        group.addTask { await deliver(items, to: person, channels: channels, now: now) ? person : nil }
+                    }
+                    return await group.reduce(into: [String]()) { if let p = $1 { $0.append(p) } }
+                }
+                for person in sentTo { lastSent[person] = now }
+                let next = [await desk.nextNotificationAttempt(after: now), heldUntil].compactMap { $0 }.min()
+                let waitMs = next.map { max(1, min(60_000, $0.millisecondsSinceEpoch - clock().millisecondsSinceEpoch)) } ?? 60_000
+                await desk.notifierWakeup.sleep(for: .milliseconds(waitMs))
+            }
+        }
+    }
+
+    /// One person's due notifications, as one message or a digest, on their first channel that takes it.
+    /// Returns whether it was delivered.
+    private func deliver(_ items: [PendingNotification], to person: String, channels: Channels, now: Timestamp) async -> Bool {
+        let roster = await desk.roster
+        var incidents: [String: IncidentState] = [:]
+        for p in items where incidents[p.incident] == nil { incidents[p.incident] = await desk.incident(p.incident) }
+        let values = items.map { content.values($0, incident: incidents[$0.incident], now: now) }
+        let message: OutgoingMessage
+        let digest: String?
+        if items.count == 1 {
+            digest = nil
+            message = OutgoingMessage(id: items[0].id, subject: content.render("subject", values[0]), text: content.render("message", values[0]),
+                                      json: Self.json(items[0], values[0]))
+        } else {
+            let id = "digest-\(person)-\(now.millisecondsSinceEpoch)"
+            digest = id
+            let text = content.render("digest", ["count": items.count, "person": person, "items": values])
+            message = OutgoingMessage(id: id, subject: "[Firebreak] \(items.count) notifications", text: text,
+                                      json: ["id": .string(id), "digest": .array(zip(items, values).map { Self.json($0, $1) }), "text": .string(text)])
+        }
+        let contacts = roster.people[person]?.contacts ?? []
+        var errors: [String] = []
+        var channel: String?
+        for contact in contacts {
+            switch await channels.deliver(message, channel: contact.channel, address: contact.address) {
+            case .delivered: channel = contact.channel
+            case .failed(let why): errors.append("\(contact.channel): \(why)")
+            case .notApplicable: continue
+            }
+            if channel != nil { break }
+        }
+        // Nobody can be reached on any channel this daemon can use: journald is where it is delivered.
+        if channel == nil && errors.isEmpty { channel = "journald" }
+        for (p, v) in zip(items, values) {
+            let meta: Logger.Metadata = ["incident": .string(p.incident), "notification_id": .string(p.id), "to": .string(person),
+                                         "kind": .string(p.kind), "channel": .string(channel ?? "none"), "step": .string(p.step ?? "")]
+            if let channel {
+                logger.info("notified \(person) (\(channel)): \(v["headline"] as? String ?? p.kind) — \(p.incident): \(p.reason)",
+                            metadata: MessageID.meta(MessageID.notificationSent, meta))
+                await record(.delivered(notification: p.id, channel: channel, digest: digest))
+            } else {
+                let attempt = p.attempts + 1
+                let retryAt: Timestamp? = attempt < settings.maxAttempts
+                    ? now + settings.backoff(afterAttempt: attempt, unit: Double.random(in: 0..<1)) : nil
+                let why = errors.joined(separator: "; ")
+                logger.warning("could not notify \(person) about \(p.id) (attempt \(attempt)): \(why)\(retryAt.map { "; next try \($0.rfc3339)" } ?? "; unreachable, their backup is told")",
+                               metadata: MessageID.meta(MessageID.notificationFailed, meta))
+                await record(.deliveryFailed(notification: p.id, attempt: attempt, error: why, retryAt: retryAt))
+            }
+        }
+        return channel != nil
+    }
+
+    private func record(_ command: Command) async {
+        do { _ = try await desk.submit(command, by: .daemon) } catch {
+            logger.error("could not journal a delivery outcome (\(command)): \(error); it will be tried again")
+        }
+    }
+
+    static func json(_ p: PendingNotification, _ values: [String: Any]) -> JSONValue {
+        var o: [String: JSONValue] = ["id": .string(p.id), "kind": .string(p.kind), "incident": .string(p.incident), "to": .string(p.to),
+                                      "reason": .string(p.reason)]
+        for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_relative", "post", "post_text", "command", "link"] {
+            if let s = values[key] as? String { o[key] = .string(s) }
+        }
+        return .object(o)
+    }
+}
