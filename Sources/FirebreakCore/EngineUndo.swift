@@ -62,6 +62,12 @@ extension EngineUndo {
         return state.incidents[id]
     }
 
+    /// Whether the batch asked for this notification (so it is not durable yet and must not be sent).
+    public func added(notification id: String) -> Bool {
+        if let kept = outbox[id] { return kept == nil }
+        return false
+    }
+
     /// `state.activeIncidentCount` as it was before the batch.
     public func activeCountBefore(in state: EngineState) -> Int {
         var count = state.activeIncidentCount

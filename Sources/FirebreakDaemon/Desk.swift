@@ -62,7 +62,7 @@ public actor Desk {
 
     /// Outbox entries due by `now` (durable ones only: a batch in flight is not yet asked for).
     public func dueNotifications(by now: Timestamp) -> [PendingNotification] {
-        state.dueNotifications(by: now).filter { inFlight == nil || durable($0.incident) != nil }
+        state.dueNotifications(by: now).filter { inFlight?.added(notification: $0.id) != true }
     }
 
     public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? {

@@ -313,4 +313,31 @@ import Glibc
         #expect(sent.count == 6 && sent.filter { $0.data["digest"] != nil }.count == inDigests.count)
         #expect(d.stop() == 0)
     }
+
+    @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
+    func theShippedTemplatesAreTheBuiltInOnesAndEditedOnesAreUsed() throws {
+        for (name, text) in NotificationContent.defaults {
+            let shipped = try String(contentsOfFile: InteropTests.repoRoot + "/templates/notifications/\(name).mustache", encoding: .utf8)
+            #expect(shipped == text, "templates/notifications/\(name).mustache differs from the built-in template")
+        }
+        let dir = TempDir("notify-templates")
+        let sink = try Sink("http_sink.py", in: dir)
+        let templates = dir.sub("templates")
+        try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+        try "{{% CONTENT_TYPE: TEXT}}Hello {{person}}, {{incident}} needs you: {{command}}".write(toFile: templates + "/message.mustache", atomically: true, encoding: .utf8)
+        let args = try Self.setUp(dir, olga: ["slack: \(sink.url)/ok/olga"], sink: sink, notifications: "  templates: \(templates)\n")
+        let d = try Self.start(dir, args)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        try Self.report(d, 1)
+        let text = Self.body(sink.waitFor(count: 1).first ?? .null)["text"]?.stringValue ?? ""
+        #expect(text.hasSuffix("Hello olga, INC-1 needs you: firebreak ack INC-1 --step look   (then: firebreak done INC-1 look)"), "\(text)")
+        #expect(d.stop() == 0)
+
+        // A template that does not parse stops the start, naming the setting.
+        try "{{#unclosed}} oops".write(toFile: templates + "/message.mustache", atomically: true, encoding: .utf8)
+        let broken = try launch(productPath("firebreakd"), args, log: dir.sub("broken.log"))
+        broken.waitUntilExit()
+        #expect(broken.terminationStatus == 4)
+        #expect(String(decoding: readBytes(dir.sub("broken.log")), as: UTF8.self).contains("notifications.templates"))
+    }
 }

@@ -127,10 +127,15 @@ import Glibc
         process.environment = env
         try process.run()
         #expect(notify.receive(containing: "READY=1") != nil)
+        let pid = "_PID=\(process.processIdentifier)"
+        // The incident's owner is notified; every notification is a journald record of its own.
+        for _ in 0..<100 {
+            if try Self.journalctl([pid, "MESSAGE_ID=a3c1f5e2b7d94c0e8f6a2b1c9d8e7f60"]).isEmpty == false { break }
+            usleep(50_000)
+        }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let pid = "_PID=\(process.processIdentifier)"
         var records: [JSONValue] = []
         for _ in 0..<100 {
             records = try Self.journalctl([pid])
@@ -145,6 +150,9 @@ import Glibc
         let fired = try #require(find("4e9fc04481d0408597e06b6482c1c531"), "deadlines fired")
         #expect(Int(fired["EVENTS"]?.stringValue ?? "0")! > 0)
         #expect(find("f0bd8b91ae0c4a68a1663cb2ac2989dd")?["MESSAGE"]?.stringValue?.contains("stopped") == true)
+        let notified = try #require(find("a3c1f5e2b7d94c0e8f6a2b1c9d8e7f60"), "a notification")
+        #expect(notified["NOTIFICATION_ID"]?.stringValue?.hasPrefix("INC-1.n") == true && notified["INCIDENT_ID"] == "INC-1")
+        #expect(notified["TO"]?.stringValue?.isEmpty == false && notified["KIND"]?.stringValue?.isEmpty == false && notified["CHANNEL"] != nil)
         // Every field name is one journald keeps.
         for r in records {
             if case .object(let o) = r { #expect(o.keys.allSatisfy { $0.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" } }) }
