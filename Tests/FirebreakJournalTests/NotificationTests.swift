@@ -264,6 +264,25 @@ import Glibc
     }
 
     @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
+    func withoutARelayEmailIsHandedToSendmail() throws {
+        let dir = TempDir("notify-sendmail")
+        let sink = try Sink("http_sink.py", in: dir)
+        // Stands in for the host's mail system: the interface is the program, its arguments and its input.
+        let sendmail = dir.sub("sendmail")
+        try "#!/bin/sh\necho \"$@\" > \"\(dir.sub("args"))\"\ncat > \"\(dir.sub("mail"))\"\n".write(toFile: sendmail, atomically: true, encoding: .utf8)
+        chmod(sendmail, 0o755)
+        let args = try Self.setUp(dir, olga: ["email: olga@example.org"], sink: sink, notifications: "  sendmail: \(sendmail)\n")
+        let d = try Self.start(dir, args)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        try Self.report(d, 1)
+        #expect(d.waitForRecord(EventType.notificationSent)?.data["channel"] == "email")
+        #expect(String(decoding: readBytes(dir.sub("args")), as: UTF8.self) == "-t -i\n")
+        let mail = String(decoding: readBytes(dir.sub("mail")), as: UTF8.self)
+        #expect(mail.contains("To: olga@example.org\r\n") && mail.contains("Subject: [Firebreak] INC-1 A step is yours: Look at the post\r\n"), "\(mail)")
+        #expect(d.stop() == 0)
+    }
+
+    @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
     func aCommandHookThatFailsIsRetriedAndGetsTheNotificationOnStandardInput() throws {
         let dir = TempDir("notify-hook")
         let sink = try Sink("http_sink.py", in: dir)
