@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // libsystemd, seen through its C headers (Debian: libsystemd-dev).
@@ -37,6 +40,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // Review: post-mortems and metrics from the journal's records and the state, and their renderings (pure).
+        .target(name: "FirebreakReview", dependencies: ["FirebreakCore"]),
         // Reading playbooks and the roster from disk (parsing and checking are in the core).
         .target(name: "FirebreakConfig", dependencies: ["FirebreakCore"]),
         // The system of record: hash-chained, group-committed, signed segments.
@@ -51,6 +56,7 @@ let package = Package(
         .target(
             name: "FirebreakDaemon",
             dependencies: [
+                "FirebreakReview",
                 "FirebreakUnix",
                 "FirebreakCore",
                 "FirebreakConfig",
@@ -61,6 +67,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 "Yams",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,6 +85,7 @@ let package = Package(
         .target(
             name: "FirebreakCLI",
             dependencies: [
+                "FirebreakReview",
                 "FirebreakUnix",
                 "FirebreakCore",
                 "FirebreakConfig",
@@ -105,15 +115,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "FirebreakCoreTests", dependencies: ["FirebreakCore", "FirebreakConfig"]),
+        .testTarget(name: "FirebreakCoreTests", dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview"]),
         .testTarget(
             name: "FirebreakJournalTests",
             dependencies: [
+                "FirebreakReview",
                 "FirebreakUnix",
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",
                 "FirebreakDaemon",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

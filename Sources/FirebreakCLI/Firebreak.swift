@@ -12,7 +12,7 @@ public struct Firebreak: ParsableCommand {
         subcommands: [
             ReportCommand.self, IncidentsCommand.self, ShowCommand.self, AckCommand.self, DoneCommand.self, SkipCommand.self,
             AssignCommand.self, EscalateCommand.self, ResolveCommand.self, NoteCommand.self, CloseCommand.self, ReopenCommand.self,
-            EvidenceCommand.self, WhoamiCommand.self, ValidateCommand.self, JournalCommand.self,
+            EvidenceCommand.self, PostmortemCommand.self, MetricsCommand.self, WebLoginCommand.self, WhoamiCommand.self, ValidateCommand.self, JournalCommand.self,
         ]
     )
 

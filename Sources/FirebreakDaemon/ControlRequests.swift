@@ -1,4 +1,5 @@
 import FirebreakCore
+import FirebreakReview
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,9 +18,17 @@ enum ControlRequests {
     }
 
     /// `fds`: descriptors the caller passed with the request (evidence files for a report); the caller closes them.
-    static func run(op: String, args: JSONValue, user: String, fds: [Int32] = [], desk: Desk, evidence: EvidenceStore) async -> Result<Answer, Failure> {
+    static func run(op: String, args: JSONValue, user: String, fds: [Int32] = [], desk: Desk, evidence: EvidenceStore,
+                    web: WebSessions? = nil) async -> Result<Answer, Failure> {
         guard fds.isEmpty || op == "report" else {
             return .failure(Failure(code: "bad-request", message: "files were passed with \"\(op)\", which takes none"))
+        }
+        if op == "web-login" {
+            guard let web else {
+                return .failure(Failure(code: "no-web", message: "the web pages are off (http: off); start firebreakd with --http 127.0.0.1:8080"))
+            }
+            let (url, session) = await web.issue(for: user)
+            return .success(Answer(result: ["url": .string(url), "session": .string(session), "user": .string(user)]))
         }
         switch await query(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence) {
         case .success(let answer): return .success(answer)
@@ -55,6 +64,28 @@ enum ControlRequests {
                 } catch let e as EngineError {
                     return .failure(Failure(code: e.code.rawValue, message: e.message))
                 }
+            case "postmortem":
+                let id = try text("incident")!
+                guard actor.access >= .responder else {
+                    return .failure(Failure(code: EngineError.Code.forbidden.rawValue, message: "post-mortems are for responders and managers; \(actor.id) is a reporter"))
+                }
+                guard let (inc, records, checkpoint) = try await desk.reviewRecords(id) else {
+                    return .failure(Failure(code: EngineError.Code.unknownIncident.rawValue, message: "there is no incident \(id); `firebreak incidents` lists them"))
+                }
+                return .success(Answer(result: Postmortem.build(incident: inc, records: records, checkpoint: checkpoint, viewer: actor, now: await desk.now())))
+            case "metrics":
+                guard actor.access >= .responder else {
+                    return .failure(Failure(code: EngineError.Code.forbidden.rawValue, message: "metrics are for responders and managers; \(actor.id) is a reporter"))
+                }
+                func time(_ key: String) throws(Failure) -> Timestamp? {
+                    guard let t = try text(key, required: false) else { return nil }
+                    guard let ts = Timestamp(rfc3339: t) ?? Timestamp(rfc3339: t + "T00:00:00Z") else {
+                        throw Failure(code: "bad-request", message: "\"\(key)\" must be a date (2026-11-01) or an RFC 3339 time")
+                    }
+                    return ts
+                }
+                let since = try time("since"), until = try time("until")
+                return .success(Answer(result: Metrics.compute(await desk.allIncidents(), since: since, until: until, now: await desk.now())))
             case "evidence":
                 return try await fetch(args: args, text: text, actor: actor, desk: desk, evidence: evidence)
             case "report":

@@ -17,12 +17,14 @@ public final class ControlSocket: @unchecked Sendable {
     let path: String?
     let desk: Desk
     let evidence: EvidenceStore
+    let web: WebSessions?
     let logger: Logger
     private let lock = NSLock()
     private var stopped = false
     private var clients: Set<Int32> = []
 
-    init(listenFD: Int32, path: String?, desk: Desk, evidence: EvidenceStore, logger: Logger) {
+    init(listenFD: Int32, path: String?, desk: Desk, evidence: EvidenceStore, web: WebSessions?, logger: Logger) {
+        self.web = web
         self.listenFD = listenFD
         self.path = path
         self.desk = desk
@@ -32,13 +34,13 @@ public final class ControlSocket: @unchecked Sendable {
 
     /// The activated socket if systemd passed one, else a socket bound at `path` (a stale socket file left by a
     /// crash is replaced; one another daemon is listening on is not).
-    public static func open(path: String, desk: Desk, evidence: EvidenceStore, logger: Logger) throws -> ControlSocket {
+    public static func open(path: String, desk: Desk, evidence: EvidenceStore, web: WebSessions?, logger: Logger) throws -> ControlSocket {
         if let fd = SystemdListenFDs.single() {
             // Accept blocks on its own thread: a passed socket may come non-blocking.
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             logger.info("control socket passed by systemd (socket activation)")
-            return ControlSocket(listenFD: fd, path: nil, desk: desk, evidence: evidence, logger: logger)
+            return ControlSocket(listenFD: fd, path: nil, desk: desk, evidence: evidence, web: web, logger: logger)
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
@@ -61,7 +63,7 @@ public final class ControlSocket: @unchecked Sendable {
         // Anyone on the host may connect: what they may do is decided by who they are (SO_PEERCRED and the roster).
         chmod(path, 0o666)
         guard listen(fd, 128) == 0 else { close(fd); throw StartupProblem(description: "cannot listen on \(path): \(String(cString: strerror(errno)))") }
-        return ControlSocket(listenFD: fd, path: path, desk: desk, evidence: evidence, logger: logger)
+        return ControlSocket(listenFD: fd, path: path, desk: desk, evidence: evidence, web: web, logger: logger)
     }
 
     func start() {
@@ -177,8 +179,8 @@ public final class ControlSocket: @unchecked Sendable {
         }
         guard let op = request["op"]?.stringValue else { return (ControlProtocol.failure(id: id, code: "bad-request", message: "\"op\" is missing"), nil) }
         let args = request["args"] ?? .object([:])
-        let desk = self.desk, evidence = self.evidence
-        let reply = awaitOnThisThread { await ControlRequests.run(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence) }
+        let desk = self.desk, evidence = self.evidence, web = self.web
+        let reply = awaitOnThisThread { await ControlRequests.run(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence, web: web) }
         switch reply {
         case .success(let answer): return (ControlProtocol.reply(id: id, result: answer.result), answer.fd)
         case .failure(let e): return (ControlProtocol.failure(id: id, code: e.code, message: e.message), nil)

@@ -16,8 +16,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var spoolDir = "/var/spool/firebreak"
     /// The control socket, bound when systemd does not pass one.
     public var socket = "/run/firebreak/firebreak.sock"
-    /// The web server's address, or "off" (the web pages are a later issue; only "off" is accepted so far).
+    /// The web pages' address (`127.0.0.1:8080`; port 0 picks a free one), or "off".
     public var http = "off"
+    /// A request header the organisation's reverse proxy sets to the signed-in login name; honoured only when set.
+    public var httpTrustedHeader: String?
     /// The largest evidence file taken with a report (a screenshot or a saved page, not a video archive).
     public var evidenceMaxBytes: Int64 = 25 << 20
     public var notifications = NotificationSettings()
@@ -26,14 +28,21 @@ public struct DaemonConfig: Sendable, Equatable {
 
     public var journalDirectory: String { stateDir + "/journal" }
 
+    /// `http` as host and port, nil when off or malformed.
+    public var httpAddress: (host: String, port: Int)? {
+        guard http != "off", let colon = http.lastIndex(of: ":"), let port = Int(http[http.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = String(http[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
     /// Problems no single key shows.
     public func check() throws(Problem) {
-        guard http == "off" else {
-            throw Problem(description: "http: \(http): this build has no web server yet; use http: off (--http off)")
+        guard http == "off" || httpAddress != nil else {
+            throw Problem(description: "http: \(http): give host:port (127.0.0.1:8080) or off")
         }
     }
 
-    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications"]
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications", "http_trusted_header"]
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -67,6 +76,7 @@ public struct DaemonConfig: Sendable, Equatable {
             case "socket": config.socket = value
             case "spool_dir": config.spoolDir = value
             case "http": config.http = value
+            case "http_trusted_header": config.httpTrustedHeader = value
             case "checkpoint_every":
                 guard let n = Int(value), n > 0 else { throw Problem(description: "\(place): checkpoint_every must be a whole number above 0") }
                 config.checkpointEvery = n

@@ -54,10 +54,12 @@ public enum DaemonRunner {
             exit(DaemonExit.journalFailed.rawValue)
         }
         var state = EngineState()
+        var openedSeq: [String: UInt64] = [:]
         let journal: Journal
         do {
             journal = try Journal.open(directory: config.journalDirectory, options: options) { record in
                 state.apply(Event(time: record.time, type: record.type, actor: record.actor, data: record.data))
+                if record.type == EventType.incidentOpened, let id = record.data["incident"]?.stringValue { openedSeq[id] = record.seq }
             }
         } catch {
             logger.critical("cannot open the journal: \(error)")
@@ -80,7 +82,7 @@ public enum DaemonRunner {
             return .journalFailed
         }
 
-        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock)
+        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: openedSeq)
         let evidence: EvidenceStore
         do {
             evidence = try EvidenceStore(root: config.stateDir + "/evidence", maxBytes: config.evidenceMaxBytes) { problem in
@@ -93,9 +95,12 @@ public enum DaemonRunner {
             try? await journal.close()
             return .badConfiguration
         }
+        let web = config.httpAddress.map { address in
+            WebSessions(baseURL: "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(address.port)", trustedHeader: config.httpTrustedHeader)
+        }
         let control: ControlSocket
         do {
-            control = try ControlSocket.open(path: config.socket, desk: desk, evidence: evidence, logger: logger)
+            control = try ControlSocket.open(path: config.socket, desk: desk, evidence: evidence, web: web, logger: logger)
         } catch {
             logger.critical("\(error)")
             try? await journal.close()
@@ -126,6 +131,15 @@ public enum DaemonRunner {
             SpoolService(spool: spool),
             ReloadService(desk: desk, config: config, logger: logger),
         ]
+        if let web, let address = config.httpAddress {
+            let webLogger = logger
+            services.append(WebService(server: WebServer(desk: desk, evidence: evidence, sessions: web, logger: logger), host: address.host, port: address.port,
+                                       logger: logger) { port in
+                let url = "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)"
+                await web.listening(at: url)
+                webLogger.info("web pages on \(url) (sign in with `firebreak web-login`)", metadata: ["url": .string(url)])
+            })
+        }
         if let usec = SystemdWatchdog.intervalMicroseconds() {
             logger.info("systemd watchdog every \(usec / 1000) ms: pinging at half that")
             services.append(WatchdogService(desk: desk, intervalMicroseconds: usec))

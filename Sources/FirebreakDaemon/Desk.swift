@@ -1,5 +1,6 @@
 import FirebreakCore
 import FirebreakJournal
+import FirebreakReview
 
 /// The one place commands and deadlines change the state: the engine decides the events, the journal makes
 /// them durable, and only then are they answered.
@@ -22,6 +23,9 @@ public actor Desk {
     private var draining = false
     /// What the batch being journaled changed; nil when none is.
     private var inFlight: EngineUndo?
+    /// The seq of each incident's `incident.opened` record: a post-mortem reads the journal from there.
+    private var openedSeq: [String: UInt64]
+    public nonisolated let metrics = DaemonMetrics()
 
     private enum Work {
         case command(Command, Actor)
@@ -34,8 +38,10 @@ public actor Desk {
         let reply: CheckedContinuation<[Event], any Error>
     }
 
-    public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp) {
+    public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
+                openedSeq: [String: UInt64] = [:]) {
         self.state = state
+        self.openedSeq = openedSeq
         self.context = context
         self.journal = journal
         self.clock = clock
@@ -96,6 +102,48 @@ public actor Desk {
     }
 
     public var roster: Roster { context.roster }
+
+    public func now() -> Timestamp { clock() }
+
+    /// Open steps past their deadline now.
+    public func overdueStepCount() -> Int {
+        let now = clock()
+        return state.incidents.values.reduce(0) { n, inc in
+            inc.isActive ? n + inc.steps.filter { $0.isOpen && $0.due < now }.count : n
+        }
+    }
+
+    /// Every incident as durable now (for metrics).
+    public func allIncidents() -> [IncidentState] {
+        inFlight == nil ? Array(state.incidents.values) : state.incidents.keys.compactMap { durable($0) }
+    }
+
+    /// The incident's records and the signed checkpoint that seals them, read from the journal. The read runs off
+    /// the desk (a long journal takes a while) and stops at the durable head.
+    public func reviewRecords(_ id: String) async throws -> (IncidentState, [ReviewRecord], ReviewRecord?)? {
+        guard let inc = durable(id), let from = openedSeq[id] else { return nil }
+        let directory = journal.directory, head = journal.head.seq
+        let found: Result<([ReviewRecord], ReviewRecord?), any Error> = await offPool {
+            var records: [ReviewRecord] = []
+            var checkpoint: ReviewRecord?
+            do {
+                _ = try JournalReader.scan(directory: directory, from: from, trustPrefix: true) { r in
+                    guard r.seq <= head else { return }
+                    if r.data["incident"]?.stringValue == id {
+                        records.append(ReviewRecord(seq: r.seq, hash: r.hash, event: Event(time: r.time, type: r.type, actor: r.actor, data: r.data)))
+                        checkpoint = nil  // a record after the last checkpoint: only a later one seals it
+                    } else if r.type == checkpointRecordType, checkpoint == nil, !records.isEmpty {
+                        checkpoint = ReviewRecord(seq: r.seq, hash: r.hash, event: Event(time: r.time, type: r.type, actor: r.actor, data: r.data))
+                    }
+                }
+                return .success((records, checkpoint))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let (records, checkpoint) = try found.get()
+        return (inc, records, checkpoint)
+    }
 
     /// New playbooks and roster (a reload); incidents already open keep the plan they opened with.
     public func replace(context: EngineContext) { self.context = context }
@@ -160,7 +208,13 @@ public actor Desk {
             inFlight = undo
             defer { inFlight = nil }
             do {
-                _ = try await journal.append(entries)
+                let started = ContinuousClock.now
+                let records = try await journal.append(entries)
+                metrics.appendLatency.record(ContinuousClock.now - started)
+                metrics.count(entries.map(\.type))
+                for r in records where r.type == EventType.incidentOpened {
+                    if let id = r.data["incident"]?.stringValue { openedSeq[id] = r.seq }
+                }
             } catch {
                 state.revert(undo)
                 inFlight = nil

@@ -1,0 +1,200 @@
+import FirebreakCore
+import FirebreakReview
+import Foundation
+
+/// The HTML of the pages: server-rendered, no scripts, forms that post back (so they work without JavaScript,
+/// on a phone, and behind strict proxies). Everything shown goes through `HTML.escape`.
+enum WebPages {
+    typealias E = HTML
+
+    static func header(_ actor: Actor?) -> String {
+        var links = "<a href=\"/report\">Report a post</a>"
+        if let actor {
+            links += "<a href=\"/board\">Board</a>"
+            if actor.access >= .responder { links += "<a href=\"/review\">Review</a>" }
+            links += "<span class=\"who\">\(E.escape(actor.id)) · \(actor.access.rawValue)</span>"
+        }
+        return "<header><a href=\"/\">🔥 Firebreak</a>\(links)</header>"
+    }
+
+    static func page(_ title: String, _ actor: Actor?, _ body: String, refresh: Int? = nil) -> String {
+        WebPage.document(title: title, body: body, header: header(actor), refreshSeconds: refresh)
+    }
+
+    static func signIn(trustedHeader: String?) -> String {
+        page("Sign in", nil, """
+            <h1>Sign in</h1>
+            <p>Firebreak knows you by your login. In a terminal, run</p>
+            <pre><code>firebreak web-login</code></pre>
+            <p>and open the link it prints. The link works once, for ten minutes; the session lasts twelve hours.</p>
+            \(trustedHeader.map { "<p class=\"hint\">Behind the organisation's single sign-on, the proxy passes who you are in <code>\(E.escape($0))</code>.</p>" } ?? "")
+            """)
+    }
+
+    static func message(_ title: String, _ actor: Actor?, _ text: String, error: Bool = true, back: String = "/board") -> String {
+        page(title, actor, "<h1>\(E.escape(title))</h1><p class=\"\(error ? "error" : "notice")\">\(E.escape(text))</p><p><a href=\"\(E.escape(back))\">Back</a></p>")
+    }
+
+    // MARK: Report
+
+    static func reportForm(_ actor: Actor, csrf: String, values: [String: String] = [:], error: String? = nil) -> String {
+        func v(_ k: String) -> String { E.escape(values[k] ?? "") }
+        let options = ReportCategory.allCases.map { c in
+            "<option value=\"\(c.rawValue)\"\(values["category"] == c.rawValue ? " selected" : "")>\(E.escape(c.rawValue)) — \(E.escape(c.explanation))</option>"
+        }.joined()
+        return page("Report a post", actor, """
+            <h1>Report a post</h1>
+            <p>Seen a post that leaks something, exposes someone, targets a colleague or is spreading the wrong way? Tell us here.
+            The post's author is never told who reported it.</p>
+            \(error.map { "<p class=\"error\" role=\"alert\">\(E.escape($0))</p>" } ?? "")
+            <form method="post" action="/report">
+            <input type="hidden" name="csrf" value="\(E.escape(csrf))">
+            <input type="hidden" name="submission" value="\(E.escape(values["submission"] ?? WebSessions.randomToken()))">
+            <label for="url">The post's address</label>
+            <input id="url" name="url" type="url" required placeholder="https://x.com/someone/status/123" value="\(v("url"))">
+            <label for="category">What is wrong</label>
+            <select id="category" name="category"><option value="">Not sure</option>\(options)</select>
+            <label for="text">What the post says (the part that matters)</label>
+            <textarea id="text" name="text" rows="4">\(v("text"))</textarea>
+            <label for="note">Anything the responders should know</label>
+            <textarea id="note" name="note" rows="3">\(v("note"))</textarea>
+            <label for="author">The post's author, as shown</label>
+            <input id="author" name="author" value="\(v("author"))">
+            <label for="views">Views, if shown</label><input id="views" name="views" inputmode="numeric" value="\(v("views"))">
+            <label for="shares">Shares or reposts, if shown</label><input id="shares" name="shares" inputmode="numeric" value="\(v("shares"))">
+            <p><button class="primary" type="submit">Send report</button></p>
+            <p class="hint">Screenshots: attach them with <code>firebreak report URL --evidence FILE</code> (posts get deleted).</p>
+            </form>
+            """)
+    }
+
+    static func reportDone(_ actor: Actor, result: JSONValue) -> String {
+        let inc = E.escape(result["incident"]?.stringValue ?? "?")
+        let report = E.escape(result["report"]?.stringValue ?? "Your report")
+        let what = result["opened"]?.boolValue == true
+            ? "opened <strong id=\"incident\">\(inc)</strong>: \(E.escape(result["playbook_title"]?.stringValue ?? "")) (severity \(E.escape(result["severity"]?.stringValue ?? "")))."
+            : "was added to <strong id=\"incident\">\(inc)</strong>, which is already being handled."
+        return page("Thank you", actor, """
+            <h1>Thank you</h1><p class="notice">\(report) \(what)</p>
+            <p>Quote \(inc) if anyone asks about it. <a href="/incidents/\(inc)">Follow it</a> · <a href="/report">Report another post</a></p>
+            """)
+    }
+
+    // MARK: Board
+
+    static func board(_ actor: Actor, csrf: String, incidents: [JSONValue], now: Timestamp, flash: String?) -> String {
+        var rows: [(due: String, html: String)] = []
+        var unacknowledged = ""
+        for inc in incidents {
+            let id = inc["id"]?.stringValue ?? ""
+            if inc["status"] == "open" && actor.access >= .responder {
+                unacknowledged += "<tr><td><a href=\"/incidents/\(E.escape(id))\">\(E.escape(id))</a></td><td>\(E.escape(inc["title"]?.stringValue ?? ""))</td>"
+                    + "<td>\(E.escape(inc["ack_due"]?.stringValue ?? ""))</td><td>\(action(id, nil, "ack", "Acknowledge", csrf))</td></tr>"
+            }
+            for s in inc["steps"]?.arrayValue ?? [] where s["owner"]?.stringValue == actor.id {
+                let status = s["status"]?.stringValue ?? ""
+                guard status == "ready" || status == "acknowledged" else { continue }
+                let step = s["id"]?.stringValue ?? ""
+                let due = s["due"]?.stringValue ?? ""
+                let dueAt = Timestamp(rfc3339: due) ?? now
+                let minutes = (dueAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 60_000
+                let cls = minutes < 0 ? "late" : (minutes < 60 ? "due-soon" : "")
+                let label = minutes < 0 ? "overdue" : (minutes < 60 ? "due soon" : "")
+                var actions = status == "ready" ? action(id, step, "ack", "Acknowledge", csrf) + " " : ""
+                actions += action(id, step, "done", "Done", csrf, field: ("note", "note (optional)", false))
+                actions += " " + action(id, step, "skip", "Skip", csrf, field: ("reason", "why (required)", true))
+                rows.append((due, "<tr class=\"step\" data-incident=\"\(E.escape(id))\" data-step=\"\(E.escape(step))\"><td><a href=\"/incidents/\(E.escape(id))\">\(E.escape(id))</a></td>"
+                    + "<td>\(E.escape(s["title"]?.stringValue ?? ""))</td><td class=\"\(cls)\">\(E.escape(due)) \(label)</td><td>\(E.escape(status))</td><td>\(actions)</td></tr>"))
+            }
+        }
+        var body = "<h1>Board</h1>"
+        if let flash { body += "<p class=\"notice\" role=\"status\">\(E.escape(flash))</p>" }
+        if actor.access >= .responder {
+            body += "<h2>My open steps</h2>"
+            body += rows.isEmpty ? "<p id=\"no-steps\">Nothing is waiting for you.</p>"
+                : "<table id=\"my-steps\"><tr><th>Incident</th><th>Step</th><th>Due</th><th>Status</th><th></th></tr>" + rows.sorted { $0.due < $1.due }.map(\.html).joined() + "</table>"
+            if !unacknowledged.isEmpty {
+                body += "<h2>Not yet acknowledged</h2><table id=\"unacknowledged\"><tr><th>Incident</th><th></th><th>Acknowledge by</th><th></th></tr>\(unacknowledged)</table>"
+            }
+        }
+        body += "<h2>\(actor.access >= .responder ? "My incidents" : "My reports")</h2>"
+        body += incidents.isEmpty ? "<p>None open.</p>" : "<table id=\"incidents\"><tr><th>Incident</th><th>Status</th><th>Severity</th><th>Post</th></tr>" + incidents.map { inc in
+            let id = E.escape(inc["id"]?.stringValue ?? "")
+            return "<tr><td><a href=\"/incidents/\(id)\">\(id)</a> \(E.escape(inc["title"]?.stringValue ?? ""))</td><td>\(E.escape(inc["status"]?.stringValue ?? ""))</td>"
+                + "<td>\(E.escape(inc["severity"]?.stringValue ?? ""))</td><td>\(E.escape(inc["url"]?.stringValue ?? ""))</td></tr>"
+        }.joined() + "</table>"
+        return page("Board", actor, body, refresh: 60)
+    }
+
+    static func action(_ incident: String, _ step: String?, _ verb: String, _ label: String, _ csrf: String,
+                       field: (name: String, placeholder: String, required: Bool)? = nil) -> String {
+        let path = "/incidents/\(E.escape(incident))" + (step.map { "/steps/\(E.escape($0))" } ?? "") + "/\(verb)"
+        var f = "<form class=\"inline\" method=\"post\" action=\"\(path)\"><input type=\"hidden\" name=\"csrf\" value=\"\(E.escape(csrf))\">"
+        if let field {
+            f += "<input name=\"\(field.name)\" placeholder=\"\(E.escape(field.placeholder))\" style=\"width:10em\"\(field.required ? " required" : "")> "
+        }
+        return f + "<button type=\"submit\" name=\"do\" value=\"\(verb)\">\(E.escape(label))</button></form>"
+    }
+
+    // MARK: Incident
+
+    static func incident(_ actor: Actor, view v: JSONValue, postmortem: JSONValue?, csrf: String) -> String {
+        let id = v["id"]?.stringValue ?? ""
+        var b = "<h1 id=\"title\">\(E.escape(id)) — \(E.escape(v["title"]?.stringValue ?? ""))</h1><table class=\"facts\">"
+        for (label, key) in [("Status", "status"), ("Severity", "severity"), ("Post", "url"), ("Opened", "opened_at"), ("Acknowledge by", "ack_due"),
+                             ("Acknowledged", "acknowledged_at"), ("Resolved", "resolved_at"), ("Summary", "summary")] where v[key] != nil {
+            b += "<tr><th>\(label)</th><td id=\"\(key)\">\(E.escape(v[key]?.stringValue ?? ""))</td></tr>"
+        }
+        b += "<tr><th>Reports</th><td>\(v["reports"]?.intValue ?? 0) from \(v["reporters"]?.intValue ?? 0) people</td></tr></table>"
+        b += "<h2>Steps</h2><table id=\"steps\"><tr><th>Step</th><th>Owner</th><th>Due</th><th>Status</th></tr>"
+        for s in v["steps"]?.arrayValue ?? [] {
+            let late = s["overdue"]?.boolValue == true ? " <span class=\"late\">overdue</span>" : ""
+            b += "<tr><td>\(E.escape(s["title"]?.stringValue ?? ""))</td><td>\(E.escape(s["owner"]?.stringValue ?? "—"))</td><td>\(E.escape(s["due"]?.stringValue ?? ""))\(late)</td><td>\(E.escape(s["status"]?.stringValue ?? ""))</td></tr>"
+        }
+        b += "</table>"
+        if let p = postmortem {
+            b += "<h2>Timeline</h2><ol class=\"timeline\" id=\"timeline\">"
+            for t in p["timeline"]?.arrayValue ?? [] {
+                b += "<li><time>\(E.escape(t["time"]?.stringValue ?? ""))</time> <b>\(E.escape(t["actor"]?.stringValue ?? ""))</b> \(E.escape(t["text"]?.stringValue ?? ""))</li>"
+            }
+            b += "</ol><p><a href=\"/incidents/\(E.escape(id))/postmortem\">Post-mortem (printable)</a></p>"
+            if actor.access >= .responder && (v["status"] == "open" || v["status"] == "acknowledged") {
+                b += "<h2>Act</h2>" + (v["status"] == "open" ? action(id, nil, "ack", "Acknowledge the incident", csrf) : "")
+                b += "<form method=\"post\" action=\"/incidents/\(E.escape(id))/note\"><input type=\"hidden\" name=\"csrf\" value=\"\(E.escape(csrf))\"><label for=\"note\">Add a note</label><textarea id=\"note\" name=\"text\" rows=\"2\" required></textarea><button type=\"submit\">Add note</button></form>"
+            }
+        }
+        b += "<p class=\"hint\">This page refreshes every 15 seconds.</p>"
+        return page(id, actor, b, refresh: 15)
+    }
+
+    // MARK: Review
+
+    static func review(_ actor: Actor, metrics m: JSONValue, resolved: [JSONValue]) -> String {
+        func minutes(_ v: JSONValue?) -> Double { Double(v?.intValue ?? 0) / 60_000 }
+        let ackRows = (m["time_to_acknowledge_by_playbook"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { (k, v) in
+            (label: k, value: minutes(v["median_ms"]), text: PostmortemText.duration(v["median_ms"]?.intValue ?? 0) + " (n=\(v["count"]?.intValue ?? 0))")
+        }
+        let adherence = (m["deadline_adherence"]?["person"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { (k, v) in
+            (label: k, value: (v["rate"]?.doubleValue ?? 0) * 100, text: "\(Int(((v["rate"]?.doubleValue ?? 0) * 100).rounded()))% of \((v["on_time"]?.intValue ?? 0) + (v["late"]?.intValue ?? 0))")
+        }
+        let weekly = (m["incidents_per_week"]?.arrayValue ?? []).map { w in
+            let total = (w["categories"]?.objectValue ?? [:]).values.reduce(0) { $0 + ($1.intValue ?? 0) }
+            return (label: w["week"]?.stringValue ?? "", value: Double(total), text: "\(total)")
+        }
+        func d(_ v: JSONValue?) -> String { v?.intValue.map { PostmortemText.duration($0) } ?? "—" }
+        var b = "<h1>Review</h1><form method=\"get\" action=\"/review\"><label for=\"since\">Since</label><input id=\"since\" name=\"since\" type=\"date\"><label for=\"until\">Until</label><input id=\"until\" name=\"until\" type=\"date\"><p><button type=\"submit\">Show</button></p></form>"
+        b += "<table id=\"summary\"><tr><th>Incidents</th><td>\(m["incidents"]?.intValue ?? 0)</td></tr>"
+        b += "<tr><th>Time to acknowledge</th><td>median \(d(m["time_to_acknowledge"]?["median_ms"])), p90 \(d(m["time_to_acknowledge"]?["p90_ms"]))</td></tr>"
+        b += "<tr><th>Time to resolve</th><td>median \(d(m["time_to_resolve"]?["median_ms"])), p90 \(d(m["time_to_resolve"]?["p90_ms"]))</td></tr>"
+        b += "<tr><th>Overdue steps now</th><td>\(m["overdue_steps"]?.arrayValue?.count ?? 0)</td></tr></table>"
+        b += "<figure>" + SVGChart.bars(ackRows, title: "Median time to acknowledge, by playbook (minutes)") + "</figure>"
+        b += "<figure>" + SVGChart.bars(adherence, title: "Deadlines met, by person (%)") + "</figure>"
+        b += "<figure>" + SVGChart.bars(weekly, title: "Incidents per week") + "</figure>"
+        b += "<h2>Post-mortems</h2><ul id=\"postmortems\">"
+        for inc in resolved {
+            let id = E.escape(inc["id"]?.stringValue ?? "")
+            b += "<li><a href=\"/incidents/\(id)/postmortem\">\(id)</a> \(E.escape(inc["title"]?.stringValue ?? "")) — \(E.escape(inc["status"]?.stringValue ?? ""))</li>"
+        }
+        return page("Review", actor, b + "</ul>")
+    }
+}

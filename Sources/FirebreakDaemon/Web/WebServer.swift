@@ -1,0 +1,306 @@
+import FirebreakCore
+import FirebreakReview
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The web pages and the JSON API (Hummingbird), served by the daemon on `--http ADDR` (localhost by default).
+/// Every action goes through the same operations and rules as the control socket (`ControlRequests`): a person
+/// is a login name mapped by the roster, reporters see their own reports only, and every form carries the
+/// session's CSRF token. Pages: report a post, the board, an incident, the review (post-mortems, metrics).
+public struct WebServer: Sendable {
+    let desk: Desk
+    let evidence: EvidenceStore
+    let sessions: WebSessions
+    let logger: Logger
+
+    public init(desk: Desk, evidence: EvidenceStore, sessions: WebSessions, logger: Logger) {
+        self.desk = desk
+        self.evidence = evidence
+        self.sessions = sessions
+        self.logger = logger
+    }
+
+    /// Who is asking: (login name, actor, CSRF token, whether by bearer token).
+    struct Caller {
+        let user: String
+        let actor: Actor
+        let csrf: String
+        let bearer: Bool
+    }
+
+    func caller(_ request: Request) async -> Caller? {
+        let roster = await desk.roster
+        if let header = sessions.trustedHeader, let name = request.headers[HTTPField.Name(header)!], !name.isEmpty {
+            let (_, s) = await sessions.trustedSession(for: name)
+            return Caller(user: name, actor: Actor.from(unixUser: name, roster: roster), csrf: s.csrf, bearer: false)
+        }
+        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer "), let s = await sessions.session(String(auth.dropFirst(7))) {
+            return Caller(user: s.user, actor: Actor.from(unixUser: s.user, roster: roster), csrf: s.csrf, bearer: true)
+        }
+        if let cookie = request.cookies["fb_session"]?.value, let s = await sessions.session(cookie) {
+            return Caller(user: s.user, actor: Actor.from(unixUser: s.user, roster: roster), csrf: s.csrf, bearer: false)
+        }
+        return nil
+    }
+
+    func run(_ op: String, _ args: [String: JSONValue], _ c: Caller) async -> Result<JSONValue, ControlRequests.Failure> {
+        switch await ControlRequests.run(op: op, args: .object(args), user: c.user, desk: desk, evidence: evidence, web: sessions) {
+        case .success(let answer):
+            if let fd = answer.fd { close(fd) }
+            return .success(answer.result)
+        case .failure(let f):
+            return .failure(f)
+        }
+    }
+
+    // MARK: Responses
+
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        .cacheControl: "no-store",
+    ]
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = securityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = securityHeaders
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonText + "\n")))
+    }
+
+    static func seeOther(_ location: String) -> Response {
+        var headers = securityHeaders
+        headers[.location] = location
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func status(for code: String) -> HTTPResponse.Status {
+        switch code {
+        case "forbidden": .forbidden
+        case "unknownIncident", "unknownStep", "unknownPerson", "unknown-evidence": .notFound
+        case "not-durable", "internal": .internalServerError
+        case "duplicate", "invalidState": .conflict
+        default: .badRequest
+        }
+    }
+
+    /// `application/x-www-form-urlencoded` into a dictionary (the last value of a repeated name wins).
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: 256 * 1024)
+        var out: [String: String] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            out[decode(kv[0])] = kv.count > 1 ? decode(kv[1]) : ""
+        }
+        return out
+    }
+
+    // MARK: Routes
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/") { request, _ -> Response in
+            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            return Self.seeOther(c.actor.access >= .responder ? "/board" : "/report")
+        }
+        router.get("/login") { request, _ -> Response in
+            guard let code = request.uri.queryParameters["code"].map(String.init), let session = await sessions.redeem(code: code) else {
+                return Self.html(WebPages.message("Sign in", nil, "That link was used already or has expired. Run `firebreak web-login` for a new one.", back: "/"), status: .unauthorized)
+            }
+            let next = request.uri.queryParameters["next"].map(String.init).flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
+            var response = Self.seeOther(next)
+            response.setCookie(Cookie(name: "fb_session", value: session, maxAge: Int(WebSessions.sessionLifetime), path: "/", secure: false, httpOnly: true, sameSite: .strict))
+            return response
+        }
+        router.post("/logout") { request, _ -> Response in
+            if let cookie = request.cookies["fb_session"]?.value { await sessions.end(cookie) }
+            var response = Self.seeOther("/")
+            response.setCookie(Cookie(name: "fb_session", value: "", maxAge: 0, path: "/", secure: false, httpOnly: true, sameSite: .strict))
+            return response
+        }
+
+        // Report a post.
+        router.get("/report") { request, _ -> Response in
+            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf))
+        }
+        router.post("/report") { request, _ -> Response in
+            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            let f = try await Self.form(request)
+            guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
+            var report: [String: JSONValue] = [:]
+            for key in ["url", "category", "text", "note", "author"] { if let v = f[key], !v.isEmpty { report[key] = .string(v) } }
+            var reach: [String: JSONValue] = [:]
+            for key in ["views", "shares"] {
+                guard let v = f[key]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { continue }
+                guard let n = Int64(v.replacingOccurrences(of: ",", with: "")) else {
+                    return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, error: "\(key): must be a whole number"), status: .badRequest)
+                }
+                reach[key] = .int(n)
+            }
+            if !reach.isEmpty { report["reach"] = .object(reach) }
+            var args: [String: JSONValue] = ["report": .object(report)]
+            if let s = f["submission"], !s.isEmpty { args["key"] = .string("web-" + s) }
+            switch await run("report", args, c) {
+            case .success(let result): return Self.html(WebPages.reportDone(c.actor, result: result))
+            case .failure(let e) where e.code == "duplicate":
+                return Self.html(WebPages.message("Already sent", c.actor, e.message, error: false, back: "/board"))
+            case .failure(let e):
+                // The form comes back with everything filled in: nothing typed is lost.
+                return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, error: e.message), status: Self.status(for: e.code))
+            }
+        }
+
+        // The board.
+        router.get("/board") { request, _ -> Response in
+            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            let mine = await run("incidents", ["mine": .bool(c.actor.access < .responder ? false : true), "open": true], c)
+            var list = (try? mine.get())?.arrayValue ?? []
+            if c.actor.access >= .responder {
+                // Open incidents nobody acknowledged yet are everyone's business on call.
+                let open = (try? await run("incidents", ["open": true], c).get())?.arrayValue ?? []
+                let ids = Set(list.compactMap { $0["id"]?.stringValue })
+                list += open.filter { $0["status"] == "open" && !ids.contains($0["id"]?.stringValue ?? "") }
+            }
+            return Self.html(WebPages.board(c.actor, csrf: c.csrf, incidents: list, now: await desk.now(), flash: request.uri.queryParameters["done"].map(String.init)))
+        }
+        router.post("/incidents/:id/:verb") { request, context -> Response in
+            try await act(request, context, step: nil)
+        }
+        router.post("/incidents/:id/steps/:step/:verb") { request, context -> Response in
+            try await act(request, context, step: context.parameters.get("step"))
+        }
+
+        // An incident, and its post-mortem.
+        router.get("/incidents/:id") { request, context -> Response in
+            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            let id = context.parameters.get("id") ?? ""
+            switch await run("show", ["incident": .string(id)], c) {
+            case .success(let view):
+                let postmortem = c.actor.access >= .responder ? try? await run("postmortem", ["incident": .string(id)], c).get() : nil
+                return Self.html(WebPages.incident(c.actor, view: view, postmortem: postmortem, csrf: c.csrf))
+            case .failure(let e):
+                return Self.html(WebPages.message("Not found", c.actor, e.message), status: Self.status(for: e.code))
+            }
+        }
+        router.get("/incidents/:id/postmortem") { request, context -> Response in
+            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            let id = context.parameters.get("id") ?? ""
+            switch await run("postmortem", ["incident": .string(id)], c) {
+            case .success(let p): return Self.html(WebPages.page("Post-mortem \(id)", c.actor, PostmortemText.html(p)))
+            case .failure(let e): return Self.html(WebPages.message("Post-mortem", c.actor, e.message), status: Self.status(for: e.code))
+            }
+        }
+
+        // Review: metrics with charts, and the post-mortems.
+        router.get("/review") { request, _ -> Response in
+            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            var args: [String: JSONValue] = [:]
+            for key in ["since", "until"] { if let v = request.uri.queryParameters[Substring(key)], !v.isEmpty { args[key] = .string(String(v)) } }
+            switch await run("metrics", args, c) {
+            case .success(let m):
+                let all = (try? await run("incidents", ["limit": 200], c).get())?.arrayValue ?? []
+                return Self.html(WebPages.review(c.actor, metrics: m, resolved: all.filter { $0["status"] == "resolved" || $0["status"] == "closed" }))
+            case .failure(let e):
+                return Self.html(WebPages.message("Review", c.actor, e.message), status: Self.status(for: e.code))
+            }
+        }
+
+        // Prometheus.
+        router.get("/metrics") { _, _ -> Response in
+            desk.metrics.stepsOverdue.set(Double(await desk.overdueStepCount()))
+            desk.metrics.openIncidents.set(Double(await desk.activeIncidents))
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: desk.metrics.registry.emitToBuffer())))
+        }
+
+        // The JSON API: the socket's operations over HTTP, for the pages' scripts-to-be and for people's scripts.
+        router.get("/api/:op") { request, context -> Response in
+            guard let c = await caller(request) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
+            let op = context.parameters.get("op") ?? ""
+            guard ["whoami", "incidents", "show", "postmortem", "metrics"].contains(op) else {
+                return Self.json(["error": ["code": "unknown-op", "message": .string("GET /api/\(op) is not an operation; reads: whoami, incidents, show, postmortem, metrics")]], status: .notFound)
+            }
+            var args: [String: JSONValue] = [:]
+            for (k, v) in request.uri.queryParameters {
+                args[String(k)] = v == "true" ? true : v == "false" ? false : Int64(v).map { .int($0) } ?? .string(String(v))
+            }
+            return Self.apiReply(await run(op, args, c))
+        }
+        router.post("/api/:op") { request, context -> Response in
+            guard let c = await caller(request) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
+            // A browser's cookie alone may not change anything: a script must show the CSRF token too.
+            guard c.bearer || request.headers[HTTPField.Name("X-CSRF-Token")!] == c.csrf else {
+                return Self.json(["error": ["code": "forbidden", "message": "POST /api needs a bearer token (or X-CSRF-Token with a session cookie)"]], status: .forbidden)
+            }
+            let op = context.parameters.get("op") ?? ""
+            guard op != "web-login", op != "evidence" else { return Self.json(["error": ["code": "unknown-op", "message": .string("\(op) is for the command line")]], status: .notFound) }
+            let buffer = try await request.body.collect(upTo: ControlProtocol.maxLine)
+            let args: JSONValue
+            do { args = buffer.readableBytes == 0 ? .object([:]) : try JSONParser.parse(Array(buffer.readableBytesView)) } catch {
+                return Self.json(["error": ["code": "bad-request", "message": .string("the body is not JSON: \(error)")]], status: .badRequest)
+            }
+            guard case .object(let o) = args else { return Self.json(["error": ["code": "bad-request", "message": "the body must be a JSON object of arguments"]], status: .badRequest) }
+            return Self.apiReply(await run(op, o, c))
+        }
+        return router
+    }
+
+    static func apiReply(_ r: Result<JSONValue, ControlRequests.Failure>) -> Response {
+        switch r {
+        case .success(let v): return json(["ok": true, "result": v])
+        case .failure(let e): return json(["ok": false, "error": ["code": .string(e.code), "message": .string(e.message)]], status: status(for: e.code))
+        }
+    }
+
+    /// A button on the board or an incident page: acknowledge, done, skip, note.
+    func act(_ request: Request, _ context: BasicRequestContext, step: String?) async throws -> Response {
+        guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+        let f = try await Self.form(request)
+        guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
+        let id = context.parameters.get("id") ?? "", verb = context.parameters.get("verb") ?? ""
+        var args: [String: JSONValue] = ["incident": .string(id)]
+        if let step { args["step"] = .string(step) }
+        let op: String
+        switch verb {
+        case "ack": op = "ack"
+        case "done": op = "done"; if let n = f["note"], !n.isEmpty { args["note"] = .string(n) }
+        case "skip": op = "skip"; args["reason"] = .string(f["reason"] ?? "")
+        case "note": op = "note"; args["text"] = .string(f["text"] ?? "")
+        default: return Self.html(WebPages.message("Unknown action", c.actor, "\(verb) is not an action"), status: .notFound)
+        }
+        switch await run(op, args, c) {
+        case .success:
+            let what = "\(id)\(step.map { " \($0)" } ?? ""): \(verb == "ack" ? "acknowledged" : verb == "done" ? "done" : verb == "skip" ? "skipped" : "note added")"
+            let back = verb == "note" ? "/incidents/\(id)" : "/board?done=" + (what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return Self.seeOther(back)
+        case .failure(let e):
+            return Self.html(WebPages.message("Not done", c.actor, e.message), status: Self.status(for: e.code))
+        }
+    }
+}
+
+/// Runs the web server for the service group's lifetime.
+public struct WebService: Service {
+    let app: Application<RouterResponder<BasicRequestContext>>
+
+    public init(server: WebServer, host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) {
+        app = Application(router: server.router(), configuration: .init(address: .hostname(host, port: port), serverName: "firebreakd"),
+                          onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    public func run() async throws {
+        try await app.run()
+    }
+}

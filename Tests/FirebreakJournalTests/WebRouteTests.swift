@@ -1,0 +1,193 @@
+import FirebreakConfig
+import FirebreakCore
+@testable import FirebreakDaemon
+import FirebreakJournal
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// The web routes in-process (HummingbirdTesting's router client) on a real journal: signing in, the report
+/// form (CSRF, errors that keep what was typed, no double submission), the board's actions under the socket's
+/// rules, the JSON API's authentication, Prometheus, and the trusted proxy header only when configured.
+@Suite struct WebRouteTests {
+    struct Setup {
+        let app: Application<RouterResponder<BasicRequestContext>>
+        let sessions: WebSessions
+        let journal: Journal
+        let dir: TempDir  // kept alive: it deletes its directory when released
+    }
+
+    func setUp(_ dir: TempDir, trustedHeader: String? = nil) async throws -> Setup {
+        let journal = try Journal.open(directory: dir.sub("journal"))
+        let desk = Desk(state: EngineState(), context: DeskTests.context, journal: journal, clock: JournalOptions.systemClock)
+        let evidence = try EvidenceStore(root: dir.sub("evidence"), maxBytes: 1 << 20) { _ in }
+        let sessions = WebSessions(baseURL: "http://test", trustedHeader: trustedHeader)
+        let server = WebServer(desk: desk, evidence: evidence, sessions: sessions, logger: Logger(label: "test"))
+        return Setup(app: Application(router: server.router()), sessions: sessions, journal: journal, dir: dir)
+    }
+
+    static func cookie(_ session: String) -> HTTPFields { [.cookie: "fb_session=\(session)"] }
+    static func form(_ fields: [String: String]) -> ByteBuffer {
+        ByteBuffer(string: fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }.joined(separator: "&"))
+    }
+    static let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+    static func csrf(in html: String) -> String? {
+        guard let r = html.range(of: "name=\"csrf\" value=\"") else { return nil }
+        return String(html[r.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func pagesAskToSignInAndALoginLinkWorksOnce() async throws {
+        let s = try await setUp(TempDir("web-login"))
+        let (url, _) = await s.sessions.issue(for: "amira")
+        let code = String(url.split(separator: "=").last!)
+        try await s.app.test(.router) { client in
+            try await client.execute(uri: "/board", method: .get) { r in
+                #expect(r.status == .unauthorized && String(buffer: r.body).contains("firebreak web-login"))
+            }
+            try await client.execute(uri: "/login?code=\(code)&next=/board", method: .get) { r in
+                #expect(r.status == .seeOther && r.headers[.location] == "/board")
+                let cookie = r.headers[.setCookie] ?? ""
+                #expect(cookie.contains("fb_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "\(cookie)")
+            }
+            try await client.execute(uri: "/login?code=\(code)", method: .get) { r in #expect(r.status == .unauthorized) }
+            // An outside address is never a place to be sent after signing in.
+            let (again, _) = await s.sessions.issue(for: "amira")
+            try await client.execute(uri: "/login?code=\(again.split(separator: "=").last!)&next=//evil.example", method: .get) { r in
+                #expect(r.headers[.location] == "/")
+            }
+        }
+        try await s.journal.close()
+    }
+
+    @Test func theReportFormFilesOnceAndKeepsWhatWasTypedWhenSomethingIsWrong() async throws {
+        let s = try await setUp(TempDir("web-report"))
+        let (_, session) = await s.sessions.issue(for: "kim")
+        try await s.app.test(.router) { client in
+            let page = try await client.execute(uri: "/report", method: .get, headers: Self.cookie(session)) { String(buffer: $0.body) }
+            #expect(page.contains("<form method=\"post\" action=\"/report\">") && page.contains("confidential-information"))
+            let csrf = try #require(Self.csrf(in: page))
+            var headers = Self.cookie(session)
+            headers.append(contentsOf: Self.formType)
+            // Without the form's token: refused.
+            try await client.execute(uri: "/report", method: .post, headers: headers, body: Self.form(["url": "https://x.com/a/status/1"])) { r in
+                #expect(r.status == .forbidden)
+            }
+            // A bad address: the form comes back with the error and everything typed.
+            try await client.execute(uri: "/report", method: .post, headers: headers,
+                                     body: Self.form(["csrf": csrf, "url": "ftp://nope", "text": "the Q3 <figures>", "submission": "s1"])) { r in
+                let html = String(buffer: r.body)
+                #expect(r.status == .badRequest && html.contains("class=\"error\"") && html.contains("the Q3 &lt;figures&gt;"), "\(html.suffix(2000))")
+            }
+            let fields = ["csrf": csrf, "url": "https://x.com/a/status/1", "category": "confidential-information", "text": "the Q3 figures", "views": "1,200", "submission": "s2"]
+            try await client.execute(uri: "/report", method: .post, headers: headers, body: Self.form(fields)) { r in
+                let html = String(buffer: r.body)
+                #expect(r.status == .ok && html.contains("<strong id=\"incident\">INC-1</strong>"), "\(html.suffix(1500))")
+            }
+            // The same form sent again (a reload, a double click) is one report.
+            try await client.execute(uri: "/report", method: .post, headers: headers, body: Self.form(fields)) { r in
+                #expect(String(buffer: r.body).contains("already reported: it went to INC-1"))
+            }
+        }
+        try await s.journal.close()
+    }
+
+    @Test func boardActionsNeedTheFormTokenAndFollowTheSocketsRules() async throws {
+        let s = try await setUp(TempDir("web-board"))
+        let (_, kim) = await s.sessions.issue(for: "kim")
+        let (_, amira) = await s.sessions.issue(for: "amira")
+        let (_, eve) = await s.sessions.issue(for: "eve")
+        try await s.app.test(.router) { client in
+            var kimForm = Self.cookie(kim)
+            kimForm.append(contentsOf: Self.formType)
+            let reportPage = try await client.execute(uri: "/report", method: .get, headers: Self.cookie(kim)) { String(buffer: $0.body) }
+            try await client.execute(uri: "/report", method: .post, headers: kimForm,
+                                     body: Self.form(["csrf": Self.csrf(in: reportPage)!, "url": "https://x.com/b/status/2", "category": "harassment"])) { r in
+                #expect(r.status == .ok)
+            }
+            let board = try await client.execute(uri: "/board", method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            #expect(board.contains("id=\"unacknowledged\"") && board.contains("INC-1"))
+            let csrf = try #require(Self.csrf(in: board))
+            var amiraForm = Self.cookie(amira)
+            amiraForm.append(contentsOf: Self.formType)
+            try await client.execute(uri: "/incidents/INC-1/ack", method: .post, headers: amiraForm, body: Self.form(["csrf": "forged"])) { r in
+                #expect(r.status == .forbidden)
+            }
+            try await client.execute(uri: "/incidents/INC-1/ack", method: .post, headers: amiraForm, body: Self.form(["csrf": csrf])) { r in
+                #expect(r.status == .seeOther && r.headers[.location]?.hasPrefix("/board?done=INC") == true)
+            }
+            // The reporter may do none of it, nor see the review; another employee does not see the incident.
+            let kimCSRF = Self.csrf(in: reportPage)!
+            try await client.execute(uri: "/incidents/INC-1/note", method: .post, headers: kimForm, body: Self.form(["csrf": kimCSRF, "text": "hi"])) { r in
+                #expect(r.status == .forbidden && String(buffer: r.body).contains("only responders"))
+            }
+            try await client.execute(uri: "/review", method: .get, headers: Self.cookie(kim)) { r in #expect(r.status == .forbidden) }
+            try await client.execute(uri: "/incidents/INC-1", method: .get, headers: Self.cookie(kim)) { r in
+                let html = String(buffer: r.body)
+                #expect(r.status == .ok && html.contains("acknowledged") && !html.contains("id=\"timeline\""))
+            }
+            try await client.execute(uri: "/incidents/INC-1", method: .get, headers: Self.cookie(eve)) { r in #expect(r.status == .notFound) }
+            // The responder sees the timeline, and the review with its charts.
+            try await client.execute(uri: "/incidents/INC-1", method: .get, headers: Self.cookie(amira)) { r in
+                #expect(String(buffer: r.body).contains("amira acknowledged the incident"))
+            }
+            try await client.execute(uri: "/review", method: .get, headers: Self.cookie(amira)) { r in
+                let html = String(buffer: r.body)
+                #expect(r.status == .ok && html.contains("<svg") && html.contains("Median time to acknowledge"))
+            }
+        }
+        try await s.journal.close()
+    }
+
+    @Test func theAPIWantsABearerTokenOrTheCSRFHeaderAndPrometheusCounts() async throws {
+        let s = try await setUp(TempDir("web-api"))
+        let (_, amira) = await s.sessions.issue(for: "amira")
+        try await s.app.test(.router) { client in
+            try await client.execute(uri: "/api/incidents", method: .get) { r in #expect(r.status == .unauthorized) }
+            try await client.execute(uri: "/api/report", method: .post, headers: [.authorization: "Bearer \(amira)"],
+                                     body: ByteBuffer(string: #"{"report":{"url":"https://x.com/c/status/3","category":"negative-viral"}}"#)) { r in
+                let v = try JSONParser.parse(String(buffer: r.body))
+                #expect(v["ok"] == true && v["result"]?["incident"] == "INC-1", "\(v)")
+            }
+            // A cookie alone (what a cross-site form would carry) may not change anything.
+            try await client.execute(uri: "/api/note", method: .post, headers: Self.cookie(amira), body: ByteBuffer(string: #"{"incident":"INC-1","text":"x"}"#)) { r in
+                #expect(r.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/show?incident=INC-1", method: .get, headers: [.authorization: "Bearer \(amira)"]) { r in
+                let v = try JSONParser.parse(String(buffer: r.body))
+                #expect(v["result"]?["id"] == "INC-1")
+            }
+            try await client.execute(uri: "/api/postmortem?incident=INC-1", method: .get, headers: [.authorization: "Bearer \(amira)"]) { r in
+                let whole = try JSONParser.parse(String(buffer: r.body))
+                let p: JSONValue? = whole["result"] ?? whole
+                #expect(p?["proof"]?["first_seq"]?.intValue != nil && (p?["timeline"]?.arrayValue?.count ?? 0) > 2, "\(p ?? .null)")
+            }
+            try await client.execute(uri: "/metrics", method: .get) { r in
+                let text = String(buffer: r.body)
+                #expect(text.contains("firebreak_reports_received_total 1") && text.contains("firebreak_incidents_opened_total 1")
+                        && text.contains("firebreak_journal_append_seconds_bucket"), "\(text)")
+            }
+        }
+        try await s.journal.close()
+    }
+
+    @Test func aProxyHeaderNamesThePersonOnlyWhenConfigured() async throws {
+        let plain = try await setUp(TempDir("web-noproxy"))
+        try await plain.app.test(.router) { client in
+            try await client.execute(uri: "/board", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "amira"]) { r in
+                #expect(r.status == .unauthorized)
+            }
+        }
+        try await plain.journal.close()
+        let proxied = try await setUp(TempDir("web-proxy"), trustedHeader: "X-Remote-User")
+        try await proxied.app.test(.router) { client in
+            try await client.execute(uri: "/board", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "amira"]) { r in
+                #expect(r.status == .ok && String(buffer: r.body).contains("amira · responder"))
+            }
+        }
+        try await proxied.journal.close()
+    }
+}
