@@ -91,7 +91,7 @@ public enum SVGChart {
     /// Horizontal bars, one per (label, value), scaled to the largest.
     public static func bars(_ rows: [(label: String, value: Double, text: String)], title: String, width: Int = 640) -> String {
         let rowHeight = 26, labelWidth = 200, top = 30
-        let height = top + rows.count * rowHeight + 10
+        let height = top + max(1, rows.count) * rowHeight + 10
         let maxValue = max(rows.map(\.value).max() ?? 1, 1e-9)
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(HTML.escape(title))\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\">"
         svg += "<title>\(HTML.escape(title))</title><text x=\"0\" y=\"18\" font-size=\"15\" font-weight=\"bold\">\(HTML.escape(title))</text>"

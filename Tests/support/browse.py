@@ -20,14 +20,18 @@ to_chrome_r, to_chrome_w = os.pipe()
 from_chrome_r, from_chrome_w = os.pipe()
 
 def child_fds():
-    os.dup2(to_chrome_r, 3)
-    os.dup2(from_chrome_w, 4)
+    # Chromium reads commands on fd 3 and writes replies on fd 4; go through high numbers first so that
+    # neither pipe end is overwritten by the other's dup2.
+    a, b = os.dup2(to_chrome_r, 100), os.dup2(from_chrome_w, 101)
+    os.dup2(a, 3)
+    os.dup2(b, 4)
 
 profile = tempfile.mkdtemp(prefix="fb-chromium-")
 proc = subprocess.Popen(
     [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
      "--remote-debugging-pipe", "--user-data-dir=" + profile, "--window-size=1024,1400", "about:blank"],
-    preexec_fn=child_fds, pass_fds=(to_chrome_r, from_chrome_w), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    preexec_fn=child_fds, close_fds=False, stdout=subprocess.DEVNULL,
+    stderr=open(os.path.join(out_dir, "chromium.log"), "wb"))
 os.close(to_chrome_r)
 os.close(from_chrome_w)
 out = os.fdopen(to_chrome_w, "wb", buffering=0)

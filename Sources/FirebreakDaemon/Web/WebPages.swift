@@ -14,7 +14,7 @@ enum WebPages {
             if actor.access >= .responder { links += "<a href=\"/review\">Review</a>" }
             links += "<span class=\"who\">\(E.escape(actor.id)) · \(actor.access.rawValue)</span>"
         }
-        return "<header><a href=\"/\">🔥 Firebreak</a>\(links)</header>"
+        return "<header><a href=\"/\">Firebreak</a>\(links)</header>"
     }
 
     static func page(_ title: String, _ actor: Actor?, _ body: String, refresh: Int? = nil) -> String {
@@ -99,12 +99,12 @@ enum WebPages {
                 let dueAt = Timestamp(rfc3339: due) ?? now
                 let minutes = (dueAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 60_000
                 let cls = minutes < 0 ? "late" : (minutes < 60 ? "due-soon" : "")
-                let label = minutes < 0 ? "overdue" : (minutes < 60 ? "due soon" : "")
+                let label = (minutes < 0 ? "overdue, " : (minutes < 60 ? "due soon, " : "")) + NotificationContent.relative(dueAt, now: now)
                 var actions = status == "ready" ? action(id, step, "ack", "Acknowledge", csrf) + " " : ""
                 actions += action(id, step, "done", "Done", csrf, field: ("note", "note (optional)", false))
                 actions += " " + action(id, step, "skip", "Skip", csrf, field: ("reason", "why (required)", true))
                 rows.append((due, "<tr class=\"step\" data-incident=\"\(E.escape(id))\" data-step=\"\(E.escape(step))\"><td><a href=\"/incidents/\(E.escape(id))\">\(E.escape(id))</a></td>"
-                    + "<td>\(E.escape(s["title"]?.stringValue ?? ""))</td><td class=\"\(cls)\">\(E.escape(due)) \(label)</td><td>\(E.escape(status))</td><td>\(actions)</td></tr>"))
+                    + "<td>\(E.escape(s["title"]?.stringValue ?? ""))</td><td class=\"\(cls)\"><time datetime=\"\(E.escape(due))\">\(E.escape(label))</time><br><small>\(E.escape(due))</small></td><td>\(E.escape(status))</td><td>\(actions)</td></tr>"))
             }
         }
         var body = "<h1>Board</h1>"

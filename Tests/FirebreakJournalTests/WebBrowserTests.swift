@@ -1,0 +1,77 @@
+import FirebreakCore
+@testable import FirebreakJournal
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The four pages in a real headless Chromium (Debian's package, driven over the DevTools protocol by
+/// Tests/support/browse.py) against a running daemon with a scripted incident: the rendered DOM is checked, a
+/// screenshot of each page is kept in .build/test-artifacts/web/, and the report form is used end to end
+/// (submitted, then the incident is on the board).
+@Suite(.serialized) struct WebBrowserTests {
+    static let chromium = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let ready = chromium != nil && NotificationTests.python != nil && SocketTests.usersReady
+
+    @Test(.enabled(if: ready, "needs chromium, python3, and root to create the test users"))
+    func theFourPagesRenderAndAReportFiledInTheFormReachesTheBoard() throws {
+        let dir = TempDir("web-browser")
+        chmod(dir.path, 0o755)
+        let sockets = SocketTests()
+        let (d, _) = try sockets.startDaemon(dir, arguments: ["--http", "127.0.0.1:0"])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        var base = ""
+        for _ in 0..<200 {
+            let log = String(decoding: readBytes(d.log), as: UTF8.self)
+            if let r = log.range(of: "web pages on ") { base = String(log[r.upperBound...].prefix { !$0.isWhitespace }); break }
+            usleep(20_000)
+        }
+        #expect(base.hasPrefix("http://127.0.0.1:"), "the daemon says where its pages are")
+
+        // The scripted incident: Kim reports, Amira (a responder) acknowledges it, adds a note and resolves it.
+        #expect(try sockets.cli(["report", "https://x.com/someone/status/42", "--category", "harassment", "--text", "a post about Sam"],
+                                as: SocketTests.reporterUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["ack", "INC-1"], as: SocketTests.responderUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["note", "INC-1", "asked the platform to remove it"], as: SocketTests.responderUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["resolve", "INC-1", "--summary", "the platform removed the post"], as: SocketTests.responderUser, socket: d.socket).status == 0)
+        let login = try sockets.cli(["web-login", "--json"], as: SocketTests.responderUser, socket: d.socket)
+        let url = try #require(try JSONParser.parse(login.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["url"]?.stringValue)
+        #expect(url.hasPrefix(base + "/login?code="))
+
+        let artefacts = InteropTests.repoRoot + "/.build/test-artifacts/web"
+        try? FileManager.default.removeItem(atPath: artefacts)
+        let script: JSONValue = [
+            ["goto": .string(url + "&next=/report")], ["dump": "report.html"], ["shot": "report.png"],
+            ["fill": ["#url": "https://x.com/web/status/5", "#category": "negative-viral", "#text": "filed from the web form"]],
+            ["click": "button.primary"], ["dump": "reported.html"],
+            ["goto": .string(base + "/board")], ["dump": "board.html"], ["shot": "board.png"],
+            ["goto": .string(base + "/incidents/INC-1")], ["dump": "incident.html"], ["shot": "incident.png"],
+            ["goto": .string(base + "/review")], ["dump": "review.html"], ["shot": "review.png"],
+            ["goto": .string(base + "/incidents/INC-1/postmortem")], ["dump": "postmortem.html"],
+        ]
+        try script.jsonText.write(toFile: dir.sub("script.json"), atomically: true, encoding: .utf8)
+        let browse = try run(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("script.json"), artefacts])
+        #expect(browse.status == 0, "\(browse.stdout)\(browse.stderr)")
+        func page(_ name: String) -> String { String(decoding: readBytes(artefacts + "/" + name), as: UTF8.self) }
+
+        #expect(page("report.html").contains("<form method=\"post\" action=\"/report\">") && page("report.html").contains("fbtest-amira") == false)
+        #expect(page("report.html").contains("amira · responder"))
+        #expect(page("reported.html").contains("id=\"incident\">INC-2</strong>"), "\(page("reported.html"))")
+        // The report just filed is on the board, waiting to be acknowledged.
+        let board = page("board.html")
+        #expect(board.contains("id=\"unacknowledged\"") && board.contains("href=\"/incidents/INC-2\""), "\(board)")
+        let incident = page("incident.html")
+        #expect(incident.contains("id=\"title\">INC-1") && incident.contains("amira acknowledged the incident")
+                && incident.contains("Note by amira: asked the platform to remove it"))
+        #expect(!incident.contains(SocketTests.reporterUser), "responders never see who reported")
+        let review = page("review.html")
+        #expect(review.contains("<svg") && review.contains("Median time to acknowledge") && review.contains("href=\"/incidents/INC-1/postmortem\""))
+        #expect(page("postmortem.html").contains("Journal proof") && page("postmortem.html").contains("the platform removed the post"))
+        for shot in ["report.png", "board.png", "incident.png", "review.png"] {
+            let bytes = readBytes(artefacts + "/" + shot)
+            #expect(bytes.count > 5_000 && Array(bytes.prefix(4)) == [0x89, 0x50, 0x4E, 0x47], "\(shot): \(bytes.count) bytes")
+        }
+        #expect(d.stop() == 0)
+    }
+}
