@@ -1,0 +1,60 @@
+import FirebreakCore
+@testable import FirebreakJournal
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `firebreak postmortem` and `firebreak metrics` against a running daemon with a signed journal: what a
+/// manager, a responder and a reporter each get, and a proof that matches the journal on disk.
+@Suite(.serialized) struct PostmortemCommandTests {
+    @Test(.enabled(if: SocketTests.usersReady, "needs root and useradd to create the test users"))
+    func thePostmortemMatchesTheJournalAndShowsReportersToManagersOnly() throws {
+        let dir = TempDir("postmortem")
+        chmod(dir.path, 0o755)
+        let sockets = SocketTests()
+        let key = dir.sub("key")
+        #expect(try run(productPath("firebreak"), ["journal", "keygen", "--out", key]).status == 0)
+        // root plays Dana, a manager.
+        let roster = try String(contentsOfFile: try SocketTests.roster(in: dir), encoding: .utf8).replacingOccurrences(of: "unix_user: dana", with: "unix_user: root")
+        try roster.write(toFile: dir.sub("roster-manager.yaml"), atomically: true, encoding: .utf8)
+        let (d, _) = try sockets.startDaemon(dir, arguments: ["--roster", dir.sub("roster-manager.yaml"), "--signing-key", key, "--checkpoint-every", "5"])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        #expect(try sockets.cli(["report", "https://x.com/someone/status/7", "--category", "harassment", "--text", "about Sam"], as: SocketTests.reporterUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["ack", "INC-1"], as: SocketTests.responderUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["resolve", "INC-1", "--summary", "removed"], as: SocketTests.responderUser, socket: d.socket).status == 0)
+        // More records, so that a checkpoint (every 5) follows the incident's last one.
+        for n in 0..<3 { _ = try sockets.cli(["report", "https://x.com/other/status/\(n)"], socket: d.socket) }
+
+        let json = try sockets.cli(["postmortem", "INC-1", "--format", "json"], socket: d.socket)
+        #expect(json.status == 0, "\(json.stderr)")
+        let p = try JSONParser.parse(json.stdout)
+        #expect(p["reports"]?.arrayValue?.first?["reporter"]?.stringValue == SocketTests.reporterUser)
+        #expect(p["summary"] == "removed" && p["status"] == "resolved")
+        // The proof is the journal's: the first and last records' hashes are those on disk, and a signed
+        // checkpoint after them covers them.
+        let onDisk = SpoolTests.records(d.state + "/journal")
+        let first = try #require(p["proof"]?["first_seq"]?.intValue), last = try #require(p["proof"]?["last_seq"]?.intValue)
+        #expect(onDisk.first { $0.seq == UInt64(first) }?.hash == p["proof"]?["first_hash"]?.stringValue)
+        #expect(onDisk.first { $0.seq == UInt64(last) }?.hash == p["proof"]?["last_hash"]?.stringValue)
+        #expect(onDisk.first { $0.seq == UInt64(last) }?.data["incident"] == "INC-1")
+        let checkpointSeq = try #require(p["proof"]?["checkpoint"]?["seq"]?.intValue)
+        #expect(checkpointSeq > last && onDisk.first { $0.seq == UInt64(checkpointSeq) }?.type == "journal.checkpoint")
+        #expect(try run(productPath("firebreak"), ["journal", "verify", d.state + "/journal", "--key", key + ".pub"]).status == 0)
+
+        let responder = try sockets.cli(["postmortem", "INC-1"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(responder.status == 0 && responder.stdout.contains("# Post-mortem: INC-1") && !responder.stdout.contains(SocketTests.reporterUser))
+        let reporter = try sockets.cli(["postmortem", "INC-1"], as: SocketTests.reporterUser, socket: d.socket)
+        #expect(reporter.status == 1 && reporter.stderr.contains("for responders and managers"))
+        let html = try sockets.cli(["postmortem", "INC-1", "--format", "html", "-o", dir.sub("pm.html")], socket: d.socket)
+        #expect(html.status == 0 && String(decoding: readBytes(dir.sub("pm.html")), as: UTF8.self).hasPrefix("<!DOCTYPE html>"))
+
+        let metrics = try sockets.cli(["metrics", "--json"], socket: d.socket)
+        let m = try JSONParser.parse(metrics.stdout)
+        #expect(m["incidents"] == 4 && m["time_to_resolve"]?["count"] == 1)
+        let table = try sockets.cli(["metrics", "--since", "2000-01-01"], socket: d.socket)
+        #expect(table.status == 0 && table.stdout.contains("Time to acknowledge: median") && table.stdout.contains("Incidents per week:"))
+        #expect(d.stop() == 0)
+    }
+}
