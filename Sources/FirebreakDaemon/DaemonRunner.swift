@@ -21,6 +21,9 @@ public enum DaemonExit: Int32, Sendable {
 /// and a sealed stop. Returns the exit status.
 public enum DaemonRunner {
     public static func run(config: DaemonConfig, logger: Logger) async -> DaemonExit {
+        // A hook or sendmail that exits before reading its input, or a client gone mid-reply, must fail that one
+        // delivery (EPIPE), not kill the daemon with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         do { try config.check() } catch {
             logger.critical("\(error)")
             return .badConfiguration
