@@ -1,3 +1,4 @@
+import Foundation
 import FirebreakCore
 import Testing
 
@@ -108,20 +109,8 @@ import Testing
 /// The outbox: every notification the engine asks for waits under an id of its own until the notifier reports
 /// it delivered or, after its last attempt, failed, when the backup of the step's role is told instead.
 @Suite struct OutboxTests {
-    static let playbook = """
-        id: triage
-        title: Triage
-        match:
-          fallback: true
-        severity: low
-        acknowledge: 1h
-        steps:
-          - id: look
-            title: Look at the post
-            owner: on-call
-            due: 1h
-
-        """
+    /// One step, owned by the on-call role (Tests/support/playbooks/triage.yaml).
+    static let playbook = try! String(contentsOfFile: repoRoot + "/Tests/support/playbooks/triage.yaml", encoding: .utf8)
     static let roster = """
         people:
           - {id: olga, name: Olga}

@@ -51,20 +51,8 @@ import Glibc
         }
     }
 
-    static let playbook = """
-        id: triage
-        title: Triage
-        match:
-          fallback: true
-        severity: low
-        acknowledge: 1h
-        steps:
-          - id: look
-            title: Look at the post
-            owner: on-call
-            due: 1h
-
-        """
+    /// One step, owned by the on-call role (Tests/support/playbooks/triage.yaml).
+    static let playbook = try! String(contentsOfFile: InteropTests.repoRoot + "/Tests/support/playbooks/triage.yaml", encoding: .utf8)
 
     /// One playbook, three people: Olga on call (her contacts as given), Bert her backup and Mia the manager
     /// (both on the webhook sink's /ok).
