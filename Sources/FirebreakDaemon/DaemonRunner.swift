@@ -157,9 +157,10 @@ public enum DaemonRunner {
         do {
             try await group.run()
         } catch {
-            // Only the journal makes a service fail (the deadline loop cannot journal what fell due).
+            // The web server cannot listen (a setting to fix), or the journal failed (the deadline loop cannot
+            // journal what fell due).
             logger.critical("stopping after a failure: \(error)")
-            exitStatus = .journalFailed
+            exitStatus = error is StartupProblem ? .badConfiguration : .journalFailed
         }
         SystemdNotify.stopping(status: "sealing the journal")
         do {

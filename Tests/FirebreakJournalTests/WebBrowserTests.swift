@@ -74,4 +74,25 @@ import Glibc
         }
         #expect(d.stop() == 0)
     }
+
+    @Test func aTakenPortStopsTheDaemonNamingTheAddress() throws {
+        let dir = TempDir("web-port")
+        // Something else listens on the port.
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(taken) }
+        var addr = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(taken, $0, &len) } }
+        listen(taken, 1)
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        let state = dir.sub("state")
+        let daemon = try launch(productPath("firebreakd"), ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
+                                                            "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml",
+                                                            "--http", "127.0.0.1:\(port)"], log: dir.sub("log"))
+        daemon.waitUntilExit()
+        #expect(daemon.terminationStatus == 4)
+        let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
+        #expect(log.contains("cannot serve the web pages on 127.0.0.1:\(port)") && log.contains("--http"), "\(log)")
+    }
 }

@@ -294,13 +294,19 @@ public struct WebServer: Sendable {
 /// Runs the web server for the service group's lifetime.
 public struct WebService: Service {
     let app: Application<RouterResponder<BasicRequestContext>>
+    let address: String
 
     public init(server: WebServer, host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) {
+        address = "\(host):\(port)"
         app = Application(router: server.router(), configuration: .init(address: .hostname(host, port: port), serverName: "firebreakd"),
                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     public func run() async throws {
-        try await app.run()
+        do {
+            try await app.run()
+        } catch {
+            throw StartupProblem(description: "cannot serve the web pages on \(address): \(error); choose another address with http: or --http (or http: off)")
+        }
     }
 }
