@@ -1,0 +1,66 @@
+import FirebreakCore
+@testable import FirebreakJournal
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The state directory on a small tmpfs that fills up: reports get a clear "not durable" error and nothing is
+/// half-done (the batch is taken back, incident numbers are not skipped), the journal stays intact, and work
+/// resumes when space returns (part of issue 7's fault suite).
+@Suite(.serialized) struct FullDiskTests {
+    static let canMount: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = FileManager.default.temporaryDirectory.path + "/firebreak-tmpfs-probe-\(getpid())"
+        mkdir(probe, 0o755)
+        defer { rmdir(probe) }
+        guard (try? run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe]))?.status == 0 else { return false }
+        _ = try? run("/bin/umount", [probe])
+        return true
+    }()
+
+    @Test(.enabled(if: canMount, "needs root to mount a small tmpfs"))
+    func aFullDiskRefusesReportsClearlyCorruptsNothingAndRecovers() throws {
+        let dir = TempDir("full-disk")
+        let state = dir.sub("state")
+        mkdir(state, 0o755)
+        #expect(try run("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", state]).status == 0)
+        defer { _ = try? run("/bin/umount", ["-l", state]) }
+        let sockets = SocketTests()
+        let (d, _) = try sockets.startDaemon(dir, arguments: ["--spool-dir", dir.sub("spool")])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+
+        // Fill the disk, leaving room for a few reports only.
+        let filler = state + "/filler"
+        let fd = open(filler, O_WRONLY | O_CREAT, 0o600)
+        let block = [UInt8](repeating: 0x55, count: 4096)
+        while block.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == 4096 {}
+        close(fd)
+        truncate(filler, off_t(max(0, Int(readBytes(filler).count) - 24 * 1024)))
+
+        var acknowledged: [String] = []
+        var refusal: JSONValue = .null
+        for n in 1...40 {
+            let r = MalformedInputTests.socketReply(d.socket, #"{"v":1,"op":"report","args":{"report":{"url":"https://x.com/full/status/\#(n)","category":"harassment","text":"report \#(n)"}}}"#)
+            if r["ok"] == true, let inc = r["result"]?["incident"]?.stringValue { acknowledged.append(inc) } else { refusal = r; break }
+        }
+        #expect(!acknowledged.isEmpty, "some reports fit")
+        #expect(refusal["error"]?["code"] == "not-durable", "\(refusal)")
+        #expect(refusal["error"]?["message"]?.stringValue?.contains("No space left on device") == true, "\(refusal)")
+        #expect(d.process.isRunning, "a full disk is not a reason to stop")
+        // Still full: refused again, and reads go on working.
+        #expect(MalformedInputTests.socketReply(d.socket, #"{"v":1,"op":"report","args":{"report":{"url":"https://x.com/full/status/99"}}}"#)["ok"] == false)
+        #expect(MalformedInputTests.socketReply(d.socket, #"{"v":1,"op":"incidents","args":{}}"#)["ok"] == true)
+
+        // Space returns: work resumes, and the next incident number follows the last acknowledged one.
+        unlink(filler)
+        let after = MalformedInputTests.socketReply(d.socket, #"{"v":1,"op":"report","args":{"report":{"url":"https://x.com/full/status/100"}}}"#)
+        #expect(after["ok"] == true, "\(after)")
+        #expect(after["result"]?["incident"]?.stringValue == "INC-\(acknowledged.count + 1)", "no number was used up by a refused report")
+        #expect(d.stop() == 0)
+        #expect(try JournalVerifier.verify(directory: state + "/journal").intact)
+        let received = SpoolTests.records(state + "/journal").filter { $0.type == EventType.reportReceived }
+        #expect(received.count == acknowledged.count + 1, "exactly the acknowledged reports are in the journal")
+    }
+}
