@@ -145,19 +145,24 @@ import Glibc
     }
 }
 
-/// SIGKILL in the middle of a stream of reports: after a restart every acknowledged report is in the journal
-/// exactly once and the deadlines are armed again.
+/// SIGKILL in the middle of a stream of socket and spool reports: after a restart every acknowledged report is
+/// in the journal exactly once, no file is left in new/, and the deadlines are armed again. Three rounds in CI;
+/// `scripts/fault-suite` runs fifty (FIREBREAK_FAULT_ROUNDS).
 @Suite(.serialized) struct DaemonCrashTests {
+    static let rounds = Int(ProcessInfo.processInfo.environment["FIREBREAK_FAULT_ROUNDS"] ?? "") ?? 3
+
     @Test func everyAcknowledgedReportSurvivesSIGKILLOnceAndItsDeadlinesAreArmedAgain() throws {
         let dir = TempDir("daemon-kill")
         let spoolTests = SpoolTests()
         var acknowledged: [String: String] = [:]  // report id → incident
         var sent = 0
-        for round in 0..<3 {
+        var dropped = 0
+        for round in 0..<Self.rounds {
             let d = try spoolTests.start(dir)
             let socket = dir.sub("fb.sock")
             let killAt = Date().addingTimeInterval(Double.random(in: 0.2...0.6))
-            // Reports over the socket until the daemon is killed under us; a reply means it is durable.
+            // Reports over the socket until the daemon is killed under us; a reply means it is durable. Files
+            // go into the spool meanwhile.
             let pid = d.process.processIdentifier
             let killer = Thread {
                 Thread.sleep(until: killAt)
@@ -166,6 +171,10 @@ import Glibc
             killer.start()
             while d.process.isRunning {
                 sent += 1
+                if sent % 4 == 0 {
+                    dropped += 1
+                    SpoolTests.drop(d.spool, "r\(round)-\(dropped)", Array(#"{"url":"https://x.com/s/status/\#(dropped % 30)","category":"harassment"}"#.utf8))
+                }
                 let line = #"{"v":1,"id":\#(sent),"op":"report","args":{"report":{"url":"https://x.com/k/status/\#(sent % 40)","category":"privacy-breach"},"key":"r\#(sent)"}}"#
                 let reply = SocketTests.raw(socket, Array(line.utf8) + [0x0A])
                 guard let answer = try? JSONParser.parse(reply.trimmingCharacters(in: .whitespacesAndNewlines)),
@@ -179,7 +188,12 @@ import Glibc
         #expect(acknowledged.count > 20, "\(acknowledged.count) acknowledged reports")
         let d = try spoolTests.start(dir)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        // Every dropped file is taken, once.
+        #expect(SpoolTests.waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new")) ?? ["?"]).isEmpty }, "no file left in new/")
+        #expect(SpoolTests.waitUntil { SpoolTests.records(d.journal).filter { $0.data["key"]?.stringValue?.hasPrefix("spool:") == true }.count == dropped })
         let received = SpoolTests.records(d.journal).filter { $0.type == EventType.reportReceived }
+        let keys = received.compactMap { $0.data["key"]?.stringValue }
+        #expect(Set(keys).count == keys.count, "no submission recorded twice")
         var seen: [String: Int] = [:]
         for r in received { seen[r.data["report"]!.stringValue!, default: 0] += 1 }
         for (report, incident) in acknowledged {
