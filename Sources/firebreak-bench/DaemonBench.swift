@@ -19,23 +19,15 @@ struct DaemonBench: ParsableCommand {
     @Option(help: "Scratch directory (on the disk to measure); emptied first.") var dir = ".bench/daemon"
 
     func run() throws {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firebreakd").path
+        let exe = BenchDaemon.executable
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let root = FileManager.default.currentDirectoryPath
         print("firebreak-bench daemon: \(format(seconds, 0)) s per case, \(exe)")
         print(pad("clients", 10) + pad("reports/s", 12, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true))
         for n in clients {
             let state = dir + "/state-\(n)"
             let socket = dir + "/fb-\(n).sock"
-            let daemon = Process()
-            daemon.executableURL = URL(fileURLWithPath: exe)
-            daemon.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket,
-                                "--playbooks", root + "/Playbooks", "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr"]
-            daemon.standardError = FileHandle.nullDevice
-            try daemon.run()
-            for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
-            usleep(200_000)
+            let daemon = try BenchDaemon.start(state: state, socket: socket)
             let deadline = monotonicNanos() + UInt64(seconds * 1e9)
             let results = Results()
             let group = DispatchGroup()
@@ -58,8 +50,7 @@ struct DaemonBench: ParsableCommand {
                 }.start()
             }
             group.wait()
-            kill(daemon.processIdentifier, SIGTERM)
-            daemon.waitUntilExit()
+            daemon.stop()
             let all = results.all
             print(pad("\(n)", 10) + pad(String(Int(Double(all.count) / seconds)), 12, right: true)
                   + pad(ms(quantile(all, 0.5)), 10, right: true) + pad(ms(quantile(all, 0.99)), 10, right: true))

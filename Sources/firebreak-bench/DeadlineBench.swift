@@ -25,7 +25,7 @@ struct DeadlineBench: ParsableCommand {
     @Option(help: "Scratch directory; emptied first.") var dir = ".bench/deadlines"
 
     func run() throws {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firebreakd").path
+        let exe = BenchDaemon.executable
         let root = FileManager.default.currentDirectoryPath
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -39,9 +39,9 @@ struct DeadlineBench: ParsableCommand {
         let context = EngineContext(playbooks: PlaybookSet([playbook]), roster: roster)
 
         // Idle: the daemon on an empty journal.
-        let idle = try startDaemon(exe, state: dir + "/idle", root: root)
-        let idleRSS = rss(idle.process.processIdentifier)
-        stop(idle.process)
+        let idle = try BenchDaemon.start(state: dir + "/idle")
+        let idleRSS = idle.residentBytes
+        idle.stop()
 
         // The journal: incidents opened so that their acknowledgement falls due in [start, start + window].
         let journalDir = dir + "/state/journal"
@@ -70,14 +70,14 @@ struct DeadlineBench: ParsableCommand {
         guard built < first else { throw ValidationError("building took past the first deadline; give a smaller --incidents") }
 
         let started = monotonicNanos()
-        let d = try startDaemon(exe, state: dir + "/state", root: root)
+        let d = try BenchDaemon.start(state: dir + "/state")
         let readySeconds = Double(monotonicNanos() - started) / 1e9
-        let loadedRSS = rss(d.process.processIdentifier)
+        let loadedRSS = d.residentBytes
         let readyAt = JournalOptions.systemClock()
         // Wait out the window, then a little for the last ones.
         let end = dues.last! + .seconds(3)
         while JournalOptions.systemClock() < end { usleep(100_000) }
-        stop(d.process)
+        d.stop()
 
         var lateness: [UInt64] = []
         var firedAtStart = 0
@@ -110,40 +110,5 @@ struct DeadlineBench: ParsableCommand {
         print("READY after \(format(readySeconds, 2)) s with \(incidents) incidents in the journal")
         print("resident memory: idle \(format(Double(idleRSS) / 1e6, 1)) MB; with \(incidents) open incidents \(format(Double(loadedRSS) / 1e6, 1)) MB")
         try? FileManager.default.removeItem(atPath: dir)
-    }
-
-    struct Running { let process: Process }
-
-    /// Starts firebreakd and returns once its socket answers.
-    func startDaemon(_ exe: String, state: String, root: String) throws -> Running {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + ".sock", "--playbooks", root + "/Playbooks",
-                       "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr", "--http", "off"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            let fd = UnixSocket.connected(to: state + ".sock")
-            if fd >= 0 {
-                let ok = UnixSocket.sendAll(fd, Array(#"{"v":1,"op":"whoami"}"#.utf8) + [0x0A])
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                let got = UnixSocket.receive(fd, into: &buffer)
-                close(fd)
-                if ok && got.count > 0 { return Running(process: p) }
-            }
-            usleep(5_000)
-        }
-        throw ValidationError("firebreakd did not answer")
-    }
-
-    func stop(_ p: Process) {
-        kill(p.processIdentifier, SIGTERM)
-        p.waitUntilExit()
-    }
-
-    func rss(_ pid: Int32) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return 0 }
-        return (Int(text.split(separator: " ")[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }

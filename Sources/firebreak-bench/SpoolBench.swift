@@ -19,7 +19,7 @@ struct SpoolBench: ParsableCommand {
     @Option(help: "Scratch directory (on the disk to measure); emptied first.") var dir = ".bench/spool"
 
     func run() throws {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firebreakd").path
+        let exe = BenchDaemon.executable
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         print("firebreak-bench spool: \(files) files per case, \(exe)")
@@ -27,27 +27,17 @@ struct SpoolBench: ParsableCommand {
         var cases: [(String, Int)] = [("burst (all at once)", 0)]
         if rate > 0 { cases.append(("paced \(rate)/s", rate)) }
         for (label, pace) in cases {
-            let r = try measure(exe: exe, state: dir + "/state-\(pace)", pace: pace)
+            let r = try measure(state: dir + "/state-\(pace)", pace: pace)
             print(pad(label, 22) + pad(String(Int(r.rate)), 12, right: true) + pad(ms(quantile(r.latencies, 0.5)), 10, right: true)
                   + pad(ms(quantile(r.latencies, 0.99)), 10, right: true) + pad(ms(r.latencies.max() ?? 0), 10, right: true))
         }
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    func measure(exe: String, state: String, pace: Int) throws -> (rate: Double, latencies: [UInt64]) {
-        let root = FileManager.default.currentDirectoryPath
-        let spool = state + "/spool", socket = state + ".sock"
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: exe)
-        daemon.arguments = ["--state-dir", state, "--spool-dir", spool, "--socket", socket,
-                            "--playbooks", root + "/Playbooks", "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr"]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        defer {
-            kill(daemon.processIdentifier, SIGTERM)
-            daemon.waitUntilExit()
-        }
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+    func measure(state: String, pace: Int) throws -> (rate: Double, latencies: [UInt64]) {
+        let spool = state + "/spool"
+        let daemon = try BenchDaemon.start(state: state)
+        defer { daemon.stop() }
         // Written beforehand (not timed): the writers' side of the spool.
         let names = (0..<files).map { String(format: "%010d.bench", $0) }
         for (i, name) in names.enumerated() {

@@ -1,0 +1,55 @@
+import ArgumentParser
+import FirebreakUnix
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A firebreakd from the same build as the bench (release beside release), on a state directory of its own,
+/// started and waited for until its socket answers.
+struct BenchDaemon {
+    let process: Process
+    let state: String
+    let socket: String
+
+    /// The firebreakd next to this executable.
+    static var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firebreakd").path
+    }
+
+    static func start(state: String, socket: String? = nil) throws -> BenchDaemon {
+        let root = FileManager.default.currentDirectoryPath
+        let socket = socket ?? state + ".sock"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket, "--playbooks", root + "/Playbooks",
+                       "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr", "--http", "off"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let fd = UnixSocket.connected(to: socket)
+            if fd >= 0 {
+                let sent = UnixSocket.sendAll(fd, Array(#"{"v":1,"op":"whoami"}"#.utf8) + [0x0A])
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let got = UnixSocket.receive(fd, into: &buffer)
+                close(fd)
+                if sent && got.count > 0 { return BenchDaemon(process: p, state: state, socket: socket) }
+            }
+            usleep(5_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        throw ValidationError("firebreakd (\(executable)) did not answer on \(socket)")
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    /// Resident memory now.
+    var residentBytes: Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/statm", encoding: .utf8) else { return 0 }
+        return (Int(text.split(separator: " ")[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}
