@@ -54,7 +54,7 @@ struct MetricsCommand: ParsableCommand {
         if let until { args["until"] = .string(until) }
         let m = try daemon.call("metrics", args)
         if daemon.json { print(m.jsonText); return }
-        func d(_ v: JSONValue?) -> String { v?.intValue.map { PostmortemText.duration($0) } ?? "—" }
+        func d(_ v: JSONValue?) -> String { v?.intValue.map { TimeSpan(milliseconds: $0).words } ?? "—" }
         print("\(m["incidents"]?.intValue ?? 0) incidents" + (since.map { " since \($0)" } ?? "") + (until.map { " until \($0)" } ?? ""))
         for (label, key) in [("Time to acknowledge", "time_to_acknowledge"), ("Time to resolve", "time_to_resolve")] {
             let s = m[key]

@@ -39,4 +39,6 @@ public enum EventType {
     public static let notification = "notification.requested"
     public static let notificationSent = "notification.sent"
     public static let notificationFailed = "notification.failed"
+    /// A spool file refused by the daemon's intake (no incident; `file`, `owner`, `field`, `reason`).
+    public static let reportRejected = "report.rejected"
 }

@@ -40,6 +40,11 @@ public struct IncidentState: Sendable, Hashable {
 
     public var isActive: Bool { status == .open || status == .acknowledged }
 
+    /// Steps of an active incident that are overdue at `now` (none once it is resolved).
+    public func overdueSteps(at now: Timestamp) -> [Int] {
+        isActive ? steps.indices.filter { steps[$0].isOverdue(at: now) } : []
+    }
+
     public var playbook: String { plan.playbook }
 
     public func stepIndex(_ id: String) -> Int? { plan.steps.firstIndex { $0.id == id } }
@@ -193,5 +198,7 @@ public struct StepState: Sendable, Hashable {
     }
 
     public var isOpen: Bool { status == .ready || status == .acknowledged }
+    /// Open and past its deadline.
+    public func isOverdue(at now: Timestamp) -> Bool { isOpen && due < now }
     public var isFinished: Bool { status == .done || status == .skipped }
 }

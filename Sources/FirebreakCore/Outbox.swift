@@ -91,8 +91,10 @@ extension EngineState {
         outbox.values.filter { $0.nextAttempt <= now }.sorted { ($0.nextAttempt, $0.id) < ($1.nextAttempt, $1.id) }
     }
 
-    /// When the next outbox entry falls due.
-    public var nextNotificationAttempt: Timestamp? { outbox.values.map(\.nextAttempt).min() }
+    /// When the next outbox entry falls due after `now` (ones due already are `dueNotifications`).
+    public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? {
+        outbox.values.lazy.map(\.nextAttempt).filter { $0 > now }.min()
+    }
 
     /// The outbox's part of `apply`.
     mutating func applyToOutbox(_ e: Event) {

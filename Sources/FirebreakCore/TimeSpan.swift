@@ -100,3 +100,22 @@ extension Timestamp {
         TimeSpan(milliseconds: a.millisecondsSinceEpoch - b.millisecondsSinceEpoch)
     }
 }
+
+extension TimeSpan {
+    /// For people, whichever way it points: "45 s", "14 min", "2 h 5 min", "3 d 4 h".
+    public var words: String {
+        let s = abs(milliseconds) / 1000
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min" }
+        if s < 86_400 { return "\(s / 3600) h \(s % 3600 / 60) min" }
+        return "\(s / 86_400) d \(s % 86_400 / 3600) h"
+    }
+}
+
+extension Timestamp {
+    /// "in 14 min" or "2 h 5 min ago", seen from `now`.
+    public func relative(to now: Timestamp) -> String {
+        let span = self - now
+        return span.milliseconds >= 0 ? "in \(span.words)" : "\(span.words) ago"
+    }
+}

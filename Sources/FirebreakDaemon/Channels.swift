@@ -146,11 +146,3 @@ struct Channels: Sendable {
         return f.string(from: Date())
     }
 }
-
-/// Runs blocking work (a child process, a blocking socket) on a thread of its own, not on the cooperative pool.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        let thread = Thread { continuation.resume(returning: work()) }
-        thread.start()
-    }
-}

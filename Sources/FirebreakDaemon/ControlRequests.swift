@@ -30,10 +30,7 @@ enum ControlRequests {
             let (url, session) = await web.issue(for: user)
             return .success(Answer(result: ["url": .string(url), "session": .string(session), "user": .string(user)]))
         }
-        switch await query(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence) {
-        case .success(let answer): return .success(answer)
-        case .failure(let f): return .failure(f)
-        }
+        return await query(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence)
     }
 
     private static func query(op: String, args: JSONValue, user: String, fds: [Int32], desk: Desk, evidence: EvidenceStore) async -> Result<Answer, Failure> {

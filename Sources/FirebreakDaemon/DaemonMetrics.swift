@@ -29,18 +29,17 @@ public final class DaemonMetrics: Sendable {
             help: "Time from handing a batch to the journal to its fdatasync.")
     }
 
-    func count(_ entries: [JournalEntryType]) {
-        for type in entries {
+    /// Counts the types of records just made durable.
+    func count(_ types: [String]) {
+        for type in types {
             switch type {
             case EventType.reportReceived: reportsReceived.increment()
             case EventType.incidentOpened: incidentsOpened.increment()
             case EventType.notificationFailed: notificationFailures.increment()
             case EventType.notificationSent: notificationsSent.increment()
-            case "report.rejected": reportsRejected.increment()
+            case EventType.reportRejected: reportsRejected.increment()
             default: break
             }
         }
     }
 }
-
-typealias JournalEntryType = String

@@ -61,7 +61,7 @@ public enum DaemonRunner {
         let journal: Journal
         do {
             journal = try Journal.open(directory: config.journalDirectory, options: options) { record in
-                state.apply(Event(time: record.time, type: record.type, actor: record.actor, data: record.data))
+                state.apply(record.event)
                 if record.type == EventType.incidentOpened, let id = record.data["incident"]?.stringValue { openedSeq[id] = record.seq }
             }
         } catch {

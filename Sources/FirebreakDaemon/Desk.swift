@@ -72,7 +72,7 @@ public actor Desk {
     }
 
     public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? {
-        state.outbox.values.lazy.map(\.nextAttempt).filter { $0 > now }.min()
+        state.nextNotificationAttempt(after: now)
     }
 
     public var activeIncidents: Int { inFlight?.activeCountBefore(in: state) ?? state.activeIncidentCount }
@@ -82,12 +82,11 @@ public actor Desk {
     /// Incidents `actor` may see, newest first, as their views.
     public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
         let now = clock()
-        let all = inFlight == nil ? Array(state.incidents.values) : state.incidents.keys.compactMap { durable($0) }
-        let visible = all.filter { inc in
+        let visible = allIncidents().filter { inc in
             guard Visibility.maySee(inc, actor: actor) else { return false }
             if openOnly && !inc.isActive { return false }
             if mine && !(inc.steps.contains { $0.owner == actor.id && $0.isOpen } || inc.reporters.contains(actor.id)) { return false }
-            if overdueOnly && !(inc.isActive && inc.steps.contains { $0.isOpen && $0.due < now }) { return false }
+            if overdueOnly && inc.overdueSteps(at: now).isEmpty { return false }
             return true
         }
         return visible.sorted { $0.openedAt > $1.openedAt || ($0.openedAt == $1.openedAt && $0.id > $1.id) }
@@ -108,9 +107,7 @@ public actor Desk {
     /// Open steps past their deadline now.
     public func overdueStepCount() -> Int {
         let now = clock()
-        return state.incidents.values.reduce(0) { n, inc in
-            inc.isActive ? n + inc.steps.filter { $0.isOpen && $0.due < now }.count : n
-        }
+        return state.incidents.values.reduce(0) { $0 + $1.overdueSteps(at: now).count }
     }
 
     /// Every incident as durable now (for metrics).
@@ -130,10 +127,10 @@ public actor Desk {
                 _ = try JournalReader.scan(directory: directory, from: from, trustPrefix: true) { r in
                     guard r.seq <= head else { return }
                     if r.data["incident"]?.stringValue == id {
-                        records.append(ReviewRecord(seq: r.seq, hash: r.hash, event: Event(time: r.time, type: r.type, actor: r.actor, data: r.data)))
+                        records.append(ReviewRecord(seq: r.seq, hash: r.hash, event: r.event))
                         checkpoint = nil  // a record after the last checkpoint: only a later one seals it
                     } else if r.type == checkpointRecordType, checkpoint == nil, !records.isEmpty {
-                        checkpoint = ReviewRecord(seq: r.seq, hash: r.hash, event: Event(time: r.time, type: r.type, actor: r.actor, data: r.data))
+                        checkpoint = ReviewRecord(seq: r.seq, hash: r.hash, event: r.event)
                     }
                 }
                 return .success((records, checkpoint))
@@ -201,7 +198,7 @@ public actor Desk {
                 continue
             }
             for e in events { state.apply(e, undo: &undo) }
-            entries += events.map { JournalEntry(time: $0.time, type: $0.type, actor: $0.actor, data: $0.data) }
+            entries += events.map(JournalEntry.init)
             outcomes.append(.success(events))
         }
         if !entries.isEmpty {

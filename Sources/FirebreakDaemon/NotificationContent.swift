@@ -72,11 +72,11 @@ public struct NotificationContent: Sendable {
                 if let owner = inc.steps[i].owner { v["owner"] = owner }
                 if inc.steps[i].isOpen {
                     v["due"] = inc.steps[i].due.rfc3339
-                    v["due_relative"] = Self.relative(inc.steps[i].due, now: now)
+                    v["due_relative"] = inc.steps[i].due.relative(to: now)
                 }
             } else if inc.isActive && inc.acknowledgedAt == nil {
                 v["due"] = inc.ackDue.rfc3339
-                v["due_relative"] = Self.relative(inc.ackDue, now: now)
+                v["due_relative"] = inc.ackDue.relative(to: now)
             }
         }
         if let command = Self.command(p, incident: incident) { v["command"] = command }
@@ -96,17 +96,6 @@ public struct NotificationContent: Sendable {
         case "incident.ack_overdue": return "firebreak ack \(p.incident)"
         default: return "firebreak show \(p.incident)"
         }
-    }
-
-    static func relative(_ t: Timestamp, now: Timestamp) -> String {
-        let ms = t.millisecondsSinceEpoch - now.millisecondsSinceEpoch
-        let minutes = abs(ms) / 60_000
-        let span: String
-        if minutes < 1 { span = "less than a minute" }
-        else if minutes < 120 { span = "\(minutes) min" }
-        else if minutes < 48 * 60 { span = "\(minutes / 60) h \(minutes % 60) min" }
-        else { span = "\(minutes / 1440) days" }
-        return ms >= 0 ? "in \(span)" : "\(span) ago"
     }
 
     func render(_ name: String, _ values: [String: Any]) -> String {

@@ -30,11 +30,15 @@ public struct NotificationService: Service {
         let window = TimeSpan(milliseconds: Int64(settings.digestSeconds * 1000))
         await cancelWhenGracefulShutdown {
             var lastSent: [String: Timestamp] = [:]
+            // Outcomes the journal could not take (a full disk): journaled again each turn, and their
+            // notifications are not sent again meanwhile.
+            var unrecorded: [String: Command] = [:]
             while !Task.isCancelled {
+                if !unrecorded.isEmpty { unrecorded = await record(unrecorded) }
                 let now = clock()
                 var groups: [String: [PendingNotification]] = [:]
                 var heldUntil: Timestamp?
-                for p in await desk.dueNotifications(by: now) {
+                for p in await desk.dueNotifications(by: now) where unrecorded[p.id] == nil {
                     // Held for a digest: a first attempt for someone told less than a window ago.
                     if p.attempts == 0, window.milliseconds > 0, let last = lastSent[p.to], now < last + window {
                         heldUntil = min(heldUntil ?? (last + window), last + window)
@@ -42,23 +46,26 @@ public struct NotificationService: Service {
                     }
                     groups[p.to, default: []].append(p)
                 }
-                let sentTo = await withTaskGroup(of: String?.self) { group in
+                let outcomes = await withTaskGroup(of: (person: String, delivered: Bool, outcomes: [String: Command]).self) { group in
                     for (person, items) in groups {
-                        group.addTask { await deliver(items, to: person, channels: channels, now: now) ? person : nil }
+                        group.addTask { await deliver(items, to: person, channels: channels, now: now) }
                     }
-                    return await group.reduce(into: [String]()) { if let p = $1 { $0.append(p) } }
+                    return await group.reduce(into: []) { $0.append($1) }
                 }
-                for person in sentTo { lastSent[person] = now }
+                for o in outcomes where o.delivered { lastSent[o.person] = now }
+                unrecorded.merge(await record(outcomes.reduce(into: [:]) { $0.merge($1.outcomes) { a, _ in a } })) { a, _ in a }
                 let next = [await desk.nextNotificationAttempt(after: now), heldUntil].compactMap { $0 }.min()
-                let waitMs = next.map { max(1, min(60_000, $0.millisecondsSinceEpoch - clock().millisecondsSinceEpoch)) } ?? 60_000
+                var waitMs = next.map { max(1, min(60_000, (($0 - clock()).milliseconds))) } ?? 60_000
+                if !unrecorded.isEmpty { waitMs = max(waitMs, 1000) }  // the journal is failing: do not spin
                 await desk.notifierWakeup.sleep(for: .milliseconds(waitMs))
             }
         }
     }
 
     /// One person's due notifications, as one message or a digest, on their first channel that takes it.
-    /// Returns whether it was delivered.
-    private func deliver(_ items: [PendingNotification], to person: String, channels: Channels, now: Timestamp) async -> Bool {
+    /// Returns whether it was delivered, and the outcome to journal for each notification.
+    private func deliver(_ items: [PendingNotification], to person: String, channels: Channels, now: Timestamp) async
+        -> (person: String, delivered: Bool, outcomes: [String: Command]) {
         let roster = await desk.roster
         var incidents: [String: IncidentState] = [:]
         for p in items where incidents[p.incident] == nil { incidents[p.incident] = await desk.incident(p.incident) }
@@ -89,13 +96,14 @@ public struct NotificationService: Service {
         }
         // Nobody can be reached on any channel this daemon can use: journald is where it is delivered.
         if channel == nil && errors.isEmpty { channel = "journald" }
+        var outcomes: [String: Command] = [:]
         for (p, v) in zip(items, values) {
             let meta: Logger.Metadata = ["incident": .string(p.incident), "notification_id": .string(p.id), "to": .string(person),
                                          "kind": .string(p.kind), "channel": .string(channel ?? "none"), "step": .string(p.step ?? "")]
             if let channel {
                 logger.info("notified \(person) (\(channel)): \(v["headline"] as? String ?? p.kind) — \(p.incident): \(p.reason)",
                             metadata: MessageID.meta(MessageID.notificationSent, meta))
-                await record(.delivered(notification: p.id, channel: channel, digest: digest))
+                outcomes[p.id] = .delivered(notification: p.id, channel: channel, digest: digest)
             } else {
                 let attempt = p.attempts + 1
                 let retryAt: Timestamp? = attempt < settings.maxAttempts
@@ -103,15 +111,30 @@ public struct NotificationService: Service {
                 let why = errors.joined(separator: "; ")
                 logger.warning("could not notify \(person) about \(p.id) (attempt \(attempt)): \(why)\(retryAt.map { "; next try \($0.rfc3339)" } ?? "; unreachable, their backup is told")",
                                metadata: MessageID.meta(MessageID.notificationFailed, meta))
-                await record(.deliveryFailed(notification: p.id, attempt: attempt, error: why, retryAt: retryAt))
+                outcomes[p.id] = .deliveryFailed(notification: p.id, attempt: attempt, error: why, retryAt: retryAt)
             }
         }
-        return channel != nil
+        return (person, channel != nil, outcomes)
     }
 
-    private func record(_ command: Command) async {
-        do { _ = try await desk.submit(command, by: .daemon) } catch {
-            logger.error("could not journal a delivery outcome (\(command)): \(error); it will be tried again")
+    /// Journals delivery outcomes, all at once so that the desk puts them in one sync; returns the ones the
+    /// journal could not take. One the engine refuses (no longer waiting) is dropped, not retried.
+    private func record(_ outcomes: [String: Command]) async -> [String: Command] {
+        await withTaskGroup(of: (String, Command)?.self) { group in
+            for (id, command) in outcomes {
+                group.addTask {
+                    do {
+                        _ = try await desk.submit(command, by: .daemon)
+                    } catch is EngineError {
+                        return nil
+                    } catch {
+                        logger.error("could not journal the delivery outcome of \(id): \(error); it is journaled again, not sent again")
+                        return (id, command)
+                    }
+                    return nil
+                }
+            }
+            return await group.reduce(into: [:]) { if let (id, c) = $1 { $0[id] = c } }
         }
     }
 

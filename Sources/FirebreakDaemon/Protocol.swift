@@ -38,7 +38,7 @@ public enum IncidentView {
             let s = inc.steps[i], plan = inc.plan.steps[i]
             var step: [String: JSONValue] = ["id": .string(plan.id), "title": .string(plan.title), "role": .string(plan.owner),
                                              "status": .string(s.status.rawValue), "due": .string(s.due.rfc3339),
-                                             "overdue": .bool(s.isOpen && s.due < now)]
+                                             "overdue": .bool(s.isOverdue(at: now))]
             if let owner = s.owner { step["owner"] = .string(owner) }
             if let f = s.finishedAt { step["finished_at"] = .string(f.rfc3339) }
             return .object(step)

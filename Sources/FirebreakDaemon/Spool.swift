@@ -202,19 +202,33 @@ public final class Spool: @unchecked Sendable {
         }
     }
 
-    /// Opens without following links, and accepts only a regular file with one link, under the size cap.
-    func readSafely(_ path: String) throws -> ([UInt8], uid_t) {
+    /// A file someone dropped, opened without following a link and without blocking on a FIFO, and refused when
+    /// it is a hard link to another file. `label` names it in reasons ("" for the report itself).
+    private func openDropped(_ path: String, field: String, label: String, ifMissing: () -> any Error) throws -> (fd: Int32, info: stat) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
-            if errno == ELOOP { throw Rejection(field: "file", reason: "is a symbolic link; drop the report itself") }
-            if errno == ENOENT { throw CancellationError() }  // gone meanwhile (taken by a rescan)
-            throw Rejection(field: "file", reason: "cannot be opened: \(String(cString: strerror(errno)))")
+            if errno == ELOOP { throw Rejection(field: field, reason: "\(label)is a symbolic link; put the file itself there") }
+            if errno == ENOENT { throw ifMissing() }
+            throw Rejection(field: field, reason: "\(label)cannot be opened: \(String(cString: strerror(errno)))")
         }
-        defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Rejection(field: "file", reason: "cannot be examined") }
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            throw Rejection(field: field, reason: "\(label)cannot be examined")
+        }
+        guard (st.st_mode & S_IFMT) != S_IFREG || st.st_nlink == 1 else {
+            close(fd)
+            throw Rejection(field: field, reason: "\(label)has \(st.st_nlink) hard links; drop a file of your own, not a link to another")
+        }
+        return (fd, st)
+    }
+
+    /// The report: a regular file with one link, under the size cap.
+    func readSafely(_ path: String) throws -> ([UInt8], uid_t) {
+        // Gone meanwhile: taken by a rescan.
+        let (fd, st) = try openDropped(path, field: "file", label: "", ifMissing: { CancellationError() })
+        defer { close(fd) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw Rejection(field: "file", reason: "is not a regular file (a directory, FIFO or device)") }
-        guard st.st_nlink == 1 else { throw Rejection(field: "file", reason: "has \(st.st_nlink) hard links; drop a file of your own, not a link to another") }
         guard Int(st.st_size) <= Self.maxBytes else { throw Rejection(field: "file", reason: "is \(st.st_size) bytes, over the \(Self.maxBytes)-byte limit") }
         var bytes = [UInt8](repeating: 0, count: Self.maxBytes + 1)
         var filled = 0
@@ -228,28 +242,19 @@ public final class Spool: @unchecked Sendable {
         return (Array(bytes[0..<filled]), st.st_uid)
     }
 
-    /// Stores each named file from `evidence/`: opened without following links (and without blocking on a FIFO),
-    /// and only a regular, single-link file of the report's owner: nobody attaches someone else's file.
+    /// Stores each named file from `evidence/`, only a file of the report's owner: nobody attaches someone
+    /// else's file. What the store refuses (not a regular file, too large) rejects the report.
     func storeEvidence(_ names: [String], owner: uid_t) throws -> [Evidence] {
         var stored: [Evidence] = []
         for (i, name) in names.enumerated() {
-            let field = "evidence[\(i)]"
-            let path = root + "/evidence/" + name
-            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            if fd < 0 {
-                if errno == ELOOP { throw Rejection(field: field, reason: "evidence/\(name) is a symbolic link; put the file itself there") }
-                if errno == ENOENT { throw Rejection(field: field, reason: "there is no evidence/\(name) in the spool; put the file there before moving the report into new/") }
-                throw Rejection(field: field, reason: "evidence/\(name) cannot be opened: \(String(cString: strerror(errno)))")
-            }
+            let field = "evidence[\(i)]", label = "evidence/\(name) "
+            let (fd, st) = try openDropped(root + "/evidence/" + name, field: field, label: label, ifMissing: {
+                Rejection(field: field, reason: "there is no evidence/\(name) in the spool; put the file there before moving the report into new/")
+            })
             defer { close(fd) }
-            var st = stat()
-            guard fstat(fd, &st) == 0 else { throw Rejection(field: field, reason: "evidence/\(name) cannot be examined") }
-            guard st.st_uid == owner else { throw Rejection(field: field, reason: "evidence/\(name) belongs to \(userName(st.st_uid)), not to the report's owner") }
-            guard (st.st_mode & S_IFMT) != S_IFREG || st.st_nlink == 1 else {
-                throw Rejection(field: field, reason: "evidence/\(name) has \(st.st_nlink) hard links; put a file of your own there, not a link to another")
-            }
+            guard st.st_uid == owner else { throw Rejection(field: field, reason: "\(label)belongs to \(userName(st.st_uid)), not to the report's owner") }
             do { stored.append(try evidence.store(fd: fd, name: name)) } catch {
-                throw Rejection(field: field, reason: "evidence/\(name) \(error.reason)")
+                throw Rejection(field: field, reason: label + error.reason)
             }
         }
         return stored
@@ -260,13 +265,8 @@ public final class Spool: @unchecked Sendable {
     func moveEvidence(_ names: [String], of report: String, owner: uid_t, to sub: String) {
         for name in names where Evidence.problem(withName: name) == nil {
             var st = stat()
-            let from = root + "/evidence/" + name
-            guard lstat(from, &st) == 0, st.st_uid == owner else { continue }
-            var target = report + "." + name
-            if FileManager.default.fileExists(atPath: root + "/" + sub + "/" + target) { target += ".\(JournalOptions.systemClock().millisecondsSinceEpoch)" }
-            if rename(from, root + "/" + sub + "/" + target) != 0 {
-                logger.error("spool: cannot move evidence/\(name) to \(sub)/: \(String(cString: strerror(errno)))")
-            }
+            guard lstat(root + "/evidence/" + name, &st) == 0, st.st_uid == owner else { continue }
+            place("evidence/" + name, in: sub, as: report + "." + name)
         }
     }
 
@@ -278,18 +278,22 @@ public final class Spool: @unchecked Sendable {
         }
         let data: JSONValue = ["file": .string(name), "owner": .string(owner), "field": .string(field), "reason": .string(reason)]
         let recorded: Bool = awaitOnThisThread {
-            do { try await self.desk.record(type: "report.rejected", actor: owner, data: data); return true } catch { return false }
+            do { try await self.desk.record(type: EventType.reportRejected, actor: owner, data: data); return true } catch { return false }
         }
         logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")
     }
 
-    /// Moves a file out of `new/`, never over another; returns the name it got.
+    /// Moves a file out of `new/`; returns the name it got.
     @discardableResult
-    func move(_ name: String, to sub: String) -> String {
+    func move(_ name: String, to sub: String) -> String { place("new/" + name, in: sub, as: name) }
+
+    /// Renames `from` (relative to the spool) into `sub/`, never over another file; returns the name it got.
+    @discardableResult
+    private func place(_ from: String, in sub: String, as name: String) -> String {
         var target = name
         if FileManager.default.fileExists(atPath: root + "/" + sub + "/" + target) { target += ".\(JournalOptions.systemClock().millisecondsSinceEpoch)" }
-        if rename(root + "/new/" + name, root + "/" + sub + "/" + target) != 0 {
-            logger.error("spool: cannot move \(name) to \(sub)/: \(String(cString: strerror(errno)))")
+        if rename(root + "/" + from, root + "/" + sub + "/" + target) != 0 {
+            logger.error("spool: cannot move \(from) to \(sub)/: \(String(cString: strerror(errno)))")
         }
         return target
     }

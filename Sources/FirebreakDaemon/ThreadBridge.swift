@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -15,6 +16,15 @@ func awaitOnThisThread<T: Sendable>(_ work: @escaping @Sendable () async -> T) -
     }
     done.wait()
     return box.value!
+}
+
+/// The other way round: blocking work (a child process, a blocking socket, a journal scan) from async code,
+/// on a thread of its own so that it never holds one of the cooperative pool's few threads.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: work()) }
+        thread.start()
+    }
 }
 
 private final class ResultBox<T>: @unchecked Sendable {

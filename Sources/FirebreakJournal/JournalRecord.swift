@@ -35,3 +35,15 @@ public let checkpointRecordType = "journal.checkpoint"
 
 /// The `prev` of seq 1.
 public let genesisHash = String(repeating: "0", count: 64)
+
+extension JournalRecord {
+    /// The engine's event this record holds (the state is a fold of them).
+    public var event: Event { Event(time: time, type: type, actor: actor, data: data) }
+}
+
+extension JournalEntry {
+    /// An engine event, to be appended.
+    public init(_ event: Event) {
+        self.init(time: event.time, type: event.type, actor: event.actor, data: event.data)
+    }
+}

@@ -29,7 +29,7 @@ public enum Metrics {
                 let verdict: Bool?
                 if s.status == .done, let f = s.finishedAt {
                     verdict = f <= s.due
-                } else if s.isOpen && inc.isActive && s.due < now {
+                } else if inc.isActive && s.isOverdue(at: now) {
                     verdict = false
                     overdue.append(["incident": .string(inc.id), "step": .string(plan.id), "title": .string(plan.title),
                                     "owner": s.owner.map { .string($0) } ?? .null, "due": .string(s.due.rfc3339),

@@ -107,7 +107,7 @@ public enum Postmortem {
                     step["on_time"] = .bool(late <= 0)
                     if late > 0 { step["late_by_ms"] = .int(late) }
                 }
-            } else if s.isOpen && s.due < now {
+            } else if s.isOverdue(at: now) {
                 step["on_time"] = false
                 step["late_by_ms"] = .int(now.millisecondsSinceEpoch - s.due.millisecondsSinceEpoch)
             }

@@ -15,8 +15,8 @@ public enum PostmortemText {
                              ("Closed", "closed_at"), ("Follows", "linked_to")] where p[key] != nil {
             out.append("| \(label) | \(cell(s(p[key]))) |")
         }
-        if let ms = p["time_to_acknowledge_ms"]?.intValue { out.append("| Time to acknowledge | \(duration(ms)) |") }
-        if let ms = p["time_to_resolve_ms"]?.intValue { out.append("| Time to resolve | \(duration(ms)) |") }
+        if let ms = p["time_to_acknowledge_ms"]?.intValue { out.append("| Time to acknowledge | \(TimeSpan(milliseconds: ms).words) |") }
+        if let ms = p["time_to_resolve_ms"]?.intValue { out.append("| Time to resolve | \(TimeSpan(milliseconds: ms).words) |") }
         out.append("")
         if let summary = p["summary"]?.stringValue { out += ["## Summary", "", summary, ""] }
         out += ["## Severity", ""]
@@ -28,7 +28,7 @@ public enum PostmortemText {
             let onTime: String
             switch st["on_time"]?.boolValue {
             case true?: onTime = "yes"
-            case false?: onTime = "late by \(duration(st["late_by_ms"]?.intValue ?? 0))"
+            case false?: onTime = "late by \(TimeSpan(milliseconds: st["late_by_ms"]?.intValue ?? 0).words)"
             case nil: onTime = st["status"] == "skipped" ? "skipped" : "—"
             }
             out.append("| \(cell(s(st["title"]))) (`\(s(st["id"]))`) | \(s(st["owner"])) | \(s(st["due"])) | \(s(st["finished_at"])) | \(onTime) | \(cell(st["skipped_reason"]?.stringValue ?? s(st["status"]))) |")
@@ -81,8 +81,8 @@ public enum PostmortemText {
                              ("Acknowledged", "acknowledged_at"), ("Resolved", "resolved_at"), ("Closed", "closed_at")] where p[key] != nil {
             b += "<tr><th>\(label)</th><td>\(s(p[key]))</td></tr>"
         }
-        if let ms = p["time_to_acknowledge_ms"]?.intValue { b += "<tr><th>Time to acknowledge</th><td>\(duration(ms))</td></tr>" }
-        if let ms = p["time_to_resolve_ms"]?.intValue { b += "<tr><th>Time to resolve</th><td>\(duration(ms))</td></tr>" }
+        if let ms = p["time_to_acknowledge_ms"]?.intValue { b += "<tr><th>Time to acknowledge</th><td>\(TimeSpan(milliseconds: ms).words)</td></tr>" }
+        if let ms = p["time_to_resolve_ms"]?.intValue { b += "<tr><th>Time to resolve</th><td>\(TimeSpan(milliseconds: ms).words)</td></tr>" }
         b += "</table>"
         if p["summary"] != nil { b += "<h2>Summary</h2><p>\(s(p["summary"]))</p>" }
         b += "<h2>Steps</h2><table class=\"steps\"><tr><th>Step</th><th>Owner</th><th>Due</th><th>Finished</th><th>On time</th></tr>"
@@ -90,7 +90,7 @@ public enum PostmortemText {
             let onTime: String
             switch st["on_time"]?.boolValue {
             case true?: onTime = "<span class=\"ok\">yes</span>"
-            case false?: onTime = "<span class=\"late\">late by \(duration(st["late_by_ms"]?.intValue ?? 0))</span>"
+            case false?: onTime = "<span class=\"late\">late by \(TimeSpan(milliseconds: st["late_by_ms"]?.intValue ?? 0).words)</span>"
             case nil: onTime = st["status"] == "skipped" ? "skipped: \(s(st["skipped_reason"]))" : s(st["status"])
             }
             b += "<tr><td>\(s(st["title"]))</td><td>\(s(st["owner"]))</td><td>\(s(st["due"]))</td><td>\(s(st["finished_at"]))</td><td>\(onTime)</td></tr>"
@@ -119,15 +119,6 @@ public enum PostmortemText {
         }
         b += "<p class=\"generated\">Generated \(s(p["generated_at"])) for \(s(p["viewer"])).</p></section>"
         return b
-    }
-
-    /// "2 h 5 min", "45 s", "3 d 4 h".
-    public static func duration(_ ms: Int64) -> String {
-        let s = abs(ms) / 1000
-        if s < 60 { return "\(s) s" }
-        if s < 3600 { return "\(s / 60) min" }
-        if s < 86_400 { return "\(s / 3600) h \(s % 3600 / 60) min" }
-        return "\(s / 86_400) d \(s % 86_400 / 3600) h"
     }
 
     static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }

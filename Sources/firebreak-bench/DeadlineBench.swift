@@ -60,7 +60,7 @@ struct DeadlineBench: ParsableCommand {
                                                          now: due + .minutes(-15), context: context) else { throw ValidationError("report \(i) refused") }
             for e in events {
                 state.apply(e)
-                batch.append(JournalEntry(time: e.time, type: e.type, actor: e.actor, data: e.data))
+                batch.append(JournalEntry(e))
             }
             if batch.count >= 4000 { _ = try journal.appendBlocking(batch); batch.removeAll(keepingCapacity: true) }
         }

@@ -22,7 +22,7 @@ import Glibc
         let events = try Engine.handle(.report(report, key: "spool:1"), by: Actor(id: "kim", access: .reporter), state: EngineState(),
                                        now: time, context: context).get()
         let journal = try Journal.open(directory: journalDir)
-        _ = try journal.appendBlocking(events.map { JournalEntry(time: $0.time, type: $0.type, actor: $0.actor, data: $0.data) })
+        _ = try journal.appendBlocking(events.map(JournalEntry.init))
         try journal.closeBlocking()
         return events
     }

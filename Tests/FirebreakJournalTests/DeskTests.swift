@@ -93,7 +93,7 @@ import Testing
         // Everything acknowledged is on disk, and a replay gives the same incidents.
         var replayed = EngineState()
         _ = try JournalReader.scan(directory: dir.sub("journal")) { r in
-            replayed.apply(Event(time: r.time, type: r.type, actor: r.actor, data: r.data))
+            replayed.apply(r.event)
         }
         #expect(replayed.incidents.count == 51 && replayed.reportCount == 101)
     }

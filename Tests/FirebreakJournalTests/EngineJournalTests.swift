@@ -14,7 +14,7 @@ import Testing
         var live = EngineState()
         var now = Timestamp(rfc3339: "2026-11-23T08:30:00Z")!
         func commit(_ events: [Event]) throws {
-            _ = try journal.appendBlocking(events.map { JournalEntry(time: $0.time, type: $0.type, actor: $0.actor, data: $0.data) })
+            _ = try journal.appendBlocking(events.map(JournalEntry.init))
             for e in events { live.apply(e) }
         }
         let kim = Actor(id: "kim", access: .reporter), amira = Actor(id: "amira", access: .responder)
@@ -32,7 +32,7 @@ import Testing
 
         var rebuilt = EngineState()
         let scan = try JournalReader.scan(directory: dir.path) { r in
-            rebuilt.apply(Event(time: r.time, type: r.type, actor: r.actor, data: r.data))
+            rebuilt.apply(r.event)
         }
         #expect(scan.problem == nil && scan.recordCount > 100)
         #expect(rebuilt == live)

@@ -99,7 +99,7 @@ enum WebPages {
                 let dueAt = Timestamp(rfc3339: due) ?? now
                 let minutes = (dueAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch) / 60_000
                 let cls = minutes < 0 ? "late" : (minutes < 60 ? "due-soon" : "")
-                let label = (minutes < 0 ? "overdue, " : (minutes < 60 ? "due soon, " : "")) + NotificationContent.relative(dueAt, now: now)
+                let label = (minutes < 0 ? "overdue, " : (minutes < 60 ? "due soon, " : "")) + dueAt.relative(to: now)
                 var actions = status == "ready" ? action(id, step, "ack", "Acknowledge", csrf) + " " : ""
                 actions += action(id, step, "done", "Done", csrf, field: ("note", "note (optional)", false))
                 actions += " " + action(id, step, "skip", "Skip", csrf, field: ("reason", "why (required)", true))
@@ -172,7 +172,7 @@ enum WebPages {
     static func review(_ actor: Actor, metrics m: JSONValue, resolved: [JSONValue]) -> String {
         func minutes(_ v: JSONValue?) -> Double { Double(v?.intValue ?? 0) / 60_000 }
         let ackRows = (m["time_to_acknowledge_by_playbook"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { (k, v) in
-            (label: k, value: minutes(v["median_ms"]), text: PostmortemText.duration(v["median_ms"]?.intValue ?? 0) + " (n=\(v["count"]?.intValue ?? 0))")
+            (label: k, value: minutes(v["median_ms"]), text: TimeSpan(milliseconds: v["median_ms"]?.intValue ?? 0).words + " (n=\(v["count"]?.intValue ?? 0))")
         }
         let adherence = (m["deadline_adherence"]?["person"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { (k, v) in
             (label: k, value: (v["rate"]?.doubleValue ?? 0) * 100, text: "\(Int(((v["rate"]?.doubleValue ?? 0) * 100).rounded()))% of \((v["on_time"]?.intValue ?? 0) + (v["late"]?.intValue ?? 0))")
@@ -181,7 +181,7 @@ enum WebPages {
             let total = (w["categories"]?.objectValue ?? [:]).values.reduce(0) { $0 + ($1.intValue ?? 0) }
             return (label: w["week"]?.stringValue ?? "", value: Double(total), text: "\(total)")
         }
-        func d(_ v: JSONValue?) -> String { v?.intValue.map { PostmortemText.duration($0) } ?? "—" }
+        func d(_ v: JSONValue?) -> String { v?.intValue.map { TimeSpan(milliseconds: $0).words } ?? "—" }
         var b = "<h1>Review</h1><form method=\"get\" action=\"/review\"><label for=\"since\">Since</label><input id=\"since\" name=\"since\" type=\"date\"><label for=\"until\">Until</label><input id=\"until\" name=\"until\" type=\"date\"><p><button type=\"submit\">Show</button></p></form>"
         b += "<table id=\"summary\"><tr><th>Incidents</th><td>\(m["incidents"]?.intValue ?? 0)</td></tr>"
         b += "<tr><th>Time to acknowledge</th><td>median \(d(m["time_to_acknowledge"]?["median_ms"])), p90 \(d(m["time_to_acknowledge"]?["p90_ms"]))</td></tr>"
