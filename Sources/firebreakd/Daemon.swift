@@ -15,7 +15,7 @@ struct Daemon: AsyncParsableCommand {
             checkpoint_seconds, socket, spool_dir, http, evidence_max_bytes such as 25M, and a notifications: section, see docs/notifications.md), then from the options below. Exit codes: 0 after a clean stop (SIGTERM or \
             SIGINT); 2 the journal could not be opened (damaged in the middle, locked by another process, \
             unreadable); 3 the journal or the evidence store failed while running (an fsync failed: nothing unsynced was acknowledged); \
-            4 the configuration, playbooks or roster have errors.
+            4 the configuration, playbooks or roster have errors, or the web address cannot be served.
             """
     )
 
