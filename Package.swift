@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "firebreak-bench", targets: ["firebreak-bench"]),
         .library(name: "FirebreakCore", targets: ["FirebreakCore"]),
         .library(name: "FirebreakJournal", targets: ["FirebreakJournal"]),
+        // The fuzzers' entry points, for the package in Fuzz/ and the regression tests.
+        .library(name: "FirebreakFuzzing", targets: ["FirebreakFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,6 +44,8 @@ let package = Package(
         ),
         // Review: post-mortems and metrics from the journal's records and the state, and their renderings (pure).
         .target(name: "FirebreakReview", dependencies: ["FirebreakCore"]),
+        // What the fuzzers (Fuzz/) and the fuzz regression tests feed untrusted bytes to.
+        .target(name: "FirebreakFuzzing", dependencies: ["FirebreakCore", "FirebreakJournal"]),
         // Reading playbooks and the roster from disk (parsing and checking are in the core).
         .target(name: "FirebreakConfig", dependencies: ["FirebreakCore"]),
         // The system of record: hash-chained, group-committed, signed segments.
@@ -115,7 +119,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "FirebreakCoreTests", dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview"]),
+        .testTarget(
+            name: "FirebreakCoreTests",
+            dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview", "FirebreakJournal", "FirebreakFuzzing"]
+        ),
         .testTarget(
             name: "FirebreakJournalTests",
             dependencies: [

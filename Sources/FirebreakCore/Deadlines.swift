@@ -38,7 +38,8 @@ public enum Deadlines {
         guard let every = p.repeatEvery, let last = p.levels.last else { return nil }
         let repeatNumber = sent - p.levels.count + 1
         guard repeatNumber <= p.maxRepeats else { return nil }
-        return Due(time: due + last.after + TimeSpan(milliseconds: every.milliseconds * Int64(repeatNumber)), kind: .escalation(sent))
+        let (wait, overflow) = every.milliseconds.multipliedReportingOverflow(by: Int64(repeatNumber))
+        return Due(time: due + last.after + TimeSpan(milliseconds: overflow ? .max : wait), kind: .escalation(sent))
     }
 
     /// The level (or the last level, for repeats) that escalation number n notifies.

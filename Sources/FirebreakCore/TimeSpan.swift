@@ -52,15 +52,20 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
             guard let n = number else { return nil }
             var unit = String(c)
             if c == "m", i + 1 < chars.count, chars[i + 1] == "s" { unit = "ms"; i += 1 }
+            let scale: Int64
             switch unit {
-            case "ms": total += n
-            case "s": total += n * 1000
-            case "m": total += n * 60_000
-            case "h": total += n * 3_600_000
-            case "d": total += n * 86_400_000
-            case "w": total += n * 7 * 86_400_000
+            case "ms": scale = 1
+            case "s": scale = 1000
+            case "m": scale = 60_000
+            case "h": scale = 3_600_000
+            case "d": scale = 86_400_000
+            case "w": scale = 7 * 86_400_000
             default: return nil
             }
+            // Many terms can still add up past Int64 ("999999999w999999999w…"): refuse, never trap.
+            let (sum, overflow) = total.addingReportingOverflow(n * scale)
+            guard !overflow else { return nil }
+            total = sum
             number = nil
             i += 1
         }
@@ -77,7 +82,7 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
         for c in s.dropFirst() {
             if c == "T" { inTime = true; continue }
             if c.isNumber || c == "." { number.append(c); continue }
-            guard let n = Double(number) else { return nil }
+            guard let n = Double(number), n < 1_000_000_000 else { return nil }
             number = ""
             sawAny = true
             switch (c, inTime) {
@@ -89,15 +94,19 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
             default: return nil  // years and months are not fixed lengths
             }
         }
-        return sawAny && number.isEmpty ? total : nil
+        return sawAny && number.isEmpty && abs(total) < Int64(1) << 62 ? total : nil
     }
 }
 
 extension Timestamp {
     public static func + (t: Timestamp, span: TimeSpan) -> Timestamp { t.adding(milliseconds: span.milliseconds) }
-    public static func - (t: Timestamp, span: TimeSpan) -> Timestamp { t.adding(milliseconds: -span.milliseconds) }
+    public static func - (t: Timestamp, span: TimeSpan) -> Timestamp {
+        span.milliseconds == .min ? Timestamp(millisecondsSinceEpoch: .max) : t.adding(milliseconds: -span.milliseconds)
+    }
+    /// Saturates, as `adding` does.
     public static func - (a: Timestamp, b: Timestamp) -> TimeSpan {
-        TimeSpan(milliseconds: a.millisecondsSinceEpoch - b.millisecondsSinceEpoch)
+        let (d, overflow) = a.millisecondsSinceEpoch.subtractingReportingOverflow(b.millisecondsSinceEpoch)
+        return TimeSpan(milliseconds: overflow ? (a > b ? .max : .min) : d)
     }
 }
 
