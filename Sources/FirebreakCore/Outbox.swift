@@ -14,6 +14,20 @@ public struct PendingNotification: Sendable, Hashable {
     /// How many people were found unreachable before this one was asked (stops an endless chain).
     public var hops = 0
 
+    init(id: String, incident: String, to: String, kind: String, step: String?, reason: String, queuedAt: Timestamp,
+         attempts: Int, nextAttempt: Timestamp, hops: Int) {
+        self.id = id
+        self.incident = incident
+        self.to = to
+        self.kind = kind
+        self.step = step
+        self.reason = reason
+        self.queuedAt = queuedAt
+        self.attempts = attempts
+        self.nextAttempt = nextAttempt
+        self.hops = hops
+    }
+
     init?(_ e: Event) {
         let d = e.data
         guard let id = d["id"]?.stringValue, let incident = d["incident"]?.stringValue, let to = d["to"]?.stringValue,

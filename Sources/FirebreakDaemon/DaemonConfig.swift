@@ -12,6 +12,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var signingKey: String?
     public var checkpointEvery = 1000
     public var checkpointSeconds = 60.0
+    /// Records between snapshots of the state (0: none, every start replays the whole journal).
+    public var snapshotEvery = 50_000
     /// The maildir-style spool (tmp/, new/, done/, rejected/).
     public var spoolDir = "/var/spool/firebreak"
     /// The control socket, bound when systemd does not pass one.
@@ -42,7 +44,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
-    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications", "http_trusted_header"]
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "snapshot_every", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications", "http_trusted_header"]
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -80,6 +82,9 @@ public struct DaemonConfig: Sendable, Equatable {
             case "checkpoint_every":
                 guard let n = Int(value), n > 0 else { throw Problem(description: "\(place): checkpoint_every must be a whole number above 0") }
                 config.checkpointEvery = n
+            case "snapshot_every":
+                guard let n = Int(value), n >= 0 else { throw Problem(description: "\(place): snapshot_every must be a whole number of records (0: no snapshots)") }
+                config.snapshotEvery = n
             case "checkpoint_seconds":
                 guard let n = Double(value), n > 0 else { throw Problem(description: "\(place): checkpoint_seconds must be a number of seconds above 0") }
                 config.checkpointSeconds = n

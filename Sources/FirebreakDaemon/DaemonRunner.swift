@@ -58,11 +58,29 @@ public enum DaemonRunner {
         }
         var state = EngineState()
         var openedSeq: [String: UInt64] = [:]
+        let snapshots = config.snapshotEvery > 0 ? SnapshotStore(directory: config.stateDir + "/snapshot") : nil
+        var snapshot: SnapshotStore.Loaded?
+        do { snapshot = try snapshots?.load() } catch {
+            logger.warning("snapshot not used, replaying the whole journal: \(error)")
+            snapshots?.discard(reason: error.description)
+        }
         let journal: Journal
         do {
-            journal = try Journal.open(directory: config.journalDirectory, options: options) { record in
-                state.apply(record.event)
-                if record.type == EventType.incidentOpened, let id = record.data["incident"]?.stringValue { openedSeq[id] = record.seq }
+            func open(from snapshot: SnapshotStore.Loaded?) throws -> Journal {
+                state = snapshot?.state ?? EngineState()
+                openedSeq = snapshot?.openedSeq ?? [:]
+                return try Journal.open(directory: config.journalDirectory, options: options, resume: snapshot?.resume) { record in
+                    state.apply(record.event)
+                    if record.type == EventType.incidentOpened, let id = record.data["incident"]?.stringValue { openedSeq[id] = record.seq }
+                }
+            }
+            do {
+                journal = try open(from: snapshot)
+            } catch let mismatch as JournalResume.Mismatch {
+                logger.warning("snapshot does not match the journal (\(mismatch)); replaying the whole journal")
+                snapshots?.discard(reason: mismatch.reason)
+                snapshot = nil
+                journal = try open(from: nil)
             }
         } catch {
             logger.critical("cannot open the journal: \(error)")
@@ -74,7 +92,8 @@ public enum DaemonRunner {
                            metadata: MessageID.meta(MessageID.tornTail, ["segment": .string(torn.location.segment), "seq": .stringConvertible(torn.location.seq)]))
         }
         let open = state.activeIncidentCount
-        logger.info("journal \(config.journalDirectory) replayed to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people",
+        let from = r.resumedAt.map { "from the snapshot at seq \($0) " } ?? ""
+        logger.info("journal \(config.journalDirectory) replayed \(from)to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people",
                     metadata: MessageID.meta(MessageID.started))
         // The start, and any recovery, go into the journal itself and are sealed at once: the post-mortem and
         // the auditor see when the daemon ran and exactly what a recovery cut off.
@@ -85,7 +104,8 @@ public enum DaemonRunner {
             return .journalFailed
         }
 
-        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: openedSeq)
+        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: openedSeq,
+                        snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger)
         let evidence: EvidenceStore
         do {
             evidence = try EvidenceStore(root: config.stateDir + "/evidence", maxBytes: config.evidenceMaxBytes) { problem in
@@ -150,6 +170,9 @@ public enum DaemonRunner {
         services += [
             ReadyService(status: "journal at seq \(journal.head.seq); \(open) open incident\(open == 1 ? "" : "s"); socket \(control.path ?? "from systemd")"),
         ]
+        if let snapshot, let snapshots {
+            SnapshotCheck.start(journalDirectory: config.journalDirectory, snapshot: snapshot, store: snapshots, logger: logger)
+        }
         // Until the reload service traps SIGHUP, one must not kill us (its default action): ignore it meanwhile.
         signal(SIGHUP, SIG_IGN)
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -163,6 +186,7 @@ public enum DaemonRunner {
             exitStatus = error is StartupProblem ? .badConfiguration : .journalFailed
         }
         SystemdNotify.stopping(status: "sealing the journal")
+        await desk.saveSnapshot()
         do {
             _ = try await journal.append([LifecycleRecords.stopRecord(now: options.clock())])
             try await journal.close()

@@ -1,6 +1,7 @@
 import FirebreakCore
 import FirebreakJournal
 import FirebreakReview
+import Logging
 
 /// The one place commands and deadlines change the state: the engine decides the events, the journal makes
 /// them durable, and only then are they answered.
@@ -26,6 +27,15 @@ public actor Desk {
     /// The seq of each incident's `incident.opened` record: a post-mortem reads the journal from there.
     private var openedSeq: [String: UInt64]
     public nonisolated let metrics = DaemonMetrics()
+    /// Where to keep a snapshot of the state, and after how many records to write the next one.
+    private let snapshots: SnapshotStore?
+    private let snapshotEvery: Int
+    /// The last record this desk journaled: the state is the fold of the journal up to it (the records only
+    /// others write, lifecycle and checkpoints, change no state).
+    private var appliedThrough: JournalResume?
+    private var sinceSnapshot = 0
+    private var snapshotting = false
+    private let log: Logger?
 
     private enum Work {
         case command(Command, Actor)
@@ -39,7 +49,15 @@ public actor Desk {
     }
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
-                openedSeq: [String: UInt64] = [:]) {
+                openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 50_000, logger: Logger? = nil) {
+        self.snapshots = snapshots
+        // At start the state is the fold of the journal as opened; what was replayed rather than read from a
+        // snapshot counts towards the next one.
+        let r = journal.recovery
+        if r.lastSeq > 0 { appliedThrough = JournalResume(seq: r.lastSeq, hash: r.lastHash) }
+        sinceSnapshot = r.recordCount
+        self.snapshotEvery = snapshotEvery
+        self.log = logger
         self.state = state
         self.openedSeq = openedSeq
         self.context = context
@@ -170,8 +188,40 @@ public actor Desk {
                 await wakeup.wake()
                 await notifierWakeup.wake()
             }
+            if sinceSnapshot >= snapshotEvery && !snapshotting { startSnapshot() }
         }
         draining = false
+    }
+
+    // MARK: Snapshots
+
+    /// Writes a snapshot of the durable state off the pool (encoding a hundred thousand incidents takes a few
+    /// hundred milliseconds; the state is a value, so the desk works on while it is written).
+    private func startSnapshot() {
+        guard let snapshots, let through = appliedThrough, inFlight == nil else { return }
+        snapshotting = true
+        sinceSnapshot = 0
+        let copy = state, opened = openedSeq, log = self.log
+        Task {
+            let outcome = await snapshots.saveOffPool(state: copy, openedSeq: opened, resume: through)
+            switch outcome {
+            case .success(let bytes): log?.debug("snapshot at seq \(through.seq): \(bytes) bytes")
+            case .failure(let problem): log?.warning("no snapshot written (the journal is unaffected; the next start replays more): \(problem)")
+            }
+            self.snapshotFinished()
+        }
+    }
+
+    private func snapshotFinished() { snapshotting = false }
+
+    /// Writes a snapshot now (at a clean stop, so the next start reads almost nothing), once any in progress
+    /// has finished.
+    public func saveSnapshot() async {
+        guard let snapshots, let through = appliedThrough, inFlight == nil, sinceSnapshot > 0 else { return }
+        while snapshotting { try? await Task.sleep(for: .milliseconds(5)) }
+        let copy = state, opened = openedSeq
+        let outcome = await snapshots.saveOffPool(state: copy, openedSeq: opened, resume: through)
+        if case .failure(let problem) = outcome { log?.warning("no snapshot written at the stop: \(problem)") }
     }
 
     /// Decides `jobs` in order, journals their events in one append and answers them. Returns whether any
@@ -207,6 +257,8 @@ public actor Desk {
             do {
                 let started = ContinuousClock.now
                 let records = try await journal.append(entries)
+                if let last = records.last { appliedThrough = JournalResume(seq: last.seq, hash: last.hash) }
+                sinceSnapshot += records.count
                 metrics.appendLatency.record(ContinuousClock.now - started)
                 metrics.count(entries.map(\.type))
                 for r in records where r.type == EventType.incidentOpened {

@@ -49,9 +49,14 @@ public final class Journal: @unchecked Sendable {
     /// Opens (creating if needed) the journal in `directory`, checks every record, cuts off a torn tail, and
     /// starts the writer. `replay` sees every record with seq ≥ `replayFrom` during that one pass, so a caller
     /// rebuilding state reads the journal once.
+    ///
+    /// With `resume` (a snapshot's record), reading starts at that record, which must be there with that hash
+    /// (else `JournalResume.Mismatch` is thrown before `replay` has seen anything, and the caller opens again
+    /// without it); the records before it are not read, and `replay` sees only those after it.
     public static func open(
         directory: String,
         options: JournalOptions = JournalOptions(),
+        resume: JournalResume? = nil,
         replayFrom: UInt64 = 1,
         replay: (JournalRecord) throws -> Void = { _ in }
     ) throws -> Journal {
@@ -67,10 +72,16 @@ public final class Journal: @unchecked Sendable {
         }
         do {
             var since = 0
-            let scan = try JournalReader.scan(directory: directory) { record in
+            var sealedSeen = false
+            let firstReplayed = max(replayFrom, (resume?.seq ?? 0) + 1)
+            let scan = try JournalReader.scanLines(directory: directory, resume: resume) { record, _ in
+                if record.type == checkpointRecordType { sealedSeen = true }
                 since = record.type == checkpointRecordType ? 0 : since + 1
-                if record.seq >= replayFrom { try replay(record) }
+                if record.seq >= firstReplayed { try replay(record) }
             }
+            // Resumed after the last checkpoint: how many unchecked records before it were unsealed is not known,
+            // so count at least one and let the start seal them.
+            if resume != nil && !sealedSeen && since > 0 { since += 1 }
             var torn: RecoveryReport.TornTail?
             if let problem = scan.problem {
                 guard problem.isTornTail else {
@@ -94,7 +105,7 @@ public final class Journal: @unchecked Sendable {
             let fd = try FileIO.openFile(path, flags: O_WRONLY | O_APPEND)
             let report = RecoveryReport(
                 lastSeq: scan.lastSeq, lastHash: scan.lastHash, recordCount: scan.recordCount,
-                segmentCount: max(1, scan.segments.count), tornTail: torn, unsealedCount: since)
+                segmentCount: max(1, scan.segments.count), tornTail: torn, unsealedCount: since, resumedAt: resume?.seq)
             let size = scan.segments.isEmpty ? 0 : scan.lastSegmentValidSize
             return Journal(directory: directory, options: options, recovery: report, fd: fd, lockFD: lockFD,
                            segmentIndex: segmentIndex, segmentSize: size)

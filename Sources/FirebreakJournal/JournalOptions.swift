@@ -54,6 +54,9 @@ public struct RecoveryReport: Sendable {
     public let recordCount: Int
     public let segmentCount: Int
     public let tornTail: TornTail?
-    /// Records after the last checkpoint (not yet sealed by a signature).
+    /// Records after the last checkpoint (not yet sealed by a signature); when resumed, a lower bound.
     public let unsealedCount: Int
+    /// The seq reading started at (a snapshot's), or nil when the whole journal was read; `recordCount` then
+    /// counts only the records from there.
+    public var resumedAt: UInt64? = nil
 }

@@ -36,6 +36,25 @@ public struct JournalProblem: Sendable, CustomStringConvertible {
     public var description: String { "\(location): \(reason)" }
 }
 
+/// A place to start reading a journal other than its beginning: the seq and hash of a record whose state the
+/// caller already holds (a snapshot's). The records before it are trusted, not checked; `firebreak journal
+/// verify` and the daemon's check after start-up still read them.
+public struct JournalResume: Sendable, Equatable {
+    public let seq: UInt64
+    public let hash: String
+
+    public init(seq: UInt64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+
+    /// The journal does not hold that record where the snapshot says: the snapshot is not used.
+    public struct Mismatch: Error, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+}
+
 /// What a read of the journal found.
 public struct JournalScan: Sendable {
     public var lastSeq: UInt64 = 0
@@ -70,13 +89,24 @@ public enum JournalReader {
         directory: String,
         from: UInt64 = 1,
         trustPrefix: Bool = false,
+        resume: JournalResume? = nil,
         body: (JournalRecord, UnsafeRawBufferPointer) throws -> Void
     ) throws -> JournalScan {
         var scan = JournalScan()
         let segments = try Segments.list(directory)
         scan.segments = segments
         var startAt = 0
-        if trustPrefix && from > 1 {
+        var resumeAt: (offset: Int, lines: Int)?
+        if let resume {
+            // Start at the line of `resume.seq`, unchecked before it: that line must be the record whose hash the
+            // caller holds, and everything after it is checked as usual.
+            guard let found = try locate(resume, directory: directory, segments: segments) else {
+                throw JournalResume.Mismatch(reason: "no segment holds seq \(resume.seq)")
+            }
+            startAt = found.position
+            resumeAt = (found.offset, found.lines)
+            scan.lastSeq = resume.seq - 1
+        } else if trustPrefix && from > 1 {
             // Find the last segment whose first record is at or before `from`.
             for (i, segment) in segments.enumerated() {
                 guard let first = try firstRecord(directory: directory, segment: segment) else { continue }
@@ -102,6 +132,11 @@ public enum JournalReader {
                 var starts: [Int] = []
                 var ends: [Int] = []
                 var offset = 0
+                var lineBase = 0
+                if position == startAt, let resumeAt {
+                    offset = resumeAt.offset
+                    lineBase = resumeAt.lines
+                }
                 var incompleteAt: Int?
                 while offset < buf.count {
                     guard let nl = memchr(buf.baseAddress! + offset, 0x0A, buf.count - offset) else {
@@ -125,7 +160,16 @@ public enum JournalReader {
                         case .failure(let flaw):
                             problem = (.badLine, flaw.description)
                         case .success(let record):
-                            if record.seq != scan.lastSeq + 1 {
+                            if let resume, scan.recordCount == 0 {
+                                guard record.seq == resume.seq, record.hash == resume.hash else {
+                                    throw JournalResume.Mismatch(reason: "seq \(record.seq) has hash \(record.hash.prefix(16))…, the snapshot says seq \(resume.seq) \(resume.hash.prefix(16))…")
+                                }
+                                problem = nil
+                                scan.lastSeq = record.seq
+                                scan.lastHash = record.hash
+                                scan.recordCount += 1
+                                if record.seq >= from { try body(record, line) }
+                            } else if record.seq != scan.lastSeq + 1 {
                                 problem = (.brokenChain, "seq is \(record.seq), expected \(scan.lastSeq + 1)")
                             } else if record.prev != scan.lastHash {
                                 problem = (.brokenChain, "prev does not match the hash of seq \(scan.lastSeq)")
@@ -138,7 +182,10 @@ public enum JournalReader {
                             }
                         }
                         if let (kind, reason) = problem {
-                            let location = JournalLocation(segment: name, line: index + k + 1, offset: lineStart, seq: scan.lastSeq + 1)
+                            if resume != nil && scan.recordCount == 0 {
+                                throw JournalResume.Mismatch(reason: "the line where seq \(resume!.seq) should be is not a record: \(reason)")
+                            }
+                            let location = JournalLocation(segment: name, line: lineBase + index + k + 1, offset: lineStart, seq: scan.lastSeq + 1)
                             let after = try validLineExists(buf, from: lineEnd + 1)
                                 || (try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...]))
                             scan.problem = JournalProblem(
@@ -152,7 +199,7 @@ public enum JournalReader {
                 }
                 if let incompleteAt {
                     let remaining = buf.count - incompleteAt
-                    let location = JournalLocation(segment: name, line: starts.count + 1, offset: incompleteAt, seq: scan.lastSeq + 1)
+                    let location = JournalLocation(segment: name, line: lineBase + starts.count + 1, offset: incompleteAt, seq: scan.lastSeq + 1)
                     let after = try laterSegmentsHaveValidLine(directory: directory, segments: segments[(position + 1)...])
                     scan.problem = JournalProblem(
                         kind: .incompleteLine, location: location,
@@ -165,6 +212,33 @@ public enum JournalReader {
             if stop { break }
         }
         return scan
+    }
+
+    /// Where the line of `resume.seq` starts: the segment (its position in `segments`), the byte offset and the
+    /// number of lines before it. Reads only each line's leading `{"seq":N,` (the writer always puts seq first),
+    /// so finding the place costs a pass of memchr, not a hash per line.
+    static func locate(_ resume: JournalResume, directory: String, segments: [Int]) throws -> (position: Int, offset: Int, lines: Int)? {
+        var position: Int?
+        for (i, segment) in segments.enumerated() {
+            guard let first = try firstRecord(directory: directory, segment: segment) else { continue }
+            if first.seq <= resume.seq { position = i } else { break }
+        }
+        guard let position else { return nil }
+        let bytes = try FileIO.readAll(directory + "/" + Segments.name(segments[position]))
+        let prefix = Array(#"{"seq":"#.utf8) + Array(String(resume.seq).utf8) + [UInt8(ascii: ",")]
+        return bytes.withUnsafeBytes { buf -> (Int, Int, Int)? in
+            var offset = 0
+            var lines = 0
+            while offset < buf.count {
+                if buf.count - offset >= prefix.count, memcmp(buf.baseAddress! + offset, prefix, prefix.count) == 0 {
+                    return (position, offset, lines)
+                }
+                guard let nl = memchr(buf.baseAddress! + offset, 0x0A, buf.count - offset) else { return nil }
+                offset = UnsafeRawPointer(nl) - UnsafeRawPointer(buf.baseAddress!) + 1
+                lines += 1
+            }
+            return nil
+        }
     }
 
     /// Lines decoded per window: enough to keep both cores busy, few enough to bound memory.

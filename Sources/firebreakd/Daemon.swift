@@ -49,10 +49,14 @@ struct Daemon: AsyncParsableCommand {
     @Option(help: "…or this many seconds after the first unsealed record (default 60).")
     var checkpointSeconds: Double?
 
+    @Option(help: "Write a snapshot of the state after this many records, so a start reads only what follows it (default 50000; 0: never).")
+    var snapshotEvery: Int?
+
     @Option(help: "Where logs go: journald (structured fields), stderr, or auto (journald when systemd connected our output to the journal).")
     var log = "auto"
 
     func validate() throws {
+        if let snapshotEvery, snapshotEvery < 0 { throw ValidationError("--snapshot-every must be 0 or more records") }
         guard ["auto", "journald", "stderr"].contains(log) else { throw ValidationError("--log must be auto, journald or stderr") }
     }
 
@@ -83,6 +87,7 @@ struct Daemon: AsyncParsableCommand {
         if let http { settings.http = http }
         if let checkpointEvery { settings.checkpointEvery = checkpointEvery }
         if let checkpointSeconds { settings.checkpointSeconds = checkpointSeconds }
+        if let snapshotEvery { settings.snapshotEvery = snapshotEvery }
         let status = await DaemonRunner.run(config: settings, logger: logger)
         if status != .clean { throw ExitCode(status.rawValue) }
     }

@@ -26,11 +26,11 @@ import Glibc
         }
     }
 
-    func start(_ dir: TempDir) throws -> Running {
+    func start(_ dir: TempDir, arguments extra: [String] = []) throws -> Running {
         let state = dir.sub("state")
         let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
         let process = try launch(daemon, ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
-                                          "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"],
+                                          "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"] + extra,
                                  env: ["NOTIFY_SOCKET": notify.path], log: dir.sub("log"))
         #expect(notify.receive(containing: "READY=1") != nil)
         return Running(process: process, state: state, notify: notify)
@@ -157,8 +157,10 @@ import Glibc
         var acknowledged: [String: String] = [:]  // report id → incident
         var sent = 0
         var dropped = 0
+        // Snapshots every 25 records, so most restarts resume from one written moments before the kill.
+        let snapshots = ["--snapshot-every", "25"]
         for round in 0..<Self.rounds {
-            let d = try spoolTests.start(dir)
+            let d = try spoolTests.start(dir, arguments: snapshots)
             let socket = dir.sub("fb.sock")
             let killAt = Date().addingTimeInterval(Double.random(in: 0.2...0.6))
             // Reports over the socket until the daemon is killed under us; a reply means it is durable. Files
@@ -186,7 +188,7 @@ import Glibc
             #expect(d.process.terminationReason == .uncaughtSignal, "round \(round)")
         }
         #expect(acknowledged.count > 20, "\(acknowledged.count) acknowledged reports")
-        let d = try spoolTests.start(dir)
+        let d = try spoolTests.start(dir, arguments: snapshots)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         // Every dropped file is taken, once.
         #expect(SpoolTests.waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new")) ?? ["?"]).isEmpty }, "no file left in new/")
@@ -208,7 +210,8 @@ import Glibc
         #expect((open ?? 0) >= incidents, "\(status ?? "no STATUS"), \(incidents) incidents acknowledged")
         #expect(d.stop() == 0)
         let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
-        #expect(log.contains("replayed to seq"))
+        #expect(log.contains("replayed from the snapshot at seq"), "restarts resumed from snapshots")
+        #expect(!log.contains("does not hold up against the journal") && !log.contains("snapshot not used"))
         #expect(try JournalVerifier.verify(directory: d.journal).intact)
     }
 }

@@ -1,0 +1,69 @@
+import FirebreakCore
+import FirebreakJournal
+import Foundation
+import FirebreakSystemd
+import Logging
+
+/// After a start from a snapshot: reads the journal records the snapshot stood in for, checks their hashes and
+/// chain, folds them into a state and compares it with the snapshot's. Runs on a thread of its own beside the services,
+/// so the start stays fast and the records skipped at start are still all checked on every start.
+///
+/// A difference means the daemon is running on a state the journal does not support (a snapshot edited, or a
+/// journal damaged before it): the daemon then stops rather than act on it, after moving the snapshot aside, so
+/// the restart systemd makes replays the whole journal.
+enum SnapshotCheck {
+    private struct Past: Error {}
+
+    /// Nil when the journal up to the snapshot's record folds to the snapshot's state; else what is wrong.
+    static func run(journalDirectory: String, snapshot: SnapshotStore.Loaded) -> String? {
+        var state = EngineState()
+        var opened: [String: UInt64] = [:]
+        let through = snapshot.resume
+        var last: JournalResume?
+        let scan: JournalScan
+        do {
+            scan = try JournalReader.scan(directory: journalDirectory) { record in
+                if record.seq > through.seq { throw Past() }
+                state.apply(record.event)
+                if record.type == EventType.incidentOpened, let id = record.data["incident"]?.stringValue { opened[id] = record.seq }
+                last = JournalResume(seq: record.seq, hash: record.hash)
+            }
+        } catch is Past {
+            return compare(state, opened, last, snapshot)
+        } catch {
+            return "cannot read the journal: \(error)"
+        }
+        if let problem = scan.problem, problem.location.seq <= through.seq {
+            return "the journal before the snapshot's record is damaged: \(problem)"
+        }
+        return compare(state, opened, last, snapshot)
+    }
+
+    private static func compare(_ state: EngineState, _ opened: [String: UInt64], _ last: JournalResume?, _ snapshot: SnapshotStore.Loaded) -> String? {
+        guard last == snapshot.resume else {
+            return "the journal's seq \(snapshot.resume.seq) is not the record the snapshot was taken at"
+        }
+        guard state == snapshot.state else { return "the state folded from the journal differs from the snapshot's" }
+        guard opened == snapshot.openedSeq else { return "the incidents' opening records differ from the snapshot's" }
+        var a = state, b = snapshot.state
+        guard a.nextDeadline()?.time == b.nextDeadline()?.time else { return "the next deadline differs from the snapshot's" }
+        return nil
+    }
+
+    /// Starts the check on its own thread; on a difference, logs it, moves the snapshot aside and exits.
+    static func start(journalDirectory: String, snapshot: SnapshotStore.Loaded, store: SnapshotStore, logger: Logger) {
+        let thread = Thread {
+            let started = Date()
+            if let problem = run(journalDirectory: journalDirectory, snapshot: snapshot) {
+                store.discard(reason: problem)
+                logger.critical("the snapshot at seq \(snapshot.resume.seq) does not hold up against the journal: \(problem). It was moved to \(store.directory)/state.json.rejected; stopping so the restart replays the whole journal",
+                                metadata: MessageID.meta(MessageID.journalFailed))
+                SystemdNotify.send("STATUS=snapshot check failed: \(problem)\nERRNO=5")
+                exit(DaemonExit.journalFailed.rawValue)
+            }
+            logger.info("snapshot at seq \(snapshot.resume.seq) checked against the journal in \(Int(Date().timeIntervalSince(started) * 1000)) ms: the same state")
+        }
+        thread.name = "snapshot-check"
+        thread.start()
+    }
+}

@@ -1,0 +1,132 @@
+import Crypto
+import FirebreakCore
+import FirebreakJournal
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The engine's state as of one journal record, in `state/snapshot/state.json`, so a restart reads only the
+/// records after it. A cache of the journal, never the record: one that is missing, torn, of another version
+/// or not matching the journal is ignored and the whole journal is replayed, and after every start from a
+/// snapshot the daemon re-derives it from the journal in the background (`SnapshotCheck`).
+///
+/// The file is a header line (`{"format":"firebreak-snapshot-v1","seq":…,"hash":…,"sha256":…,"bytes":…}`)
+/// and the body: the state (`StateSnapshot`) and the seq of each incident's opening record. Written to a
+/// temporary file, synced, renamed over the old one and the directory synced, so a crash leaves the old
+/// snapshot or the new one, never half of one.
+public struct SnapshotStore: Sendable {
+    public let directory: String
+    static let format = "firebreak-snapshot-v1"
+
+    public init(directory: String) { self.directory = directory }
+
+    public var path: String { directory + "/state.json" }
+
+    public struct Loaded: Sendable {
+        public let resume: JournalResume
+        public let state: EngineState
+        public let openedSeq: [String: UInt64]
+        public let bytes: Int
+    }
+
+    /// The snapshot, or nil when there is none; throws (a reason for the log) when there is one that cannot be used.
+    public func load() throws(SnapshotProblem) -> Loaded? {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if FileManager.default.fileExists(atPath: path) { throw SnapshotProblem("\(path) cannot be read") }
+            return nil
+        }
+        let bytes = [UInt8](data)
+        guard let nl = bytes.firstIndex(of: 0x0A) else { throw SnapshotProblem("\(path) has no header line") }
+        let header: JSONValue
+        do { header = try JSONParser.parse(bytes[..<nl]) } catch { throw SnapshotProblem("\(path): the header is not JSON: \(error)") }
+        guard header["format"]?.stringValue == SnapshotStore.format, let seq = header["seq"]?.intValue, seq > 0,
+              let hash = header["hash"]?.stringValue, let digest = header["sha256"]?.stringValue, let size = header["bytes"]?.intValue
+        else { throw SnapshotProblem("\(path): the header is not a \(SnapshotStore.format) header") }
+        let body = bytes[(nl + 1)...]
+        guard body.count == size else { throw SnapshotProblem("\(path) holds \(body.count) bytes of state, its header says \(size) (cut short?)") }
+        guard SnapshotStore.hex(SHA256.hash(data: body)) == digest else { throw SnapshotProblem("\(path): the state's SHA-256 does not match its header") }
+        let value: JSONValue
+        do { value = try JSONParser.parse(body, maxDepth: 16) } catch { throw SnapshotProblem("\(path): the state is not JSON: \(error)") }
+        let state: EngineState
+        do { state = try StateSnapshot.state(value["state"] ?? .null) } catch { throw SnapshotProblem("\(path): \(error)") }
+        var opened: [String: UInt64] = [:]
+        for (id, s) in value["opened_seq"]?.objectValue ?? [:] { if let n = s.intValue, n > 0 { opened[id] = UInt64(n) } }
+        return Loaded(resume: JournalResume(seq: UInt64(seq), hash: hash), state: state, openedSeq: opened, bytes: bytes.count)
+    }
+
+    /// Writes the state as of `resume` (encoding runs on the caller's thread: call it off the cooperative pool).
+    /// Returns the file's size.
+    @discardableResult
+    public func save(state: EngineState, openedSeq: [String: UInt64], resume: JournalResume) throws(SnapshotProblem) -> Int {
+        var body: [UInt8] = []
+        body.reserveCapacity(state.incidents.count * 600 + 4096)
+        JSONWriter.write(.object([
+            "state": StateSnapshot.json(state),
+            "opened_seq": .object(openedSeq.mapValues { .int(Int64($0)) }),
+        ]), into: &body)
+        var out: [UInt8] = []
+        JSONWriter.write(.object([
+            "format": .string(SnapshotStore.format), "seq": .int(Int64(resume.seq)), "hash": .string(resume.hash),
+            "sha256": .string(SnapshotStore.hex(SHA256.hash(data: body))), "bytes": .int(Int64(body.count)),
+        ]), into: &out)
+        out.append(0x0A)
+        out += body
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw SnapshotProblem("cannot create \(directory): \(error)")
+        }
+        let temporary = directory + "/.state.json.tmp"
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SnapshotProblem("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        var written = 0
+        while written < out.count {
+            let n = out.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let why = String(cString: strerror(errno))
+                Glibc.close(fd)
+                unlink(temporary)
+                throw SnapshotProblem("cannot write \(temporary): \(why)")
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else {
+            let why = String(cString: strerror(errno))
+            Glibc.close(fd)
+            unlink(temporary)
+            throw SnapshotProblem("cannot sync \(temporary): \(why)")
+        }
+        Glibc.close(fd)
+        guard rename(temporary, path) == 0 else { throw SnapshotProblem("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))") }
+        let dfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            Glibc.close(dfd)
+        }
+        return out.count
+    }
+
+    /// `save` on a thread of its own, so encoding never holds one of the cooperative pool's threads.
+    func saveOffPool(state: EngineState, openedSeq: [String: UInt64], resume: JournalResume) async -> Result<Int, SnapshotProblem> {
+        await offPool {
+            do throws(SnapshotProblem) { return .success(try self.save(state: state, openedSeq: openedSeq, resume: resume)) } catch { return .failure(error) }
+        }
+    }
+
+    /// Moves a snapshot that turned out wrong aside (kept for a look, never read again).
+    public func discard(reason: String) {
+        _ = rename(path, directory + "/state.json.rejected")
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in digest { out += [digits[Int(b >> 4)], digits[Int(b & 15)]] }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+public struct SnapshotProblem: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
