@@ -217,8 +217,10 @@ public actor Desk {
     /// Writes a snapshot now (at a clean stop, so the next start reads almost nothing), once any in progress
     /// has finished.
     public func saveSnapshot() async {
-        guard let snapshots, let through = appliedThrough, inFlight == nil, sinceSnapshot > 0 else { return }
+        // One being written in the background must finish first (the process exits after this returns).
         while snapshotting { try? await Task.sleep(for: .milliseconds(5)) }
+        guard let snapshots, let through = appliedThrough, inFlight == nil, sinceSnapshot > 0 else { return }
+        sinceSnapshot = 0
         let copy = state, opened = openedSeq
         let outcome = await snapshots.saveOffPool(state: copy, openedSeq: opened, resume: through)
         if case .failure(let problem) = outcome { log?.warning("no snapshot written at the stop: \(problem)") }

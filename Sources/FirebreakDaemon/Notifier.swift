@@ -22,6 +22,8 @@ public struct NotificationService: Service {
         self.logger = logger
     }
 
+    static let minimumInterval = Duration.milliseconds(50)
+
     public func run() async throws {
         let channels = Channels(settings: settings)
         if !channels.emailPossible {
@@ -33,7 +35,14 @@ public struct NotificationService: Service {
             // Outcomes the journal could not take (a full disk): journaled again each turn, and their
             // notifications are not sent again meanwhile.
             var unrecorded: [String: Command] = [:]
+            var lastScan = ContinuousClock.now - .seconds(1)
             while !Task.isCancelled {
+                // The desk wakes us on every batch it journals; under a stream of reports that is hundreds of
+                // times a second, and each look walks the outbox on the desk's actor. Look at most every 50 ms:
+                // people are told no later for it, and ingest does not slow as the outbox grows.
+                let sinceLast = ContinuousClock.now - lastScan
+                if sinceLast < Self.minimumInterval { try? await Task.sleep(for: Self.minimumInterval - sinceLast) }
+                lastScan = ContinuousClock.now
                 if !unrecorded.isEmpty { unrecorded = await record(unrecorded) }
                 let now = clock()
                 var groups: [String: [PendingNotification]] = [:]

@@ -17,14 +17,18 @@ struct BenchDaemon {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("firebreakd").path
     }
 
-    static func start(state: String, socket: String? = nil) throws -> BenchDaemon {
+    static func start(state: String, socket: String? = nil, extra: [String] = []) throws -> BenchDaemon {
         let root = FileManager.default.currentDirectoryPath
         let socket = socket ?? state + ".sock"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket, "--playbooks", root + "/Playbooks",
-                       "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr", "--http", "off"]
-        p.standardError = FileHandle.nullDevice
+                       "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr", "--http", "off"] + extra
+        // The daemon's log beside its state, for a look when a figure surprises.
+        if !FileManager.default.fileExists(atPath: state + ".log") { FileManager.default.createFile(atPath: state + ".log", contents: nil) }
+        let log = FileHandle(forWritingAtPath: state + ".log")
+        _ = try? log?.seekToEnd()
+        p.standardError = log ?? FileHandle.nullDevice
         try p.run()
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {

@@ -17,13 +17,18 @@ struct DaemonBench: ParsableCommand {
     @Option(help: "Seconds per case.") var seconds = 20.0
     @Option(help: "Concurrent clients to measure.") var clients: [Int] = [1, 16, 64]
     @Option(help: "Scratch directory (on the disk to measure); emptied first.") var dir = ".bench/daemon"
+    @Flag(inversion: .prefixedNo, help: "Measure PostgreSQL (Debian's package, started here) at the same concurrency as the baseline.")
+    var postgres = true
 
     func run() throws {
         let exe = BenchDaemon.executable
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        print("firebreak-bench daemon: \(format(seconds, 0)) s per case, \(exe)")
-        print(pad("clients", 10) + pad("reports/s", 12, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true))
+        let pg = postgres ? try PostgresBaseline.start(in: dir + "/postgres") : nil
+        defer { pg?.stop() }
+        print("firebreak-bench daemon: \(format(seconds, 0)) s per case, \(exe)" + (pg.map { "; baseline PostgreSQL \($0.bin), synchronous_commit=on, pgbench" } ?? ""))
+        print(pad("clients", 10) + pad("reports/s", 12, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true)
+              + (pg == nil ? "" : pad("PostgreSQL/s", 14, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true) + pad("ratio", 8, right: true)))
         for n in clients {
             let state = dir + "/state-\(n)"
             let socket = dir + "/fb-\(n).sock"
@@ -52,8 +57,15 @@ struct DaemonBench: ParsableCommand {
             group.wait()
             daemon.stop()
             let all = results.all
-            print(pad("\(n)", 10) + pad(String(Int(Double(all.count) / seconds)), 12, right: true)
-                  + pad(ms(quantile(all, 0.5)), 10, right: true) + pad(ms(quantile(all, 0.99)), 10, right: true))
+            let rate = Double(all.count) / seconds
+            var line = pad("\(n)", 10) + pad(String(Int(rate)), 12, right: true)
+                + pad(ms(quantile(all, 0.5)), 10, right: true) + pad(ms(quantile(all, 0.99)), 10, right: true)
+            if let pg {
+                let (pgRate, pgLatencies) = try pg.ingest(clients: n, seconds: seconds, in: dir + "/postgres")
+                line += pad(String(Int(pgRate)), 14, right: true) + pad(ms(quantile(pgLatencies, 0.5)), 10, right: true)
+                    + pad(ms(quantile(pgLatencies, 0.99)), 10, right: true) + pad(format(rate / max(pgRate, 1), 2) + "x", 8, right: true)
+            }
+            print(line)
         }
         try? FileManager.default.removeItem(atPath: dir)
     }
