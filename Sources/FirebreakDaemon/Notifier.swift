@@ -36,18 +36,22 @@ public struct NotificationService: Service {
             // notifications are not sent again meanwhile.
             var unrecorded: [String: Command] = [:]
             var lastScan = ContinuousClock.now - .seconds(1)
+            var interval = Self.minimumInterval
             while !Task.isCancelled {
                 // The desk wakes us on every batch it journals; under a stream of reports that is hundreds of
-                // times a second, and each look walks the outbox on the desk's actor. Look at most every 50 ms:
-                // people are told no later for it, and ingest does not slow as the outbox grows.
+                // times a second, and each look walks the outbox on the desk's actor. Look at most every 50 ms,
+                // and at most 1/20 of the time (a burst held for a digest makes the outbox long): people are told
+                // no later for it in practice, and ingest does not slow as the outbox grows.
                 let sinceLast = ContinuousClock.now - lastScan
-                if sinceLast < Self.minimumInterval { try? await Task.sleep(for: Self.minimumInterval - sinceLast) }
+                if sinceLast < interval { try? await Task.sleep(for: interval - sinceLast) }
                 lastScan = ContinuousClock.now
                 if !unrecorded.isEmpty { unrecorded = await record(unrecorded) }
                 let now = clock()
                 var groups: [String: [PendingNotification]] = [:]
                 var heldUntil: Timestamp?
-                for p in await desk.dueNotifications(by: now) where unrecorded[p.id] == nil {
+                let due = await desk.dueNotifications(by: now)
+                interval = max(Self.minimumInterval, (ContinuousClock.now - lastScan) * 20)
+                for p in due where unrecorded[p.id] == nil {
                     // Held for a digest: a first attempt for someone told less than a window ago.
                     if p.attempts == 0, window.milliseconds > 0, let last = lastSent[p.to], now < last + window {
                         heldUntil = min(heldUntil ?? (last + window), last + window)
