@@ -13,7 +13,7 @@ public struct DaemonConfig: Sendable, Equatable {
     public var checkpointEvery = 1000
     public var checkpointSeconds = 60.0
     /// Records between snapshots of the state (0: none, every start replays the whole journal).
-    public var snapshotEvery = 50_000
+    public var snapshotEvery = 100_000
     /// The maildir-style spool (tmp/, new/, done/, rejected/).
     public var spoolDir = "/var/spool/firebreak"
     /// The control socket, bound when systemd does not pass one.

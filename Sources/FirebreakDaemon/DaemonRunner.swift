@@ -106,6 +106,7 @@ public enum DaemonRunner {
 
         let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: openedSeq,
                         snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger)
+        await desk.snapshotIfDue()
         let evidence: EvidenceStore
         do {
             evidence = try EvidenceStore(root: config.stateDir + "/evidence", maxBytes: config.evidenceMaxBytes) { problem in

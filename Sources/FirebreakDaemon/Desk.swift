@@ -35,6 +35,9 @@ public actor Desk {
     private var appliedThrough: JournalResume?
     private var sinceSnapshot = 0
     private var snapshotting = false
+    /// A snapshot costs CPU in proportion to the state: the next waits ten times as long as the last took, so
+    /// snapshots take at most a tenth of a core however busy the desk is.
+    private var nextSnapshotAllowed = ContinuousClock.now
     private let log: Logger?
 
     private enum Work {
@@ -49,7 +52,7 @@ public actor Desk {
     }
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
-                openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 50_000, logger: Logger? = nil) {
+                openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil) {
         self.snapshots = snapshots
         // At start the state is the fold of the journal as opened; what was replayed rather than read from a
         // snapshot counts towards the next one.
@@ -188,7 +191,7 @@ public actor Desk {
                 await wakeup.wake()
                 await notifierWakeup.wake()
             }
-            if sinceSnapshot >= snapshotEvery && !snapshotting { startSnapshot() }
+            if ContinuousClock.now >= nextSnapshotAllowed { snapshotIfDue() }
         }
         draining = false
     }
@@ -203,7 +206,9 @@ public actor Desk {
         sinceSnapshot = 0
         let copy = state, opened = openedSeq, log = self.log
         Task {
+            let started = ContinuousClock.now
             let outcome = await snapshots.saveOffPool(state: copy, openedSeq: opened, resume: through)
+            self.snapshotTook(ContinuousClock.now - started)
             switch outcome {
             case .success(let bytes): log?.debug("snapshot at seq \(through.seq): \(bytes) bytes")
             case .failure(let problem): log?.warning("no snapshot written (the journal is unaffected; the next start replays more): \(problem)")
@@ -213,6 +218,14 @@ public actor Desk {
     }
 
     private func snapshotFinished() { snapshotting = false }
+
+    private func snapshotTook(_ d: Duration) { nextSnapshotAllowed = ContinuousClock.now + d * 10 }
+
+    /// Starts a snapshot when enough records have passed since the last: at start, after a long replay, so it is
+    /// written while the desk is quiet (a snapshot in progress makes the desk's next change copy the state).
+    public func snapshotIfDue() {
+        if sinceSnapshot >= snapshotEvery && !snapshotting { startSnapshot() }
+    }
 
     /// Writes a snapshot now (at a clean stop, so the next start reads almost nothing), once any in progress
     /// has finished.

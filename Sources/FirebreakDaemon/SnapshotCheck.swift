@@ -53,6 +53,7 @@ enum SnapshotCheck {
     /// Starts the check on its own thread; on a difference, logs it, moves the snapshot aside and exits.
     static func start(journalDirectory: String, snapshot: SnapshotStore.Loaded, store: SnapshotStore, logger: Logger) {
         let thread = Thread {
+            yieldCoresToOthers()
             let started = Date()
             if let problem = run(journalDirectory: journalDirectory, snapshot: snapshot) {
                 store.discard(reason: problem)

@@ -109,6 +109,7 @@ public struct SnapshotStore: Sendable {
     /// `save` on a thread of its own, so encoding never holds one of the cooperative pool's threads.
     func saveOffPool(state: EngineState, openedSeq: [String: UInt64], resume: JournalResume) async -> Result<Int, SnapshotProblem> {
         await offPool {
+            yieldCoresToOthers()
             do throws(SnapshotProblem) { return .success(try self.save(state: state, openedSeq: openedSeq, resume: resume)) } catch { return .failure(error) }
         }
     }

@@ -23,6 +23,7 @@ struct DeadlineBench: ParsableCommand {
     @Option(help: "Open incidents (one acknowledgement deadline each in the window).") var incidents = 100_000
     @Option(help: "Seconds over which the deadlines fall due.") var window = 30.0
     @Option(help: "Scratch directory; emptied first.") var dir = ".bench/deadlines"
+    @Option(help: "The daemon's snapshot_every (default: the daemon's own).") var snapshotEvery: Int?
 
     func run() throws {
         let exe = BenchDaemon.executable
@@ -70,7 +71,7 @@ struct DeadlineBench: ParsableCommand {
         guard built < first else { throw ValidationError("building took past the first deadline; give a smaller --incidents") }
 
         let started = monotonicNanos()
-        let d = try BenchDaemon.start(state: dir + "/state")
+        let d = try BenchDaemon.start(state: dir + "/state", extra: snapshotEvery.map { ["--snapshot-every", "\($0)"] } ?? [])
         let readySeconds = Double(monotonicNanos() - started) / 1e9
         let loadedRSS = d.residentBytes
         let readyAt = JournalOptions.systemClock()

@@ -19,7 +19,7 @@ struct RestartBench: ParsableCommand {
     )
 
     @Option(help: "Records in the journal.") var records = 1_000_000
-    @Option(help: "Records written after the snapshot for the last case (the daemon's default snapshot_every).") var behind = 50_000
+    @Option(help: "Records written after the snapshot for the last case (the daemon's default snapshot_every).") var behind = 100_000
     @Option(help: "Starts per case (the median is shown).") var runs = 3
     @Option(help: "Scratch directory (on the disk to measure); emptied first.") var dir = ".bench/restart"
     @Flag(help: "Keep the scratch directory (the journal, the snapshot, the daemon's log in state.log).") var keep = false
@@ -46,10 +46,11 @@ struct RestartBench: ParsableCommand {
         print("firebreak-bench restart: \(records) records (\(format(Double(bytes) / 1e6, 0)) MB before the last \(behind)), "
               + "built in \(format(Double(monotonicNanos() - built) / 1e9, 1)) s, \(BenchDaemon.executable)")
 
-        func timeToReady(_ extra: [String]) throws -> (Double, Int) {
+        func timeToReady(_ extra: [String], before: () throws -> Void = {}) throws -> (Double, Int) {
             var times: [Double] = []
             var rss = 0
             for _ in 0..<runs {
+                try before()
                 let started = monotonicNanos()
                 let d = try BenchDaemon.start(state: dir + "/state", extra: extra)
                 times.append(Double(monotonicNanos() - started) / 1e9)
@@ -66,11 +67,14 @@ struct RestartBench: ParsableCommand {
         first.stop()
         let snapshotBytes = (try? FileManager.default.attributesOfItem(atPath: dir + "/state/snapshot/state.json")[.size] as? Int) ?? 0
         let (atEnd, atEndRSS) = try timeToReady([])
-        // Records the snapshot does not cover, as after a crash just before the next one was due.
+        // Records the snapshot does not cover, as after a crash just before the next one was due. Each start
+        // gets that old snapshot back (a clean stop writes a new one at the end).
+        let snapshotPath = dir + "/state/snapshot/state.json"
+        let oldSnapshot = try Data(contentsOf: URL(fileURLWithPath: snapshotPath))
         let more = try Journal.open(directory: journalDir)
         try life.write(records: behind, keepOpen: 1000, into: more)
         try more.closeBlocking()
-        let (old, oldRSS) = try timeToReady([])
+        let (old, oldRSS) = try timeToReady([]) { try oldSnapshot.write(to: URL(fileURLWithPath: snapshotPath)) }
         let total = try JournalReader.scan(directory: journalDir).lastSeq
 
         print(pad("case (median of \(runs))", 44) + pad("READY s", 10, right: true) + pad("RSS MB", 10, right: true))

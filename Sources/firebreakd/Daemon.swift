@@ -49,7 +49,7 @@ struct Daemon: AsyncParsableCommand {
     @Option(help: "…or this many seconds after the first unsealed record (default 60).")
     var checkpointSeconds: Double?
 
-    @Option(help: "Write a snapshot of the state after this many records, so a start reads only what follows it (default 50000; 0: never).")
+    @Option(help: "Write a snapshot of the state after this many records, so a start reads only what follows it (default 100000; 0: never).")
     var snapshotEvery: Int?
 
     @Option(help: "Where logs go: journald (structured fields), stderr, or auto (journald when systemd connected our output to the journal).")

@@ -13,6 +13,17 @@ func ts(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 /// A simulated engine: commands at a clock the test moves, every event applied as the daemon would after
 /// journaling it, and the full event log kept so a replay can be compared with what was built live.
 struct Sim {
+    /// Fires every deadline of `state` due by `until`, in order, applying what each makes; returns the events.
+    func fireAll(_ state: inout EngineState, until: Timestamp) -> [Event] {
+        var fired: [Event] = []
+        while let d = state.nextDeadline(), d.time <= until {
+            let e = Engine.dueEvents(state: &state, now: d.time, context: context)
+            e.forEach { state.apply($0) }
+            fired += e
+        }
+        return fired
+    }
+
     var state = EngineState()
     var now: Timestamp
     let context: EngineContext
