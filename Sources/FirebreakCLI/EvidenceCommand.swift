@@ -56,7 +56,7 @@ struct EvidenceCommand: ParsableCommand {
                 done += w
             }
         }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(hasher.finalize())
         guard digest == result["sha256"]?.stringValue else {
             printError("firebreak: the stored file's SHA-256 is \(digest), not the journaled \(result["sha256"]?.stringValue ?? "?"): it was altered")
             throw ExitCode(1)

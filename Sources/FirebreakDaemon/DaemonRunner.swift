@@ -56,8 +56,7 @@ public enum DaemonRunner {
             SystemdNotify.send("STATUS=journal failed: \(error.message)\nERRNO=5")
             exit(DaemonExit.journalFailed.rawValue)
         }
-        var state = EngineState()
-        var openedSeq: [String: UInt64] = [:]
+        var fold = JournalFold()
         let snapshots = config.snapshotEvery > 0 ? SnapshotStore(directory: config.stateDir + "/snapshot") : nil
         var snapshot: SnapshotStore.Loaded?
         do { snapshot = try snapshots?.load() } catch {
@@ -67,12 +66,8 @@ public enum DaemonRunner {
         let journal: Journal
         do {
             func open(from snapshot: SnapshotStore.Loaded?) throws -> Journal {
-                state = snapshot?.state ?? EngineState()
-                openedSeq = snapshot?.openedSeq ?? [:]
-                return try Journal.open(directory: config.journalDirectory, options: options, resume: snapshot?.resume) { record in
-                    state.apply(record.event)
-                    if record.type == EventType.incidentOpened, let id = record.data["incident"]?.stringValue { openedSeq[id] = record.seq }
-                }
+                fold = snapshot?.fold ?? JournalFold()
+                return try Journal.open(directory: config.journalDirectory, options: options, resume: snapshot?.resume) { fold.apply($0) }
             }
             do {
                 journal = try open(from: snapshot)
@@ -91,6 +86,7 @@ public enum DaemonRunner {
             logger.warning("journal had a torn tail: \(torn.bytes) bytes at \(torn.location) (\(torn.reason)) moved to \(torn.movedTo)",
                            metadata: MessageID.meta(MessageID.tornTail, ["segment": .string(torn.location.segment), "seq": .stringConvertible(torn.location.seq)]))
         }
+        let state = fold.state
         let open = state.activeIncidentCount
         let from = r.resumedAt.map { "from the snapshot at seq \($0) " } ?? ""
         logger.info("journal \(config.journalDirectory) replayed \(from)to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people",
@@ -104,7 +100,7 @@ public enum DaemonRunner {
             return .journalFailed
         }
 
-        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: openedSeq,
+        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: fold.openedSeq,
                         snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger)
         await desk.snapshotIfDue()
         let evidence: EvidenceStore

@@ -200,31 +200,24 @@ public actor Desk {
 
     /// Writes a snapshot of the durable state off the pool (encoding a hundred thousand incidents takes a few
     /// hundred milliseconds; the state is a value, so the desk works on while it is written).
-    private func startSnapshot() {
-        guard let snapshots, let through = appliedThrough, inFlight == nil else { return }
+    private func writeSnapshot() async {
+        guard let snapshots, let through = appliedThrough, inFlight == nil, !snapshotting else { return }
         snapshotting = true
         sinceSnapshot = 0
-        let copy = state, opened = openedSeq, log = self.log
-        Task {
-            let started = ContinuousClock.now
-            let outcome = await snapshots.saveOffPool(state: copy, openedSeq: opened, resume: through)
-            self.snapshotTook(ContinuousClock.now - started)
-            switch outcome {
-            case .success(let bytes): log?.debug("snapshot at seq \(through.seq): \(bytes) bytes")
-            case .failure(let problem): log?.warning("no snapshot written (the journal is unaffected; the next start replays more): \(problem)")
-            }
-            self.snapshotFinished()
+        let started = ContinuousClock.now
+        let outcome = await snapshots.saveOffPool(JournalFold(state: state, openedSeq: openedSeq), resume: through)
+        nextSnapshotAllowed = ContinuousClock.now + (ContinuousClock.now - started) * 10
+        snapshotting = false
+        switch outcome {
+        case .success(let bytes): log?.debug("snapshot at seq \(through.seq): \(bytes) bytes")
+        case .failure(let problem): log?.warning("no snapshot written (the journal is unaffected; the next start replays more): \(problem)")
         }
     }
-
-    private func snapshotFinished() { snapshotting = false }
-
-    private func snapshotTook(_ d: Duration) { nextSnapshotAllowed = ContinuousClock.now + d * 10 }
 
     /// Starts a snapshot when enough records have passed since the last: at start, after a long replay, so it is
     /// written while the desk is quiet (a snapshot in progress makes the desk's next change copy the state).
     public func snapshotIfDue() {
-        if sinceSnapshot >= snapshotEvery && !snapshotting { startSnapshot() }
+        if sinceSnapshot >= snapshotEvery && !snapshotting { Task { await writeSnapshot() } }
     }
 
     /// Writes a snapshot now (at a clean stop, so the next start reads almost nothing), once any in progress
@@ -232,11 +225,7 @@ public actor Desk {
     public func saveSnapshot() async {
         // One being written in the background must finish first (the process exits after this returns).
         while snapshotting { try? await Task.sleep(for: .milliseconds(5)) }
-        guard let snapshots, let through = appliedThrough, inFlight == nil, sinceSnapshot > 0 else { return }
-        sinceSnapshot = 0
-        let copy = state, opened = openedSeq
-        let outcome = await snapshots.saveOffPool(state: copy, openedSeq: opened, resume: through)
-        if case .failure(let problem) = outcome { log?.warning("no snapshot written at the stop: \(problem)") }
+        if sinceSnapshot > 0 { await writeSnapshot() }
     }
 
     /// Decides `jobs` in order, journals their events in one append and answers them. Returns whether any
@@ -276,9 +265,7 @@ public actor Desk {
                 sinceSnapshot += records.count
                 metrics.appendLatency.record(ContinuousClock.now - started)
                 metrics.count(entries.map(\.type))
-                for r in records where r.type == EventType.incidentOpened {
-                    if let id = r.data["incident"]?.stringValue { openedSeq[id] = r.seq }
-                }
+                for r in records { if let id = r.openedIncident { openedSeq[id] = r.seq } }
             } catch {
                 state.revert(undo)
                 inFlight = nil

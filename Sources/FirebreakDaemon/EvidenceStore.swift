@@ -74,7 +74,7 @@ public struct EvidenceStore: Sendable {
             onSyncFailure("fsync of evidence \(tmp) failed: \(String(cString: strerror(errno)))")
             throw Problem(reason: "could not be stored durably")
         }
-        let sha = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let sha = Hex.lowercase(hasher.finalize())
         let dir = root + "/sha256/" + sha.prefix(2)
         if mkdir(dir, 0o750) == 0 {
             try sync(root + "/sha256")

@@ -16,36 +16,34 @@ enum SnapshotCheck {
 
     /// Nil when the journal up to the snapshot's record folds to the snapshot's state; else what is wrong.
     static func run(journalDirectory: String, snapshot: SnapshotStore.Loaded) -> String? {
-        var state = EngineState()
-        var opened: [String: UInt64] = [:]
+        var fold = JournalFold()
         let through = snapshot.resume
         var last: JournalResume?
         let scan: JournalScan
         do {
             scan = try JournalReader.scan(directory: journalDirectory) { record in
                 if record.seq > through.seq { throw Past() }
-                state.apply(record.event)
-                if record.type == EventType.incidentOpened, let id = record.data["incident"]?.stringValue { opened[id] = record.seq }
+                fold.apply(record)
                 last = JournalResume(seq: record.seq, hash: record.hash)
             }
         } catch is Past {
-            return compare(state, opened, last, snapshot)
+            return compare(fold, last, snapshot)
         } catch {
             return "cannot read the journal: \(error)"
         }
         if let problem = scan.problem, problem.location.seq <= through.seq {
             return "the journal before the snapshot's record is damaged: \(problem)"
         }
-        return compare(state, opened, last, snapshot)
+        return compare(fold, last, snapshot)
     }
 
-    private static func compare(_ state: EngineState, _ opened: [String: UInt64], _ last: JournalResume?, _ snapshot: SnapshotStore.Loaded) -> String? {
+    private static func compare(_ fold: JournalFold, _ last: JournalResume?, _ snapshot: SnapshotStore.Loaded) -> String? {
         guard last == snapshot.resume else {
             return "the journal's seq \(snapshot.resume.seq) is not the record the snapshot was taken at"
         }
-        guard state == snapshot.state else { return "the state folded from the journal differs from the snapshot's" }
-        guard opened == snapshot.openedSeq else { return "the incidents' opening records differ from the snapshot's" }
-        var a = state, b = snapshot.state
+        guard fold.state == snapshot.fold.state else { return "the state folded from the journal differs from the snapshot's" }
+        guard fold.openedSeq == snapshot.fold.openedSeq else { return "the incidents' opening records differ from the snapshot's" }
+        var a = fold.state, b = snapshot.fold.state
         guard a.nextDeadline()?.time == b.nextDeadline()?.time else { return "the next deadline differs from the snapshot's" }
         return nil
     }

@@ -25,8 +25,7 @@ public struct SnapshotStore: Sendable {
 
     public struct Loaded: Sendable {
         public let resume: JournalResume
-        public let state: EngineState
-        public let openedSeq: [String: UInt64]
+        public let fold: JournalFold
         public let bytes: Int
     }
 
@@ -45,30 +44,30 @@ public struct SnapshotStore: Sendable {
         else { throw SnapshotProblem("\(path): the header is not a \(SnapshotStore.format) header") }
         let body = bytes[(nl + 1)...]
         guard body.count == size else { throw SnapshotProblem("\(path) holds \(body.count) bytes of state, its header says \(size) (cut short?)") }
-        guard SnapshotStore.hex(SHA256.hash(data: body)) == digest else { throw SnapshotProblem("\(path): the state's SHA-256 does not match its header") }
+        guard Hex.lowercase(SHA256.hash(data: body)) == digest else { throw SnapshotProblem("\(path): the state's SHA-256 does not match its header") }
         let value: JSONValue
         do { value = try JSONParser.parse(body, maxDepth: 16) } catch { throw SnapshotProblem("\(path): the state is not JSON: \(error)") }
         let state: EngineState
         do { state = try StateSnapshot.state(value["state"] ?? .null) } catch { throw SnapshotProblem("\(path): \(error)") }
         var opened: [String: UInt64] = [:]
         for (id, s) in value["opened_seq"]?.objectValue ?? [:] { if let n = s.intValue, n > 0 { opened[id] = UInt64(n) } }
-        return Loaded(resume: JournalResume(seq: UInt64(seq), hash: hash), state: state, openedSeq: opened, bytes: bytes.count)
+        return Loaded(resume: JournalResume(seq: UInt64(seq), hash: hash), fold: JournalFold(state: state, openedSeq: opened), bytes: bytes.count)
     }
 
     /// Writes the state as of `resume` (encoding runs on the caller's thread: call it off the cooperative pool).
     /// Returns the file's size.
     @discardableResult
-    public func save(state: EngineState, openedSeq: [String: UInt64], resume: JournalResume) throws(SnapshotProblem) -> Int {
+    public func save(_ fold: JournalFold, resume: JournalResume) throws(SnapshotProblem) -> Int {
         var body: [UInt8] = []
-        body.reserveCapacity(state.incidents.count * 600 + 4096)
+        body.reserveCapacity(fold.state.incidents.count * 600 + 4096)
         JSONWriter.write(.object([
-            "state": StateSnapshot.json(state),
-            "opened_seq": .object(openedSeq.mapValues { .int(Int64($0)) }),
+            "state": StateSnapshot.json(fold.state),
+            "opened_seq": .object(fold.openedSeq.mapValues { .int(Int64($0)) }),
         ]), into: &body)
         var out: [UInt8] = []
         JSONWriter.write(.object([
             "format": .string(SnapshotStore.format), "seq": .int(Int64(resume.seq)), "hash": .string(resume.hash),
-            "sha256": .string(SnapshotStore.hex(SHA256.hash(data: body))), "bytes": .int(Int64(body.count)),
+            "sha256": .string(Hex.lowercase(SHA256.hash(data: body))), "bytes": .int(Int64(body.count)),
         ]), into: &out)
         out.append(0x0A)
         out += body
@@ -107,23 +106,18 @@ public struct SnapshotStore: Sendable {
     }
 
     /// `save` on a thread of its own, so encoding never holds one of the cooperative pool's threads.
-    func saveOffPool(state: EngineState, openedSeq: [String: UInt64], resume: JournalResume) async -> Result<Int, SnapshotProblem> {
+    func saveOffPool(_ fold: JournalFold, resume: JournalResume) async -> Result<Int, SnapshotProblem> {
         await offPool {
             yieldCoresToOthers()
-            do throws(SnapshotProblem) { return .success(try self.save(state: state, openedSeq: openedSeq, resume: resume)) } catch { return .failure(error) }
+            do throws(SnapshotProblem) { return .success(try self.save(fold, resume: resume)) } catch { return .failure(error) }
         }
     }
 
-    /// Moves a snapshot that turned out wrong aside (kept for a look, never read again).
+    /// Moves a snapshot that turned out wrong aside, with why in `state.json.rejected.why` (kept for a look,
+    /// never read again).
     public func discard(reason: String) {
-        _ = rename(path, directory + "/state.json.rejected")
-    }
-
-    static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in digest { out += [digits[Int(b >> 4)], digits[Int(b & 15)]] }
-        return String(decoding: out, as: UTF8.self)
+        guard rename(path, directory + "/state.json.rejected") == 0 else { return }
+        FileManager.default.createFile(atPath: directory + "/state.json.rejected.why", contents: Data((reason + "\n").utf8))
     }
 }
 

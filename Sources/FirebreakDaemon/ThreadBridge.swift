@@ -18,8 +18,6 @@ func awaitOnThisThread<T: Sendable>(_ work: @escaping @Sendable () async -> T) -
     return box.value!
 }
 
-/// The other way round: blocking work (a child process, a blocking socket, a journal scan) from async code,
-/// on a thread of its own so that it never holds one of the cooperative pool's few threads.
 /// Makes the calling thread the last to get a core (nice 19, Linux's per-thread priority): background work
 /// (writing or checking a snapshot of a hundred thousand incidents takes a second of CPU) must not delay the
 /// desk, the journal writer or a deadline on a two-core machine.
@@ -28,6 +26,8 @@ func yieldCoresToOthers() {
     _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
 }
 
+/// The other way round: blocking work (a child process, a blocking socket, a journal scan) from async code,
+/// on a thread of its own so that it never holds one of the cooperative pool's few threads.
 func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         let thread = Thread { continuation.resume(returning: work()) }

@@ -16,7 +16,7 @@ public enum Checkpoint {
     /// A key's id: the first 16 hex digits of the SHA-256 of its raw 32 bytes. Short enough to read aloud,
     /// long enough never to collide among an organisation's keys.
     public static func keyID(publicKey raw: some DataProtocol) -> String {
-        String(RecordLine.hex(SHA256.hash(data: raw)).prefix(16))
+        String(Hex.lowercase(SHA256.hash(data: raw)).prefix(16))
     }
 
     /// The fields of a checkpoint record's data, when they are all present and well-formed.

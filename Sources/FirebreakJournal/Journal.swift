@@ -455,7 +455,7 @@ public final class Journal: @unchecked Sendable {
             throw JournalError(.io, "cannot truncate \(segmentPath): \(FileIO.errnoText())")
         }
         guard fsync(segFD) == 0 else { throw JournalError(.syncFailed, "cannot fsync \(segmentPath): \(FileIO.errnoText())") }
-        let digest = RecordLine.hex(SHA256.hash(data: tail))
+        let digest = Hex.lowercase(SHA256.hash(data: tail))
         return RecoveryReport.TornTail(location: problem.location, reason: problem.reason, bytes: tail.count,
                                        sha256: digest, movedTo: asidePath)
     }

@@ -164,12 +164,9 @@ public enum JournalReader {
                                 guard record.seq == resume.seq, record.hash == resume.hash else {
                                     throw JournalResume.Mismatch(reason: "seq \(record.seq) has hash \(record.hash.prefix(16))…, the snapshot says seq \(resume.seq) \(resume.hash.prefix(16))…")
                                 }
-                                problem = nil
-                                scan.lastSeq = record.seq
-                                scan.lastHash = record.hash
-                                scan.recordCount += 1
-                                if record.seq >= from { try body(record, line) }
-                            } else if record.seq != scan.lastSeq + 1 {
+                                scan.lastHash = record.prev  // the chain before the snapshot's record is trusted
+                            }
+                            if record.seq != scan.lastSeq + 1 {
                                 problem = (.brokenChain, "seq is \(record.seq), expected \(scan.lastSeq + 1)")
                             } else if record.prev != scan.lastHash {
                                 problem = (.brokenChain, "prev does not match the hash of seq \(scan.lastSeq)")
@@ -182,8 +179,8 @@ public enum JournalReader {
                             }
                         }
                         if let (kind, reason) = problem {
-                            if resume != nil && scan.recordCount == 0 {
-                                throw JournalResume.Mismatch(reason: "the line where seq \(resume!.seq) should be is not a record: \(reason)")
+                            if let resume, scan.recordCount == 0 {
+                                throw JournalResume.Mismatch(reason: "the line where seq \(resume.seq) should be is not a record: \(reason)")
                             }
                             let location = JournalLocation(segment: name, line: lineBase + index + k + 1, offset: lineStart, seq: scan.lastSeq + 1)
                             let after = try validLineExists(buf, from: lineEnd + 1)

@@ -39,6 +39,11 @@ public let genesisHash = String(repeating: "0", count: 64)
 extension JournalRecord {
     /// The engine's event this record holds (the state is a fold of them).
     public var event: Event { Event(time: time, type: type, actor: actor, data: data) }
+
+    /// The incident this record opened, when it is an `incident.opened` record.
+    public var openedIncident: String? {
+        type == EventType.incidentOpened ? data["incident"]?.stringValue : nil
+    }
 }
 
 extension JournalEntry {

@@ -99,12 +99,12 @@ public enum RecordLine {
         // Compare the digest with the stored hex digit by digit: no string built on the hot path.
         var matches = true
         digest.withUnsafeBytes { d in
-            for i in 0..<32 where hexTable[Int(d[i] >> 4)] != line[hexStart + 2 * i] || hexTable[Int(d[i] & 0xF)] != line[hexStart + 2 * i + 1] {
+            for i in 0..<32 where Hex.digits[Int(d[i] >> 4)] != line[hexStart + 2 * i] || Hex.digits[Int(d[i] & 0xF)] != line[hexStart + 2 * i + 1] {
                 matches = false
                 break
             }
         }
-        guard matches else { return .failure(.hashMismatch(stored: stored, computed: hex(digest))) }
+        guard matches else { return .failure(.hashMismatch(stored: stored, computed: Hex.lowercase(digest))) }
 
         let value: JSONValue
         do {
@@ -139,19 +139,7 @@ public enum RecordLine {
         return s.utf8.withContiguousStorageIfAvailable { check($0) } ?? check(Array(s.utf8))
     }
 
-    private static let hexTable: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func hexDigest(_ bytes: UnsafeRawBufferPointer) -> String {
-        hex(SHA256.hash(data: bytes))
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in bytes {
-            out.append(hexTable[Int(b >> 4)])
-            out.append(hexTable[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.lowercase(SHA256.hash(data: bytes))
     }
 }

@@ -22,8 +22,7 @@ struct DaemonBench: ParsableCommand {
 
     func run() throws {
         let exe = BenchDaemon.executable
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try emptyDirectory(dir)
         let pg = postgres ? try PostgresBaseline.start(in: dir + "/postgres") : nil
         defer { pg?.stop() }
         print("firebreak-bench daemon: \(format(seconds, 0)) s per case, \(exe)" + (pg.map { "; baseline PostgreSQL \($0.bin), synchronous_commit=on, pgbench" } ?? ""))

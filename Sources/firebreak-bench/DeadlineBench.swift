@@ -28,8 +28,7 @@ struct DeadlineBench: ParsableCommand {
     func run() throws {
         let exe = BenchDaemon.executable
         let root = FileManager.default.currentDirectoryPath
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try emptyDirectory(dir)
         let rosterPath = root + "/Playbooks/roster.example.yaml"
         guard let roster = RosterParser.parse(try String(contentsOfFile: rosterPath, encoding: .utf8), file: rosterPath).0 else {
             throw ValidationError("cannot read \(rosterPath)")

@@ -32,8 +32,7 @@ struct JournalBench: AsyncParsableCommand {
     var passes = 3
 
     func run() async throws {
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try emptyDirectory(dir)
         print("firebreak-bench journal: \(format(seconds, 0)) s per append case, \(records) records replayed, in \(dir)")
         print("")
         print(pad("case", 34) + pad("durable/s", 12, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true) + pad("vs raw", 9, right: true))

@@ -1,6 +1,13 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// A scratch directory, emptied of an earlier run's leftovers.
+func emptyDirectory(_ dir: String) throws {
+    try? FileManager.default.removeItem(atPath: dir)
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+}
 
 /// Monotonic nanoseconds: latencies must not jump with the wall clock.
 func monotonicNanos() -> UInt64 {

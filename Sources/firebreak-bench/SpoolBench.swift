@@ -20,8 +20,7 @@ struct SpoolBench: ParsableCommand {
 
     func run() throws {
         let exe = BenchDaemon.executable
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try emptyDirectory(dir)
         print("firebreak-bench spool: \(files) files per case, \(exe)")
         print(pad("case", 22) + pad("reports/s", 12, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true) + pad("max ms", 10, right: true))
         var cases: [(String, Int)] = [("burst (all at once)", 0)]

@@ -86,7 +86,7 @@ import Glibc
         #expect(recovered["bytes"] == 25 && recovered["seq"] == 6 && recovered["offset"] == .int(Int64(goodBytes)))
         let moved = try #require(recovered["moved_to"]?.stringValue)
         #expect(readBytes(moved) == Array(#"{"seq":6,"time":"2026-11-"#.utf8))
-        #expect(recovered["sha256"]?.stringValue == RecordLine.hex(SHA256.hash(data: readBytes(moved))))
+        #expect(recovered["sha256"]?.stringValue == Hex.lowercase(SHA256.hash(data: readBytes(moved))))
     }
 
     @Test func refusesToStartOnAJournalDamagedInTheMiddle() throws {

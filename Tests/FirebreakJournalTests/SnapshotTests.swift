@@ -1,3 +1,4 @@
+import Crypto
 import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
@@ -115,6 +116,8 @@ import Glibc
         #expect(d.process.terminationStatus == 3, "\(log(d))")
         #expect(log(d).contains("does not hold up against the journal"), "\(log(d))")
         #expect(FileManager.default.fileExists(atPath: d.state + "/snapshot/state.json.rejected"))
+        let why = String(decoding: readBytes(d.state + "/snapshot/state.json.rejected.why"), as: UTF8.self)
+        #expect(why.contains("differs from the snapshot"), "\(why)")
         (d, _) = try sockets.startDaemon(dir)
         #expect(!log(d).contains("from the snapshot at seq"))
         #expect(view(d.socket) == before)
@@ -122,6 +125,6 @@ import Glibc
     }
 
     static func sha256(_ bytes: [UInt8]) -> String {
-        bytes.withUnsafeBytes { RecordLine.hexDigest($0) }
+        Hex.lowercase(SHA256.hash(data: bytes))
     }
 }

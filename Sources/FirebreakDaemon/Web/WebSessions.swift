@@ -76,7 +76,7 @@ public actor WebSessions {
     }
 
     /// Kept hashed: a memory dump does not hand out live sessions.
-    static func digest(_ token: String) -> String { SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined() }
+    static func digest(_ token: String) -> String { Hex.lowercase(SHA256.hash(data: Array(token.utf8))) }
 
     private func prune() {
         let now = Date()
