@@ -5,6 +5,7 @@ import FirebreakSystemd
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// How firebreakd ends, as its exit status (documented in the README and `firebreakd --help`).
 public enum DaemonExit: Int32, Sendable {
@@ -24,6 +25,9 @@ public enum DaemonRunner {
         // A hook or sendmail that exits before reading its input, or a client gone mid-reply, must fail that one
         // delivery (EPIPE), not kill the daemon with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        // SIGHUP is trapped from the first moment (its default action kills): one sent during a long replay, or
+        // right after READY, waits in this sequence for the reload service instead of being lost.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         do { try config.check() } catch {
             logger.critical("\(error)")
             return .badConfiguration
@@ -149,7 +153,7 @@ public enum DaemonRunner {
             NotificationService(desk: desk, settings: config.notifications, content: content, clock: options.clock, logger: logger),
             ControlSocketService(socket: control),
             SpoolService(spool: spool),
-            ReloadService(desk: desk, config: config, logger: logger),
+            ReloadService(desk: desk, config: config, logger: logger, signals: hangups),
         ]
         if let web, let address = config.httpAddress {
             let webLogger = logger
@@ -170,8 +174,6 @@ public enum DaemonRunner {
         if let snapshot, let snapshots {
             SnapshotCheck.start(journalDirectory: config.journalDirectory, snapshot: snapshot, store: snapshots, logger: logger)
         }
-        // Until the reload service traps SIGHUP, one must not kill us (its default action): ignore it meanwhile.
-        signal(SIGHUP, SIG_IGN)
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var exitStatus = DaemonExit.clean
         do {

@@ -24,13 +24,16 @@ struct WatchdogService: Service {
 
 /// SIGHUP reloads the playbooks and the roster. New ones that fail validation are refused and the ones in force
 /// stay, with every problem logged; incidents already open keep the plan they opened with.
+///
+/// The signal is trapped before the group starts (`signals` comes in made): trapped here, a SIGHUP sent right
+/// after READY could arrive while it was still ignored and be lost (CI saw exactly that).
 struct ReloadService: Service {
     let desk: Desk
     let config: DaemonConfig
     let logger: Logger
+    let signals: UnixSignalsSequence
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
                 SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(monotonicMicroseconds())\nSTATUS=reloading playbooks and roster")
