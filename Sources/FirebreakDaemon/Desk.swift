@@ -188,8 +188,11 @@ public actor Desk {
             queue.removeAll(keepingCapacity: true)
             let changed = await commit(jobs, retryAlone: jobs.count > 1)
             if changed {
-                await wakeup.wake()
-                await notifierWakeup.wake()
+                // The deadline loop only for a deadline sooner than it sleeps towards, or to refresh its STATUS
+                // line within a second; the notifier looks at most every 50 ms whatever the number of wakes.
+                let soonest = state.nextDeadline().map { Duration.milliseconds($0.time.millisecondsSinceEpoch - clock().millisecondsSinceEpoch) }
+                wakeup.wake(within: min(soonest ?? .seconds(1), .seconds(1)))
+                notifierWakeup.wake()
             }
             if ContinuousClock.now >= nextSnapshotAllowed { snapshotIfDue() }
         }
