@@ -1,3 +1,4 @@
+import DequeModule
 import FirebreakCore
 import FirebreakJournal
 import FirebreakReview
@@ -12,6 +13,10 @@ import Logging
 /// fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried one by one, so
 /// that one bad command (a record over the size limit) cannot fail the others. Readers see the state as it was
 /// before the batch in flight: nobody is shown a change before its author is told it is durable.
+///
+/// Two lanes: people's commands and deadlines are decided in the order they came, all of them in the next batch;
+/// the notifier's bookkeeping (delivery outcomes, thousands at once after a digest) rides along at most
+/// `backgroundPerBatch` a batch, so that it never makes a batch long enough to hold back a deadline.
 public actor Desk {
     private var state: EngineState
     private var context: EngineContext
@@ -21,6 +26,10 @@ public actor Desk {
     /// Woken when events change the outbox, so the notifier does not wait out its sleep.
     let notifierWakeup = Wakeup()
     private var queue: [Job] = []
+    private var background = Deque<Job>()
+    /// Enough that a digest's outcomes are journaled in a few batches; few enough that a batch of them is
+    /// decided and encoded in a few milliseconds.
+    static let backgroundPerBatch = 256
     private var draining = false
     /// What the batch being journaled changed; nil when none is.
     private var inFlight: EngineUndo?
@@ -70,8 +79,10 @@ public actor Desk {
 
     /// Decides, journals and applies a command. Throws `EngineError` (refused: nothing journaled) or
     /// `JournalError` (not durable: nothing applied).
-    public func submit(_ command: Command, by actor: Actor) async throws -> [Event] {
-        try await enqueue(.command(command, actor))
+    /// `background`: bookkeeping nobody waits on (the notifier's delivery outcomes): it may wait behind people and
+    /// deadlines.
+    public func submit(_ command: Command, by actor: Actor, background: Bool = false) async throws -> [Event] {
+        try await enqueue(.command(command, actor), background: background)
     }
 
     /// Journals and applies every deadline due now; returns how many events that made.
@@ -172,9 +183,9 @@ public actor Desk {
 
     // MARK: Batches
 
-    private func enqueue(_ work: Work) async throws -> [Event] {
+    private func enqueue(_ work: Work, background: Bool = false) async throws -> [Event] {
         try await withCheckedThrowingContinuation { reply in
-            queue.append(Job(work: work, reply: reply))
+            if background { self.background.append(Job(work: work, reply: reply)) } else { queue.append(Job(work: work, reply: reply)) }
             if !draining {
                 draining = true
                 Task { await self.drain() }
@@ -183,9 +194,12 @@ public actor Desk {
     }
 
     private func drain() async {
-        while !queue.isEmpty {
-            let jobs = queue
+        while !queue.isEmpty || !background.isEmpty {
+            var jobs = queue
             queue.removeAll(keepingCapacity: true)
+            let riders = min(background.count, Self.backgroundPerBatch)
+            jobs += background.prefix(riders)
+            background.removeFirst(riders)
             let changed = await commit(jobs, retryAlone: jobs.count > 1)
             if changed {
                 // The deadline loop only for a deadline sooner than it sleeps towards, or to refresh its STATUS

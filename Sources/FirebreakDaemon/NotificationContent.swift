@@ -30,7 +30,9 @@ public struct NotificationContent: Sendable {
               {{reason}}{{#command}}
               To act: {{command}}{{/command}}{{#link}}
               Open: {{link}}{{/link}}
-            {{/items}}
+            {{/items}}{{#more}}
+            … and {{more}} more: `firebreak incidents --mine` lists them.
+            {{/more}}
             """,
     ]
 

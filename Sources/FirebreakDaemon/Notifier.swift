@@ -80,9 +80,12 @@ public struct NotificationService: Service {
     private func deliver(_ items: [PendingNotification], to person: String, channels: Channels, now: Timestamp) async
         -> (person: String, delivered: Bool, outcomes: [String: Command]) {
         let roster = await desk.roster
+        // A digest lists the first `digestListLimit` and counts the rest: a message of thousands of entries
+        // helps nobody, and rendering it took cores from the deadlines.
+        let listed = items.count == 1 ? items : Array(items.prefix(Self.digestListLimit))
         var incidents: [String: IncidentState] = [:]
-        for p in items where incidents[p.incident] == nil { incidents[p.incident] = await desk.incident(p.incident) }
-        let values = items.map { content.values($0, incident: incidents[$0.incident], now: now) }
+        for p in listed where incidents[p.incident] == nil { incidents[p.incident] = await desk.incident(p.incident) }
+        let values = listed.map { content.values($0, incident: incidents[$0.incident], now: now) }
         let message: OutgoingMessage
         let digest: String?
         if items.count == 1 {
@@ -92,9 +95,13 @@ public struct NotificationService: Service {
         } else {
             let id = "digest-\(person)-\(now.millisecondsSinceEpoch)"
             digest = id
-            let text = content.render("digest", ["count": items.count, "person": person, "items": values])
+            let more = items.count - listed.count
+            var context: [String: Any] = ["count": items.count, "person": person, "items": values]
+            if more > 0 { context["more"] = more }
+            let text = content.render("digest", context)
             message = OutgoingMessage(id: id, subject: "[Firebreak] \(items.count) notifications", text: text,
-                                      json: ["id": .string(id), "digest": .array(zip(items, values).map { Self.json($0, $1) }), "text": .string(text)])
+                                      json: ["id": .string(id), "digest": .array(zip(listed, values).map { Self.json($0, $1) }),
+                                             "count": .int(Int64(items.count)), "more": .int(Int64(more)), "text": .string(text)])
         }
         let contacts = roster.people[person]?.contacts ?? []
         var errors: [String] = []
@@ -110,11 +117,12 @@ public struct NotificationService: Service {
         // Nobody can be reached on any channel this daemon can use: journald is where it is delivered.
         if channel == nil && errors.isEmpty { channel = "journald" }
         var outcomes: [String: Command] = [:]
-        for (p, v) in zip(items, values) {
+        // Every item, listed or only counted in a digest, has its outcome.
+        for p in items {
             let meta: Logger.Metadata = ["incident": .string(p.incident), "notification_id": .string(p.id), "to": .string(person),
                                          "kind": .string(p.kind), "channel": .string(channel ?? "none"), "step": .string(p.step ?? "")]
             if let channel {
-                logger.info("notified \(person) (\(channel)): \(v["headline"] as? String ?? p.kind) — \(p.incident): \(p.reason)",
+                logger.info("notified \(person) (\(channel)): \(NotificationContent.headlines[p.kind] ?? p.kind) — \(p.incident): \(p.reason)",
                             metadata: MessageID.meta(MessageID.notificationSent, meta))
                 outcomes[p.id] = .delivered(notification: p.id, channel: channel, digest: digest)
             } else {
@@ -137,7 +145,7 @@ public struct NotificationService: Service {
             for (id, command) in outcomes {
                 group.addTask {
                     do {
-                        _ = try await desk.submit(command, by: .daemon)
+                        _ = try await desk.submit(command, by: .daemon, background: true)
                     } catch is EngineError {
                         return nil
                     } catch {
@@ -150,6 +158,9 @@ public struct NotificationService: Service {
             return await group.reduce(into: [:]) { if let (id, c) = $1 { $0[id] = c } }
         }
     }
+
+    /// How many notifications a digest lists one by one.
+    static let digestListLimit = 50
 
     static func json(_ p: PendingNotification, _ values: [String: Any]) -> JSONValue {
         var o: [String: JSONValue] = ["id": .string(p.id), "kind": .string(p.kind), "incident": .string(p.incident), "to": .string(p.to),

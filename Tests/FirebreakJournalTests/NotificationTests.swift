@@ -322,6 +322,31 @@ import Glibc
     }
 
     @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
+    func aLongDigestListsTheFirstFiftyAndCountsTheRest() throws {
+        let dir = TempDir("notify-long-digest")
+        let sink = try Sink("http_sink.py", in: dir)
+        let args = try Self.setUp(dir, olga: ["webhook: \(sink.url)/ok/olga"], sink: sink, notifications: "  digest_seconds: 3\n")
+        let d = try Self.start(dir, args)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        // The first goes alone; the sixty after it fall in its window and wait for one digest.
+        try Self.report(d, 1)
+        #expect(d.waitForRecord(EventType.notificationSent) { $0.data["id"] == "INC-1.n1" } != nil)
+        for n in 2...61 { try Self.report(d, n) }
+        #expect(d.waitForRecord(EventType.notificationSent) { $0.data["id"] == "INC-61.n1" } != nil)
+        let digests = sink.records.filter { $0["path"] == "/ok/olga" }.map(Self.body).filter { $0["digest"] != nil }
+        let listed = digests.reduce(0) { $0 + ($1["digest"]?.arrayValue?.count ?? 0) }
+        let more = digests.reduce(0) { $0 + Int($1["more"]?.intValue ?? 0) }
+        #expect(digests.allSatisfy { ($0["digest"]?.arrayValue?.count ?? 0) <= 50 }, "a digest lists at most 50")
+        #expect(digests.contains { $0["more"]?.intValue ?? 0 > 0 && $0["text"]?.stringValue?.contains("more: `firebreak incidents --mine` lists them.") == true },
+                "\(digests.map { $0["text"] ?? .null })")
+        // Listed or counted, every one of the 61 reached olga once, and each is journaled as sent.
+        let posts = sink.records.filter { $0["path"] == "/ok/olga" }.map(Self.body)
+        #expect(listed + more + (posts.count - digests.count) == 61, "\(posts.map { $0["id"] ?? .null })")
+        #expect(d.records(EventType.notificationSent).count == 61)
+        #expect(d.stop() == 0)
+    }
+
+    @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
     func theShippedTemplatesAreTheBuiltInOnesAndEditedOnesAreUsed() throws {
         for (name, text) in NotificationContent.defaults {
             let shipped = try String(contentsOfFile: InteropTests.repoRoot + "/templates/notifications/\(name).mustache", encoding: .utf8)
