@@ -185,7 +185,8 @@ public actor Desk {
 
     private func enqueue(_ work: Work, background: Bool = false) async throws -> [Event] {
         try await withCheckedThrowingContinuation { reply in
-            if background { self.background.append(Job(work: work, reply: reply)) } else { queue.append(Job(work: work, reply: reply)) }
+            let job = Job(work: work, reply: reply)
+            if background { self.background.append(job) } else { queue.append(job) }
             if !draining {
                 draining = true
                 Task { await self.drain() }

@@ -82,7 +82,7 @@ public struct NotificationService: Service {
         let roster = await desk.roster
         // A digest lists the first `digestListLimit` and counts the rest: a message of thousands of entries
         // helps nobody, and rendering it took cores from the deadlines.
-        let listed = items.count == 1 ? items : Array(items.prefix(Self.digestListLimit))
+        let listed = Array(items.prefix(Self.digestListLimit))
         var incidents: [String: IncidentState] = [:]
         for p in listed where incidents[p.incident] == nil { incidents[p.incident] = await desk.incident(p.incident) }
         let values = listed.map { content.values($0, incident: incidents[$0.incident], now: now) }
