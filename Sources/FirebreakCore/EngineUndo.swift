@@ -53,27 +53,3 @@ extension EngineState {
         if log.index(forKey: key) == nil { log[key] = .some(value) }
     }
 }
-
-extension EngineUndo {
-    /// The incident as it was before the batch (nil when the batch opened it): what readers are shown while the
-    /// batch is being made durable, so nobody sees a change its author has not been told about.
-    public func before(_ id: String, in state: EngineState) -> IncidentState? {
-        if let kept = incidents[id] { return kept }
-        return state.incidents[id]
-    }
-
-    /// Whether the batch asked for this notification (so it is not durable yet and must not be sent).
-    public func added(notification id: String) -> Bool {
-        if let kept = outbox[id] { return kept == nil }
-        return false
-    }
-
-    /// `state.activeIncidentCount` as it was before the batch.
-    public func activeCountBefore(in state: EngineState) -> Int {
-        var count = state.activeIncidentCount
-        for (url, old) in activeByURL {
-            count += (old == nil ? 0 : 1) - (state.activeByURL[url] == nil ? 0 : 1)
-        }
-        return count
-    }
-}

@@ -30,13 +30,73 @@ enum ControlRequests {
             let (url, session) = await web.issue(for: user)
             return .success(Answer(result: ["url": .string(url), "session": .string(session), "user": .string(user)]))
         }
-        return await query(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence)
+        let actor = Actor.from(unixUser: user, roster: desk.roster)
+        switch prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) {
+        case .failure(let f): return .failure(f)
+        case .success(.command(let command)):
+            return await submit(command, by: actor, desk: desk).map { Answer(result: summary(of: $0, actor: actor)) }
+        case .success(.query):
+            return await query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence)
+        }
     }
 
-    private static func query(op: String, args: JSONValue, user: String, fds: [Int32], desk: Desk, evidence: EvidenceStore) async -> Result<Answer, Failure> {
-        let roster = await desk.roster
-        let actor = Actor.from(unixUser: user, roster: roster)
-        func text(_ key: String, required: Bool = true) throws(Failure) -> String? {
+    enum Prepared {
+        /// A change: its command, built without the desk.
+        case command(Command)
+        /// A question for the desk (`query`).
+        case query
+    }
+
+    /// Builds the command of a request that changes something (storing the evidence files of a report), with no
+    /// visit to the desk: the socket's threads do this themselves, so that the desk's thread only decides,
+    /// journals and syncs.
+    static func prepare(op: String, args: JSONValue, user: String, fds: [Int32], actor: Actor, evidence: EvidenceStore) -> Result<Prepared, Failure> {
+        let text = textArgument(op: op, args: args)
+        do throws(Failure) {
+            switch op {
+            case "report":
+                var report: Report
+                do { report = try Report(json: args["report"] ?? .null) } catch {
+                    return .failure(Failure(code: "invalid-report", message: "report \(error.field): \(error.reason)"))
+                }
+                report.attached = try attach(args: args, fds: fds, report: report, evidence: evidence)
+                report.evidence = report.attached.map(\.name)
+                return .success(.command(.report(report, key: try text("key", false).map { "socket:\(user):\($0)" })))
+            case "ack":
+                let inc = try text("incident", true)!
+                return .success(.command(try text("step", false).map { .acknowledgeStep(incident: inc, step: $0) } ?? .acknowledge(incident: inc)))
+            case "done": return .success(.command(.completeStep(incident: try text("incident", true)!, step: try text("step", true)!, note: try text("note", false))))
+            case "skip": return .success(.command(.skipStep(incident: try text("incident", true)!, step: try text("step", true)!, reason: try text("reason", true)!)))
+            case "assign": return .success(.command(.assignStep(incident: try text("incident", true)!, step: try text("step", true)!, to: try text("to", true)!)))
+            case "escalate": return .success(.command(.escalate(incident: try text("incident", true)!, step: try text("step", false), reason: try text("reason", true)!)))
+            case "resolve": return .success(.command(.resolve(incident: try text("incident", true)!, summary: try text("summary", true)!)))
+            case "close": return .success(.command(.close(incident: try text("incident", true)!, reason: try text("reason", false))))
+            case "reopen": return .success(.command(.reopen(incident: try text("incident", true)!, reason: try text("reason", true)!)))
+            case "note": return .success(.command(.note(incident: try text("incident", true)!, text: try text("text", true)!)))
+            case "whoami", "incidents", "show", "postmortem", "metrics", "evidence": return .success(.query)
+            default: return .failure(Failure(code: "unknown-op", message: "unknown operation \"\(op)\""))
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Decides, journals and syncs a command at the desk; the caller is answered once it is durable.
+    static func submit(_ command: Command, by actor: Actor, desk: Desk) async -> Result<[Event], Failure> {
+        do {
+            return .success(try await desk.submit(command, by: actor))
+        } catch let e as EngineError {
+            var message = e.message
+            if e.code == .duplicate, let inc = e.incident { message = "already reported: it went to \(inc)" }
+            return .failure(Failure(code: e.code.rawValue, message: message))
+        } catch {
+            return .failure(Failure(code: "not-durable", message: "could not record it durably, so nothing was done: \(error)"))
+        }
+    }
+
+    /// A string argument: `required` ones must be there.
+    private static func textArgument(op: String, args: JSONValue) -> (String, Bool) throws(Failure) -> String? {
+        { key, required throws(Failure) in
             guard let v = args[key], v != .null else {
                 if required { throw Failure(code: "bad-request", message: "\(op) needs \"\(key)\"") }
                 return nil
@@ -44,8 +104,13 @@ enum ControlRequests {
             guard let s = v.stringValue else { throw Failure(code: "bad-request", message: "\"\(key)\" must be a string") }
             return s
         }
+    }
+
+    private static func query(op: String, args: JSONValue, user: String, actor: Actor, desk: Desk, evidence: EvidenceStore) async -> Result<Answer, Failure> {
+        let roster = desk.roster
+        let textArgument = textArgument(op: op, args: args)
+        func text(_ key: String, required: Bool = true) throws(Failure) -> String? { try textArgument(key, required) }
         do {
-            let command: Command
             switch op {
             case "whoami":
                 var o: [String: JSONValue] = ["user": .string(user), "id": .string(actor.id), "access": .string(actor.access.rawValue)]
@@ -85,39 +150,9 @@ enum ControlRequests {
                 return .success(Answer(result: Metrics.compute(await desk.allIncidents(), since: since, until: until, now: await desk.now())))
             case "evidence":
                 return try await fetch(args: args, text: text, actor: actor, desk: desk, evidence: evidence)
-            case "report":
-                var report: Report
-                do { report = try Report(json: args["report"] ?? .null) } catch {
-                    return .failure(Failure(code: "invalid-report", message: "report \(error.field): \(error.reason)"))
-                }
-                report.attached = try attach(args: args, fds: fds, report: report, evidence: evidence)
-                report.evidence = report.attached.map(\.name)
-                command = .report(report, key: try text("key", required: false).map { "socket:\(user):\($0)" })
-            case "ack":
-                let inc = try text("incident")!
-                command = try text("step", required: false).map { .acknowledgeStep(incident: inc, step: $0) } ?? .acknowledge(incident: inc)
-            case "done": command = .completeStep(incident: try text("incident")!, step: try text("step")!, note: try text("note", required: false))
-            case "skip": command = .skipStep(incident: try text("incident")!, step: try text("step")!, reason: try text("reason")!)
-            case "assign": command = .assignStep(incident: try text("incident")!, step: try text("step")!, to: try text("to")!)
-            case "escalate": command = .escalate(incident: try text("incident")!, step: try text("step", required: false), reason: try text("reason")!)
-            case "resolve": command = .resolve(incident: try text("incident")!, summary: try text("summary")!)
-            case "close": command = .close(incident: try text("incident")!, reason: try text("reason", required: false))
-            case "reopen": command = .reopen(incident: try text("incident")!, reason: try text("reason")!)
-            case "note": command = .note(incident: try text("incident")!, text: try text("text")!)
             default:
                 return .failure(Failure(code: "unknown-op", message: "unknown operation \"\(op)\""))
             }
-            let events: [Event]
-            do {
-                events = try await desk.submit(command, by: actor)
-            } catch let e as EngineError {
-                var message = e.message
-                if e.code == .duplicate, let inc = e.incident { message = "already reported: it went to \(inc)" }
-                return .failure(Failure(code: e.code.rawValue, message: message))
-            } catch {
-                return .failure(Failure(code: "not-durable", message: "could not record it durably, so nothing was done: \(error)"))
-            }
-            return .success(Answer(result: summary(of: events, actor: actor)))
         } catch let f as Failure {
             return .failure(f)
         } catch {

@@ -3,21 +3,28 @@ import FirebreakCore
 import FirebreakJournal
 import FirebreakReview
 import Logging
+import Synchronization
 
 /// The one place commands and deadlines change the state: the engine decides the events, the journal makes
 /// them durable, and only then are they answered.
 ///
-/// Group commit: commands that arrive while a batch is being synced wait in a queue; the next batch decides
-/// each of them in turn on the state with every earlier one applied (so incident numbers and the "same post"
-/// check never race), and journals all their events in one append, one fdatasync for the lot. If the append
-/// fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried one by one, so
-/// that one bad command (a record over the size limit) cannot fail the others. Readers see the state as it was
-/// before the batch in flight: nobody is shown a change before its author is told it is durable.
+/// The desk runs on a thread of its own (`DeskThread`) and writes and syncs each batch itself, blocking that
+/// thread: nobody can look at the desk between a change and its sync, so nobody is shown a change before its
+/// author is told it is durable.
+///
+/// Group commit: commands that arrive while a batch is being synced wait for the desk's thread; the next batch
+/// decides each of them in turn on the state with every earlier one applied (so incident numbers and the "same
+/// post" check never race), and journals all their events in one append, one fdatasync for the lot. If the
+/// append fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried one by one,
+/// so that one bad command (a record over the size limit) cannot fail the others.
 ///
 /// Two lanes: people's commands and deadlines are decided in the order they came, all of them in the next batch;
 /// the notifier's bookkeeping (delivery outcomes, thousands at once after a digest) rides along at most
 /// `backgroundPerBatch` a batch, so that it never makes a batch long enough to hold back a deadline.
 public actor Desk {
+    /// The desk's executor; socket and spool threads prefer it for their requests.
+    nonisolated let thread = DeskThread(name: "desk")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     private var state: EngineState
     private var context: EngineContext
     private let journal: Journal
@@ -31,8 +38,6 @@ public actor Desk {
     /// decided and encoded in a few milliseconds.
     static let backgroundPerBatch = 256
     private var draining = false
-    /// What the batch being journaled changed; nil when none is.
-    private var inFlight: EngineUndo?
     /// The seq of each incident's `incident.opened` record: a post-mortem reads the journal from there.
     private var openedSeq: [String: UInt64]
     public nonisolated let metrics = DaemonMetrics()
@@ -73,9 +78,12 @@ public actor Desk {
         self.state = state
         self.openedSeq = openedSeq
         self.context = context
+        self.rosterNow = Mutex(context.roster)
         self.journal = journal
         self.clock = clock
     }
+
+    deinit { thread.stop() }
 
     /// Decides, journals and applies a command. Throws `EngineError` (refused: nothing journaled) or
     /// `JournalError` (not durable: nothing applied).
@@ -98,18 +106,18 @@ public actor Desk {
 
     public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
-    /// Outbox entries due by `now` (durable ones only: a batch in flight is not yet asked for).
+    /// Outbox entries due by `now`.
     public func dueNotifications(by now: Timestamp) -> [PendingNotification] {
-        state.dueNotifications(by: now).filter { inFlight?.added(notification: $0.id) != true }
+        state.dueNotifications(by: now)
     }
 
     public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? {
         state.nextNotificationAttempt(after: now)
     }
 
-    public var activeIncidents: Int { inFlight?.activeCountBefore(in: state) ?? state.activeIncidentCount }
+    public var activeIncidents: Int { state.activeIncidentCount }
 
-    public func incident(_ id: String) -> IncidentState? { durable(id) }
+    public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
 
     /// Incidents `actor` may see, newest first, as their views.
     public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
@@ -126,13 +134,16 @@ public actor Desk {
     }
 
     public func view(_ id: String, for actor: Actor) throws(EngineError) -> JSONValue {
-        guard let inc = durable(id), Visibility.maySee(inc, actor: actor) else {
+        guard let inc = state.incidents[id], Visibility.maySee(inc, actor: actor) else {
             throw EngineError(.unknownIncident, "there is no incident \(id) that you can see; `firebreak incidents` lists them")
         }
         return IncidentView.json(inc, for: actor, now: clock())
     }
 
-    public var roster: Roster { context.roster }
+    /// Who is who, for callers mapping a user to an actor before they come to the desk (the socket's and the
+    /// spool's threads): read without a visit to the desk's thread. A reload replaces it with the context.
+    public nonisolated var roster: Roster { rosterNow.withLock { $0 } }
+    private nonisolated let rosterNow: Mutex<Roster>
 
     public func now() -> Timestamp { clock() }
 
@@ -142,15 +153,13 @@ public actor Desk {
         return state.incidents.values.reduce(0) { $0 + $1.overdueSteps(at: now).count }
     }
 
-    /// Every incident as durable now (for metrics).
-    public func allIncidents() -> [IncidentState] {
-        inFlight == nil ? Array(state.incidents.values) : state.incidents.keys.compactMap { durable($0) }
-    }
+    /// Every incident (for metrics).
+    public func allIncidents() -> [IncidentState] { Array(state.incidents.values) }
 
     /// The incident's records and the signed checkpoint that seals them, read from the journal. The read runs off
     /// the desk (a long journal takes a while) and stops at the durable head.
     public func reviewRecords(_ id: String) async throws -> (IncidentState, [ReviewRecord], ReviewRecord?)? {
-        guard let inc = durable(id), let from = openedSeq[id] else { return nil }
+        guard let inc = state.incidents[id], let from = openedSeq[id] else { return nil }
         let directory = journal.directory, head = journal.head.seq
         let found: Result<([ReviewRecord], ReviewRecord?), any Error> = await offPool {
             var records: [ReviewRecord] = []
@@ -175,10 +184,9 @@ public actor Desk {
     }
 
     /// New playbooks and roster (a reload); incidents already open keep the plan they opened with.
-    public func replace(context: EngineContext) { self.context = context }
-
-    private func durable(_ id: String) -> IncidentState? {
-        inFlight.map { $0.before(id, in: state) } ?? state.incidents[id]
+    public func replace(context: EngineContext) {
+        self.context = context
+        rosterNow.withLock { $0 = context.roster }
     }
 
     // MARK: Batches
@@ -201,7 +209,7 @@ public actor Desk {
             let riders = min(background.count, Self.backgroundPerBatch)
             jobs += background.prefix(riders)
             background.removeFirst(riders)
-            let changed = await commit(jobs, retryAlone: jobs.count > 1)
+            let changed = commit(jobs, retryAlone: jobs.count > 1)
             if changed {
                 // The deadline loop only for a deadline sooner than it sleeps towards, or to refresh its STATUS
                 // line within a second; the notifier looks at most every 50 ms whatever the number of wakes.
@@ -219,7 +227,7 @@ public actor Desk {
     /// Writes a snapshot of the durable state off the pool (encoding a hundred thousand incidents takes a few
     /// hundred milliseconds; the state is a value, so the desk works on while it is written).
     private func writeSnapshot() async {
-        guard let snapshots, let through = appliedThrough, inFlight == nil, !snapshotting else { return }
+        guard let snapshots, let through = appliedThrough, !snapshotting else { return }
         snapshotting = true
         sinceSnapshot = 0
         let started = ContinuousClock.now
@@ -247,8 +255,8 @@ public actor Desk {
     }
 
     /// Decides `jobs` in order, journals their events in one append and answers them. Returns whether any
-    /// events became durable (new deadlines may be armed).
-    private func commit(_ jobs: [Job], retryAlone: Bool) async -> Bool {
+    /// events became durable (new deadlines may be armed). Blocks the desk's thread through the write and sync.
+    private func commit(_ jobs: [Job], retryAlone: Bool) -> Bool {
         var undo = EngineUndo()
         var entries: [JournalEntry] = []
         var outcomes: [Result<[Event], any Error>] = []
@@ -274,11 +282,9 @@ public actor Desk {
             outcomes.append(.success(events))
         }
         if !entries.isEmpty {
-            inFlight = undo
-            defer { inFlight = nil }
             do {
                 let started = ContinuousClock.now
-                let records = try await journal.append(entries)
+                let records = try journal.appendNow(entries)
                 if let last = records.last { appliedThrough = JournalResume(seq: last.seq, hash: last.hash) }
                 sinceSnapshot += records.count
                 metrics.appendLatency.record(ContinuousClock.now - started)
@@ -286,10 +292,9 @@ public actor Desk {
                 for r in records { if let id = r.openedIncident { openedSeq[id] = r.seq } }
             } catch {
                 state.revert(undo)
-                inFlight = nil
                 if retryAlone {
                     var any = false
-                    for job in jobs { any = await commit([job], retryAlone: false) || any }
+                    for job in jobs { any = commit([job], retryAlone: false) || any }
                     return any
                 }
                 for job in jobs { job.reply.resume(throwing: error) }

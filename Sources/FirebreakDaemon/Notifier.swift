@@ -79,7 +79,7 @@ public struct NotificationService: Service {
     /// Returns whether it was delivered, and the outcome to journal for each notification.
     private func deliver(_ items: [PendingNotification], to person: String, channels: Channels, now: Timestamp) async
         -> (person: String, delivered: Bool, outcomes: [String: Command]) {
-        let roster = await desk.roster
+        let roster = desk.roster
         // A digest lists the first `digestListLimit` and counts the rest: a message of thousands of entries
         // helps nobody, and rendering it took cores from the deadlines.
         let listed = Array(items.prefix(Self.digestListLimit))

@@ -171,9 +171,9 @@ public final class Spool: @unchecked Sendable {
             do { report = try Report(json: json) } catch { throw Rejection(field: error.field, reason: error.reason) }
             evidenceNames = report.evidence
             report.attached = try storeEvidence(report.evidence, owner: uid)
-            let actor = Actor.from(unixUser: owner, roster: awaitOnThisThread { await self.desk.roster })
+            let actor = Actor.from(unixUser: owner, roster: desk.roster)
             let submitted = report
-            let outcome: Result<[Event], Error> = awaitOnThisThread {
+            let outcome: Result<[Event], Error> = awaitOnThisThread(preferring: desk.thread) {
                 do { return .success(try await self.desk.submit(.report(submitted, key: "spool:\(name)"), by: actor)) } catch { return .failure(error) }
             }
             switch outcome {
@@ -277,7 +277,7 @@ public final class Spool: @unchecked Sendable {
             logger.error("spool: could not write rejected/\(target).reason (\(field): \(reason))")
         }
         let data: JSONValue = ["file": .string(name), "owner": .string(owner), "field": .string(field), "reason": .string(reason)]
-        let recorded: Bool = awaitOnThisThread {
+        let recorded: Bool = awaitOnThisThread(preferring: desk.thread) {
             do { try await self.desk.record(type: EventType.reportRejected, actor: owner, data: data); return true } catch { return false }
         }
         logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")

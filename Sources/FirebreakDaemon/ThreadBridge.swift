@@ -6,11 +6,12 @@ import Glibc
 
 /// The daemon's socket and spool threads block in system calls of their own (accept, read, inotify) and reach
 /// the async desk through this: run the work as a task, wait for it on this thread. Never call it from the
-/// cooperative pool.
-func awaitOnThisThread<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
+/// cooperative pool. `preferring`: where the work's own code runs (the desk's thread, for requests that are
+/// mostly the desk's: no hop through the pool on the way there or back).
+func awaitOnThisThread<T: Sendable>(preferring executor: (any TaskExecutor)? = nil, _ work: @escaping @Sendable () async -> T) -> T {
     let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
-    Task {
+    Task(executorPreference: executor) {
         box.value = await work()
         done.signal()
     }

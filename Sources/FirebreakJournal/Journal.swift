@@ -15,7 +15,9 @@ import Foundation
 /// speed, not the number of appenders: throughput grows with load (group commit).
 ///
 /// The writer is a thread, not an actor, because `fdatasync` blocks for milliseconds and must not hold one of
-/// the cooperative pool's few threads (two on these machines).
+/// the cooperative pool's few threads (two on these machines). A caller with a thread of its own (the daemon's
+/// desk, which batches its commands itself) may write and sync on that thread instead (`appendNow`), saving the
+/// two thread wakes of the hand-off; the two kinds of commit take turns under `commitLock`.
 public final class Journal: @unchecked Sendable {
     public let directory: String
     public let options: JournalOptions
@@ -30,14 +32,16 @@ public final class Journal: @unchecked Sendable {
     private var closeWaiters: [@Sendable (JournalError?) -> Void] = []
     private var headSeq: UInt64
     private var headHash: String
+    /// When the oldest record not yet sealed by a checkpoint was written: the writer thread waits for it to age.
+    private var firstUnsealedAt: Date?
 
-    // Owned by the writer thread once it starts.
+    /// Held by whoever writes a batch (the writer thread, or a caller of `appendNow`); guards what follows.
+    private let commitLock = NSLock()
     private var fd: Int32
     private let lockFD: Int32
     private var segmentIndex: Int
     private var segmentSize: Int
     private var sinceCheckpoint: Int
-    private var firstUnsealedAt: Date?
 
     private struct Pending {
         let bodies: [RecordLine.Body]
@@ -156,6 +160,23 @@ public final class Journal: @unchecked Sendable {
         try await submit(entries, seal: true)
     }
 
+    /// Appends `entries` on the calling thread, which blocks through the write and the `fdatasync`: for a caller
+    /// with a thread of its own that batches its appends itself (the desk). Appends from others queued
+    /// meanwhile are written by the writer thread after it, in a sync of their own.
+    public func appendNow(_ entries: [JournalEntry]) throws(JournalError) -> [JournalRecord] {
+        let bodies = try encode(entries)
+        if bodies.isEmpty { return [] }
+        commitLock.lock()
+        defer { commitLock.unlock() }
+        cond.lock()
+        let refused = refusal()
+        cond.unlock()
+        if let refused { throw refused }
+        let box = ResultBox()
+        commit([Pending(bodies: bodies, completion: { box.set($0) })], forceCheckpoint: false)
+        return try box.get()
+    }
+
     /// The same as `append`, blocking the calling thread (tools and threads outside Swift concurrency).
     public func appendBlocking(_ entries: [JournalEntry]) throws -> [JournalRecord] {
         try submitBlocking(entries, seal: false)
@@ -232,16 +253,20 @@ public final class Journal: @unchecked Sendable {
         return bodies
     }
 
+    /// Why nothing more is accepted, if so. Called with `cond` held.
+    private func refusal() -> JournalError? {
+        if let failure {
+            return JournalError(.writerFailed, "the journal stopped after an earlier failure and accepts nothing: \(failure.message)")
+        }
+        if closing || finished { return JournalError(.closed, "the journal is closed") }
+        return nil
+    }
+
     private func enqueue(_ bodies: [RecordLine.Body], seal: Bool = false, _ completion: @escaping @Sendable (Result<[JournalRecord], JournalError>) -> Void) {
         cond.lock()
-        if let failure {
+        if let refused = refusal() {
             cond.unlock()
-            completion(.failure(JournalError(.writerFailed, "the journal stopped after an earlier failure and accepts nothing: \(failure.message)")))
-            return
-        }
-        if closing || finished {
-            cond.unlock()
-            completion(.failure(JournalError(.closed, "the journal is closed")))
+            completion(.failure(refused))
             return
         }
         if bodies.isEmpty && !seal {
@@ -266,30 +291,52 @@ public final class Journal: @unchecked Sendable {
                     cond.wait()
                 }
             }
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
-            let isClosing = closing
-            let timedDue = timedCheckpointDue()
             cond.unlock()
-
-            if !batch.isEmpty || timedDue {
-                commit(batch, forceCheckpoint: timedDue || batch.contains { $0.seal })
-            }
-            if failedFatally() { return drainAfterFailure() }
-            if isClosing {
-                cond.lock()
-                let more = !pending.isEmpty
-                cond.unlock()
-                if more { continue }
-                if options.signer != nil && sinceCheckpoint > 0 {
-                    commit([], forceCheckpoint: true)
-                    if failedFatally() { return drainAfterFailure() }
-                }
-                return finish(nil)
-            }
+            commitLock.lock()
+            let more = writeQueued()
+            commitLock.unlock()
+            if !more { return }
         }
     }
 
+    /// Writes what is queued (and a checkpoint when one is due); false once the journal is finished. Called
+    /// with `commitLock` held: an `appendNow` may have written, or failed, since the writer woke.
+    private func writeQueued() -> Bool {
+        if failedFatally() {
+            drainAfterFailure()
+            return false
+        }
+        cond.lock()
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        let isClosing = closing
+        let timedDue = timedCheckpointDue()
+        cond.unlock()
+
+        if !batch.isEmpty || timedDue {
+            commit(batch, forceCheckpoint: timedDue || batch.contains { $0.seal })
+        }
+        if failedFatally() {
+            drainAfterFailure()
+            return false
+        }
+        guard isClosing else { return true }
+        cond.lock()
+        let more = !pending.isEmpty
+        cond.unlock()
+        if more { return true }
+        if options.signer != nil && sinceCheckpoint > 0 {
+            commit([], forceCheckpoint: true)
+            if failedFatally() {
+                drainAfterFailure()
+                return false
+            }
+        }
+        finish(nil)
+        return false
+    }
+
+    /// Called with `cond` held.
     private func timedCheckpointDeadline() -> Date? {
         guard options.signer != nil, let first = firstUnsealedAt else { return nil }
         return first.addingTimeInterval(options.checkpointEverySeconds)
@@ -374,14 +421,16 @@ public final class Journal: @unchecked Sendable {
         }
         segmentSize += out.count
         sinceCheckpoint = unsealed
+        cond.lock()
+        headSeq = seq
+        headHash = prev
         if unsealed == 0 {
             firstUnsealedAt = nil
         } else if firstUnsealedAt == nil {
             firstUnsealedAt = Date()
+            // The writer may be waiting with no deadline: it has one now.
+            cond.signal()
         }
-        cond.lock()
-        headSeq = seq
-        headHash = prev
         cond.unlock()
         for (p, records) in zip(batch, results) { p.completion(.success(records)) }
     }

@@ -7,8 +7,8 @@ import Synchronization
 import Testing
 
 /// The desk's group commit, in-process on a real journal: commands that arrive during a sync share the next
-/// one, each decided on the state with the earlier ones applied; readers never see a batch before it is
-/// durable; a failed append takes the batch back and fails only the command that caused it.
+/// one, each decided on the state with the earlier ones applied; readers wait while a batch is being synced;
+/// a failed append takes the batch back and fails only the command that caused it.
 @Suite struct DeskTests {
     /// A data sync that counts calls and, while `hold` is set, waits until it is released: the test can then
     /// queue commands behind a batch that is "on its way to disk".
@@ -69,12 +69,19 @@ import Testing
                 return try await group.reduce(into: []) { $0.append($1) }
             }
         }
+        // The first report is not durable yet, so nobody may see its incident: a reader waits for the desk,
+        // which is busy syncing, and is answered after the sync.
+        let reader = Task { await desk.incident("INC-1") }
+        let answeredAfterSync = Task {
+            _ = await reader.value
+            return !sync.held.load(ordering: .acquiring)
+        }
         try await Task.sleep(for: .milliseconds(100))
-        // The first report is not durable yet, so nobody may see its incident.
-        #expect(await desk.incidents(for: Self.manager, mine: false, openOnly: false, overdueOnly: false, limit: 10).isEmpty)
-        #expect(await desk.incident("INC-1") == nil)
-        #expect(await desk.activeIncidents == 0)
+        let headWhileHeld = journal.head.seq
         sync.held.store(false, ordering: .releasing)
+        #expect(headWhileHeld == 0, "nothing is durable while the sync is held")
+        #expect(await answeredAfterSync.value, "the reader was answered only after the sync returned")
+        #expect(await reader.value?.id == "INC-1")
 
         let opened = try await first.value.first { $0.type == EventType.incidentOpened }
         #expect(opened?.incident == "INC-1")

@@ -33,7 +33,7 @@ public struct WebServer: Sendable {
     }
 
     func caller(_ request: Request) async -> Caller? {
-        let roster = await desk.roster
+        let roster = desk.roster
         if let header = sessions.trustedHeader, let name = request.headers[HTTPField.Name(header)!], !name.isEmpty {
             let (_, s) = await sessions.trustedSession(for: name)
             return Caller(user: name, actor: Actor.from(unixUser: name, roster: roster), csrf: s.csrf, bearer: false)
