@@ -1,3 +1,4 @@
+import Crypto
 import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
@@ -54,6 +55,47 @@ import Testing
         #expect(seqs.sorted() == Array(1...UInt64(appenders * each)))
         // Group commit: far fewer syncs than appends when 64 appenders wait at once.
         #expect(syncs.value < appenders * each / 2, "\(syncs.value) syncs for \(appenders * each) appends")
+        #expect(try JournalVerifier.verify(directory: dir.path).intact)
+    }
+
+    /// The desk writes on its own thread (`appendNow`) while others queue for the writer thread: the two take
+    /// turns, so every record lands once, in one unbroken chain, and the timed checkpoint still comes.
+    @Test func appendsOnTheCallersThreadAndQueuedAppendsShareOneChain() async throws {
+        let dir = TempDir()
+        var options = JournalOptions()
+        options.signer = CheckpointSigner(privateKey: Curve25519.Signing.PrivateKey())
+        options.checkpointEverySeconds = 0.2
+        options.checkpointEveryRecords = 1_000_000
+        let journal = try Journal.open(directory: dir.path, options: options)
+        // On a thread of its own, as the desk does: appendNow blocks its caller through the sync.
+        async let inline: [[UInt64]] = withCheckedContinuation { done in
+            Thread { done.resume(returning: (0..<300).map { n in (try? journal.appendNow([entry(n), entry(10_000 + n)]).map(\.seq)) ?? [] }) }.start()
+        }
+        let queued = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for w in 0..<8 {
+                group.addTask { var mine: [UInt64] = []; for n in 0..<50 { mine.append(try await journal.append(entry(20_000 + w * 100 + n)).seq) }; return mine }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let inlineSeqs = await inline.flatMap { $0 }
+        #expect(inlineSeqs.count == 600)
+        // Each inline append's two records are consecutive: nobody else's record comes between them.
+        for pair in stride(from: 0, to: inlineSeqs.count, by: 2) { #expect(inlineSeqs[pair + 1] == inlineSeqs[pair] + 1) }
+        try await Task.sleep(for: .milliseconds(400))
+        let head = journal.head.seq
+        try await journal.close()
+        var types: [String] = []
+        var seqs: [UInt64] = []
+        let scan = try JournalReader.scan(directory: dir.path) { r in
+            types.append(r.type)
+            if r.type != checkpointRecordType { seqs.append(r.seq) }
+        }
+        #expect(scan.problem == nil)
+        #expect(Set(seqs) == Set(inlineSeqs + queued) && seqs.count == 1_000)
+        // The writer thread's timer sealed the records (written mostly by the other thread) while the journal
+        // idled: the last record is that checkpoint, and close had nothing left to seal.
+        #expect(types.last == checkpointRecordType)
+        #expect(head > 1_000 && types.count == Int(head), "head \(head) before close, \(types.count) records after")
         #expect(try JournalVerifier.verify(directory: dir.path).intact)
     }
 

@@ -41,6 +41,27 @@ import Testing
         #expect(read == acknowledged)
     }
 
+    /// The desk syncs on its own thread: a failed sync there stops the writer thread too, and nothing queued
+    /// behind it is written.
+    @Test func aFailedSyncOnTheCallersThreadStopsTheJournal() async throws {
+        let dir = TempDir()
+        let calls = Counter()
+        let fatal = Counter()
+        var options = JournalOptions()
+        options.dataSync = Self.failing(after: 2, calls: calls)
+        options.onFatal = { _ in fatal.add() }
+        let journal = try Journal.open(directory: dir.path, options: options)
+        let acknowledged = try journal.appendNow([entry(1)]) + [try await journal.append(entry(2))]
+        #expect { try journal.appendNow([entry(3)]) } throws: { ($0 as? JournalError)?.code == .syncFailed }
+        await #expect { try await journal.append(entry(4)) } throws: { ($0 as? JournalError)?.code == .writerFailed }
+        #expect { try journal.appendNow([entry(5)]) } throws: { ($0 as? JournalError)?.code == .writerFailed }
+        #expect(calls.value == 3 && fatal.value == 1)
+        await #expect { try await journal.close() } throws: { ($0 as? JournalError)?.code == .syncFailed }
+        var read: [JournalRecord] = []
+        let scan = try JournalReader.scan(directory: dir.path) { read.append($0) }
+        #expect(scan.problem == nil && read == acknowledged)
+    }
+
     @Test func concurrentAppendersWaitingOnAFailedSyncAllFail() async throws {
         let dir = TempDir()
         let calls = Counter()
