@@ -46,7 +46,7 @@ public struct PendingNotification: Sendable, Hashable {
 
 /// Delivery outcomes as events, decided here so that who is told when someone cannot be reached follows the
 /// roster's rules and is replayed exactly.
-enum Outbox {
+public enum Outbox {
     /// After this many people in a row could not be reached about one thing, nobody more is asked.
     static let maxHops = 3
 
@@ -101,14 +101,25 @@ enum Outbox {
 
 extension EngineState {
     /// Outbox entries due by `now`, oldest first.
-    public func dueNotifications(by now: Timestamp) -> [PendingNotification] {
+    public func dueNotifications(by now: Timestamp) -> [PendingNotification] { Outbox.due(in: outbox, by: now) }
+
+    /// When the next outbox entry falls due after `now` (ones due already are `dueNotifications`).
+    public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? { Outbox.nextAttempt(in: outbox, after: now) }
+}
+
+extension Outbox {
+    /// Entries of `outbox` due by `now`, oldest first. A walk of the whole outbox: the daemon runs it on a copy,
+    /// off the desk, because entries held for a digest stay due and an outbox can be long.
+    public static func due(in outbox: [String: PendingNotification], by now: Timestamp) -> [PendingNotification] {
         outbox.values.filter { $0.nextAttempt <= now }.sorted { ($0.nextAttempt, $0.id) < ($1.nextAttempt, $1.id) }
     }
 
-    /// When the next outbox entry falls due after `now` (ones due already are `dueNotifications`).
-    public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? {
+    public static func nextAttempt(in outbox: [String: PendingNotification], after now: Timestamp) -> Timestamp? {
         outbox.values.lazy.map(\.nextAttempt).filter { $0 > now }.min()
     }
+}
+
+extension EngineState {
 
     /// The outbox's part of `apply`.
     mutating func applyToOutbox(_ e: Event) {

@@ -21,14 +21,14 @@ public struct DeadlineService: Service {
             var lastStatus = ""
             var lastStatusAt: Int64 = 0
             while !Task.isCancelled {
-                let fired = try await desk.fireDue()
-                let next = await desk.nextDeadline()
+                // One visit to the desk a turn: each visit waits for the batch being synced, if any.
+                let turn = try await desk.fireDue()
+                let fired = turn.events, next = turn.nextDeadline, open = turn.activeIncidents
                 if fired > 0 {
                     logger.info("deadlines fired: \(fired) events journaled", metadata: MessageID.meta(MessageID.deadlinesFired, ["events": "\(fired)"]))
                 }
                 // STATUS when it changes, at most once a second: every report wakes this loop, and a status per
                 // report would flood the manager (and block us if it reads slowly).
-                let open = await desk.activeIncidents
                 let status = "\(open) open incident\(open == 1 ? "" : "s"); next deadline \(next?.rfc3339 ?? "none")"
                 let nowMs = clock().millisecondsSinceEpoch
                 if status != lastStatus && nowMs - lastStatusAt >= 1000 {

@@ -62,7 +62,8 @@ public actor Desk {
 
     private struct Job {
         let work: Work
-        let reply: CheckedContinuation<[Event], any Error>
+        /// Called on the desk's thread once the job is decided (and, if it made events, durable).
+        let reply: @Sendable (Result<[Event], any Error>) -> Void
     }
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
@@ -93,10 +94,33 @@ public actor Desk {
         try await enqueue(.command(command, actor), background: background)
     }
 
-    /// Journals and applies every deadline due now; returns how many events that made.
+    /// Background commands in one visit to the desk (a digest's delivery outcomes, thousands at once): one job on
+    /// the desk's thread rather than one each, so a deadline falling due meanwhile is not queued behind them.
+    /// Returns each command's outcome, in order.
+    public func submitInBackground(_ commands: [Command], by actor: Actor) async -> [Result<[Event], any Error>] {
+        if commands.isEmpty { return [] }
+        return await withCheckedContinuation { done in
+            let outcomes = Outcomes(count: commands.count) { done.resume(returning: $0) }
+            for (i, command) in commands.enumerated() {
+                background.append(Job(work: .command(command, actor), reply: { outcomes.set(i, $0) }))
+            }
+            startDraining()
+        }
+    }
+
+    /// What the deadline loop needs after a turn, from one visit to the desk.
+    public struct Fired: Sendable {
+        /// Events journaled for deadlines that fell due.
+        public let events: Int
+        public let nextDeadline: Timestamp?
+        public let activeIncidents: Int
+    }
+
+    /// Journals and applies every deadline due now.
     @discardableResult
-    public func fireDue() async throws -> Int {
-        try await enqueue(.due).count
+    public func fireDue() async throws -> Fired {
+        let events = try await enqueue(.due).count
+        return Fired(events: events, nextDeadline: nextDeadline(), activeIncidents: activeIncidents)
     }
 
     /// Journals a record that changes no state (a rejected report), in turn with the commands.
@@ -106,18 +130,20 @@ public actor Desk {
 
     public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
-    /// Outbox entries due by `now`.
-    public func dueNotifications(by now: Timestamp) -> [PendingNotification] {
-        state.dueNotifications(by: now)
-    }
-
-    public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? {
-        state.nextNotificationAttempt(after: now)
-    }
+    /// The outbox as it is now: a copy that costs nothing here (the notifier walks it on its own time; the desk's
+    /// next change to the outbox copies it once if the notifier still holds it).
+    public var outbox: [String: PendingNotification] { state.outbox }
 
     public var activeIncidents: Int { state.activeIncidentCount }
 
     public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
+
+    /// Several incidents in one visit (a digest's).
+    public func incidents(_ ids: some Sequence<String> & Sendable) -> [String: IncidentState] {
+        var found: [String: IncidentState] = [:]
+        for id in ids { found[id] = state.incidents[id] }
+        return found
+    }
 
     /// Incidents `actor` may see, newest first, as their views.
     public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
@@ -193,12 +219,18 @@ public actor Desk {
 
     private func enqueue(_ work: Work, background: Bool = false) async throws -> [Event] {
         try await withCheckedThrowingContinuation { reply in
-            let job = Job(work: work, reply: reply)
+            let job = Job(work: work, reply: { reply.resume(with: $0) })
             if background { self.background.append(job) } else { queue.append(job) }
-            if !draining {
-                draining = true
-                Task { await self.drain() }
-            }
+            startDraining()
+        }
+    }
+
+    /// The batch starts as a job of its own, behind the requests already waiting for the desk's thread, so
+    /// that they join it.
+    private func startDraining() {
+        if !draining {
+            draining = true
+            Task { await self.drain() }
         }
     }
 
@@ -297,11 +329,31 @@ public actor Desk {
                     for job in jobs { any = commit([job], retryAlone: false) || any }
                     return any
                 }
-                for job in jobs { job.reply.resume(throwing: error) }
+                for job in jobs { job.reply(.failure(error)) }
                 return false
             }
         }
-        for (job, outcome) in zip(jobs, outcomes) { job.reply.resume(with: outcome) }
+        for (job, outcome) in zip(jobs, outcomes) { job.reply(outcome) }
         return !entries.isEmpty
+    }
+}
+
+/// The outcomes of `submitInBackground`'s commands, gathered as the batches answer them (on the desk's thread,
+/// one at a time) and handed over when the last has come.
+private final class Outcomes: @unchecked Sendable {
+    private var results: [Result<[Event], any Error>?]
+    private var left: Int
+    private let done: ([Result<[Event], any Error>]) -> Void
+
+    init(count: Int, done: @escaping ([Result<[Event], any Error>]) -> Void) {
+        results = Array(repeating: nil, count: count)
+        left = count
+        self.done = done
+    }
+
+    func set(_ i: Int, _ result: Result<[Event], any Error>) {
+        results[i] = result
+        left -= 1
+        if left == 0 { done(results.map { $0! }) }
     }
 }

@@ -39,7 +39,7 @@ public struct NotificationService: Service {
             var interval = Self.minimumInterval
             while !Task.isCancelled {
                 // The desk wakes us on every batch it journals; under a stream of reports that is hundreds of
-                // times a second, and each look walks the outbox on the desk's actor. Look at most every 50 ms,
+                // times a second, and each look walks the whole outbox. Look at most every 50 ms,
                 // and at most 1/20 of the time (a burst held for a digest makes the outbox long): people are told
                 // no later for it in practice, and ingest does not slow as the outbox grows.
                 let sinceLast = ContinuousClock.now - lastScan
@@ -49,7 +49,7 @@ public struct NotificationService: Service {
                 let now = clock()
                 var groups: [String: [PendingNotification]] = [:]
                 var heldUntil: Timestamp?
-                let due = await desk.dueNotifications(by: now)
+                let due = Outbox.due(in: await desk.outbox, by: now)
                 interval = max(Self.minimumInterval, (ContinuousClock.now - lastScan) * 20)
                 for p in due where unrecorded[p.id] == nil {
                     // Held for a digest: a first attempt for someone told less than a window ago.
@@ -67,7 +67,7 @@ public struct NotificationService: Service {
                 }
                 for o in outcomes where o.delivered { lastSent[o.person] = now }
                 unrecorded.merge(await record(outcomes.reduce(into: [:]) { $0.merge($1.outcomes) { a, _ in a } })) { a, _ in a }
-                let next = [await desk.nextNotificationAttempt(after: now), heldUntil].compactMap { $0 }.min()
+                let next = [Outbox.nextAttempt(in: await desk.outbox, after: now), heldUntil].compactMap { $0 }.min()
                 var waitMs = next.map { max(1, min(60_000, (($0 - clock()).milliseconds))) } ?? 60_000
                 if !unrecorded.isEmpty { waitMs = max(waitMs, 1000) }  // the journal is failing: do not spin
                 await desk.notifierWakeup.sleep(for: .milliseconds(waitMs))
@@ -83,8 +83,7 @@ public struct NotificationService: Service {
         // A digest lists the first `digestListLimit` and counts the rest: a message of thousands of entries
         // helps nobody, and rendering it took cores from the deadlines.
         let listed = Array(items.prefix(Self.digestListLimit))
-        var incidents: [String: IncidentState] = [:]
-        for p in listed where incidents[p.incident] == nil { incidents[p.incident] = await desk.incident(p.incident) }
+        let incidents = await desk.incidents(Set(listed.map(\.incident)))
         let values = listed.map { content.values($0, incident: incidents[$0.incident], now: now) }
         let message: OutgoingMessage
         let digest: String?
@@ -141,22 +140,15 @@ public struct NotificationService: Service {
     /// Journals delivery outcomes, all at once so that the desk puts them in one sync; returns the ones the
     /// journal could not take. One the engine refuses (no longer waiting) is dropped, not retried.
     private func record(_ outcomes: [String: Command]) async -> [String: Command] {
-        await withTaskGroup(of: (String, Command)?.self) { group in
-            for (id, command) in outcomes {
-                group.addTask {
-                    do {
-                        _ = try await desk.submit(command, by: .daemon, background: true)
-                    } catch is EngineError {
-                        return nil
-                    } catch {
-                        logger.error("could not journal the delivery outcome of \(id): \(error); it is journaled again, not sent again")
-                        return (id, command)
-                    }
-                    return nil
-                }
-            }
-            return await group.reduce(into: [:]) { if let (id, c) = $1 { $0[id] = c } }
+        let pairs = Array(outcomes)
+        let results = await desk.submitInBackground(pairs.map(\.value), by: .daemon)
+        var unrecorded: [String: Command] = [:]
+        for ((id, command), result) in zip(pairs, results) {
+            guard case .failure(let error) = result, !(error is EngineError) else { continue }
+            logger.error("could not journal the delivery outcome of \(id): \(error); it is journaled again, not sent again")
+            unrecorded[id] = command
         }
+        return unrecorded
     }
 
     /// How many notifications a digest lists one by one.
