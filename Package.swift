@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "Yams",
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
             ]
         ),
         // Review: post-mortems and metrics from the journal's records and the state, and their renderings (pure).
@@ -68,6 +69,7 @@ let package = Package(
                 "FirebreakSystemd",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import HeapModule
 
 /// Everything the engine knows: a fold of the journal's events. `apply` is the only way it changes (apart from
@@ -16,7 +17,10 @@ public struct EngineState: Sendable {
     /// Intake keys (a spool file's identity, a request id) already applied, and the incident each went to.
     public internal(set) var reportKeys: [String: String] = [:]
     /// Notifications asked for and not yet delivered, by id (see `Outbox`).
-    public internal(set) var outbox: [String: PendingNotification] = [:]
+    /// A persistent (hash-trie) map, so that the notifier can walk the outbox as it was while the desk changes
+    /// it: a change then copies a path of the trie, not the whole outbox (tens of thousands of entries while a
+    /// burst is held for a digest).
+    public internal(set) var outbox: TreeDictionary<String, PendingNotification> = [:]
     public internal(set) var incidentCount = 0
     public internal(set) var reportCount = 0
     /// Plans shared between incidents (see `Plan`).

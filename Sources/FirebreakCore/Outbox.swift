@@ -1,3 +1,4 @@
+import HashTreeCollections
 /// A notification asked for and not yet delivered. The outbox is part of the state, a fold of the journal like
 /// the rest: after a restart, what was sent is not sent again and what was pending is retried.
 public struct PendingNotification: Sendable, Hashable {
@@ -110,11 +111,11 @@ extension EngineState {
 extension Outbox {
     /// Entries of `outbox` due by `now`, oldest first. A walk of the whole outbox: the daemon runs it on a copy,
     /// off the desk, because entries held for a digest stay due and an outbox can be long.
-    public static func due(in outbox: [String: PendingNotification], by now: Timestamp) -> [PendingNotification] {
+    public static func due(in outbox: TreeDictionary<String, PendingNotification>, by now: Timestamp) -> [PendingNotification] {
         outbox.values.filter { $0.nextAttempt <= now }.sorted { ($0.nextAttempt, $0.id) < ($1.nextAttempt, $1.id) }
     }
 
-    public static func nextAttempt(in outbox: [String: PendingNotification], after now: Timestamp) -> Timestamp? {
+    public static func nextAttempt(in outbox: TreeDictionary<String, PendingNotification>, after now: Timestamp) -> Timestamp? {
         outbox.values.lazy.map(\.nextAttempt).filter { $0 > now }.min()
     }
 }

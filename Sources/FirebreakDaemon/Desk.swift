@@ -1,3 +1,4 @@
+import HashTreeCollections
 import DequeModule
 import FirebreakCore
 import FirebreakJournal
@@ -130,9 +131,9 @@ public actor Desk {
 
     public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
-    /// The outbox as it is now: a copy that costs nothing here (the notifier walks it on its own time; the desk's
-    /// next change to the outbox copies it once if the notifier still holds it).
-    public var outbox: [String: PendingNotification] { state.outbox }
+    /// The outbox as it is now: a copy that costs nothing here (a persistent map), for the notifier to walk on
+    /// its own time.
+    public var outbox: TreeDictionary<String, PendingNotification> { state.outbox }
 
     public var activeIncidents: Int { state.activeIncidentCount }
 

@@ -39,7 +39,7 @@ public struct NotificationService: Service {
             var interval = Self.minimumInterval
             while !Task.isCancelled {
                 // The desk wakes us on every batch it journals; under a stream of reports that is hundreds of
-                // times a second, and each look walks the whole outbox. Look at most every 50 ms,
+                // times a second, and each look walks the whole outbox (off the desk). Look at most every 50 ms,
                 // and at most 1/20 of the time (a burst held for a digest makes the outbox long): people are told
                 // no later for it in practice, and ingest does not slow as the outbox grows.
                 let sinceLast = ContinuousClock.now - lastScan
