@@ -1,4 +1,5 @@
 import HashTreeCollections
+
 /// A notification asked for and not yet delivered. The outbox is part of the state, a fold of the journal like
 /// the rest: after a restart, what was sent is not sent again and what was pending is retried.
 public struct PendingNotification: Sendable, Hashable {
@@ -100,14 +101,6 @@ public enum Outbox {
     }
 }
 
-extension EngineState {
-    /// Outbox entries due by `now`, oldest first.
-    public func dueNotifications(by now: Timestamp) -> [PendingNotification] { Outbox.due(in: outbox, by: now) }
-
-    /// When the next outbox entry falls due after `now` (ones due already are `dueNotifications`).
-    public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? { Outbox.nextAttempt(in: outbox, after: now) }
-}
-
 extension Outbox {
     /// Entries of `outbox` due by `now`, oldest first. A walk of the whole outbox: the daemon runs it on a copy,
     /// off the desk, because entries held for a digest stay due and an outbox can be long.
@@ -121,6 +114,11 @@ extension Outbox {
 }
 
 extension EngineState {
+    /// Outbox entries due by `now`, oldest first.
+    public func dueNotifications(by now: Timestamp) -> [PendingNotification] { Outbox.due(in: outbox, by: now) }
+
+    /// When the next outbox entry falls due after `now` (ones due already are `dueNotifications`).
+    public func nextNotificationAttempt(after now: Timestamp) -> Timestamp? { Outbox.nextAttempt(in: outbox, after: now) }
 
     /// The outbox's part of `apply`.
     mutating func applyToOutbox(_ e: Event) {

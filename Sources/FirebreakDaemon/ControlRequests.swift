@@ -20,23 +20,13 @@ enum ControlRequests {
     /// `fds`: descriptors the caller passed with the request (evidence files for a report); the caller closes them.
     static func run(op: String, args: JSONValue, user: String, fds: [Int32] = [], desk: Desk, evidence: EvidenceStore,
                     web: WebSessions? = nil) async -> Result<Answer, Failure> {
-        guard fds.isEmpty || op == "report" else {
-            return .failure(Failure(code: "bad-request", message: "files were passed with \"\(op)\", which takes none"))
-        }
-        if op == "web-login" {
-            guard let web else {
-                return .failure(Failure(code: "no-web", message: "the web pages are off (http: off); start firebreakd with --http 127.0.0.1:8080"))
-            }
-            let (url, session) = await web.issue(for: user)
-            return .success(Answer(result: ["url": .string(url), "session": .string(session), "user": .string(user)]))
-        }
         let actor = Actor.from(unixUser: user, roster: desk.roster)
         switch prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) {
         case .failure(let f): return .failure(f)
         case .success(.command(let command)):
             return await submit(command, by: actor, desk: desk).map { Answer(result: summary(of: $0, actor: actor)) }
         case .success(.query):
-            return await query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence)
+            return await query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)
         }
     }
 
@@ -51,6 +41,9 @@ enum ControlRequests {
     /// visit to the desk: the socket's threads do this themselves, so that the desk's thread only decides,
     /// journals and syncs.
     static func prepare(op: String, args: JSONValue, user: String, fds: [Int32], actor: Actor, evidence: EvidenceStore) -> Result<Prepared, Failure> {
+        guard fds.isEmpty || op == "report" else {
+            return .failure(Failure(code: "bad-request", message: "files were passed with \"\(op)\", which takes none"))
+        }
         let text = textArgument(op: op, args: args)
         do throws(Failure) {
             switch op {
@@ -73,7 +66,7 @@ enum ControlRequests {
             case "close": return .success(.command(.close(incident: try text("incident", true)!, reason: try text("reason", false))))
             case "reopen": return .success(.command(.reopen(incident: try text("incident", true)!, reason: try text("reason", true)!)))
             case "note": return .success(.command(.note(incident: try text("incident", true)!, text: try text("text", true)!)))
-            case "whoami", "incidents", "show", "postmortem", "metrics", "evidence": return .success(.query)
+            case "whoami", "incidents", "show", "postmortem", "metrics", "evidence", "web-login": return .success(.query)
             default: return .failure(Failure(code: "unknown-op", message: "unknown operation \"\(op)\""))
             }
         } catch {
@@ -106,12 +99,19 @@ enum ControlRequests {
         }
     }
 
-    private static func query(op: String, args: JSONValue, user: String, actor: Actor, desk: Desk, evidence: EvidenceStore) async -> Result<Answer, Failure> {
+    static func query(op: String, args: JSONValue, user: String, actor: Actor, desk: Desk, evidence: EvidenceStore,
+                              web: WebSessions?) async -> Result<Answer, Failure> {
         let roster = desk.roster
         let textArgument = textArgument(op: op, args: args)
         func text(_ key: String, required: Bool = true) throws(Failure) -> String? { try textArgument(key, required) }
         do {
             switch op {
+            case "web-login":
+                guard let web else {
+                    return .failure(Failure(code: "no-web", message: "the web pages are off (http: off); start firebreakd with --http 127.0.0.1:8080"))
+                }
+                let (url, session) = await web.issue(for: user)
+                return .success(Answer(result: ["url": .string(url), "session": .string(session), "user": .string(user)]))
             case "whoami":
                 var o: [String: JSONValue] = ["user": .string(user), "id": .string(actor.id), "access": .string(actor.access.rawValue)]
                 if let p = roster.people[actor.id] { o["name"] = .string(p.name) }

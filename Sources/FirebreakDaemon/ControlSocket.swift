@@ -182,16 +182,14 @@ public final class ControlSocket: @unchecked Sendable {
         let desk = self.desk, evidence = self.evidence, web = self.web
         let reply: Result<ControlRequests.Answer, ControlRequests.Failure>
         let actor = Actor.from(unixUser: user, roster: desk.roster)
-        let prepared: Result<ControlRequests.Prepared, ControlRequests.Failure> = (fds.isEmpty || op == "report") && op != "web-login"
-            ? ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) : .success(.query)
-        switch prepared {
+        switch ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) {
         case .success(.command(let command)):
             // A change: built here, decided and synced on the desk's thread, summed up here again, so the desk's
             // thread does only what must be done in turn.
             let outcome = awaitOnThisThread(preferring: desk.thread) { await ControlRequests.submit(command, by: actor, desk: desk) }
             reply = outcome.map { ControlRequests.Answer(result: ControlRequests.summary(of: $0, actor: actor)) }
         case .success(.query):
-            reply = awaitOnThisThread(preferring: desk.thread) { await ControlRequests.run(op: op, args: args, user: user, fds: fds, desk: desk, evidence: evidence, web: web) }
+            reply = awaitOnThisThread(preferring: desk.thread) { await ControlRequests.query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web) }
         case .failure(let f):
             reply = .failure(f)
         }

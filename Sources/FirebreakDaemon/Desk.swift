@@ -129,7 +129,7 @@ public actor Desk {
         _ = try await enqueue(.record(JournalEntry(time: clock(), type: type, actor: actor, data: data)))
     }
 
-    public func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
+    private func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
     /// The outbox as it is now: a copy that costs nothing here (a persistent map), for the notifier to walk on
     /// its own time.
