@@ -1,4 +1,3 @@
-import Dispatch
 import FirebreakCore
 import FirebreakSystemd
 import FirebreakUnix
@@ -10,8 +9,12 @@ import Glibc
 #endif
 
 /// The control socket: a Unix stream socket, passed by systemd (socket activation) or bound by the daemon when
-/// started by hand. Plain system calls on threads of its own, because SO_PEERCRED (who the caller is) is a
-/// system call NIO does not expose, and blocking reads must not hold the cooperative pool's threads.
+/// started by hand. Served on the desk's thread with non-blocking system calls (`DeskThread` waits in epoll for
+/// jobs and clients alike): a request is read, decided, journaled, synced and answered there without waking
+/// another thread, and a slow or silent client holds no thread at all. Plain system calls, because SO_PEERCRED
+/// (who the caller is) and SCM_RIGHTS (evidence files) on a stream socket are what NIO does not expose.
+///
+/// Everything here but `open` and `stop` runs on the desk's thread, so the connections need no lock.
 public final class ControlSocket: @unchecked Sendable {
     let listenFD: Int32
     let path: String?
@@ -19,9 +22,15 @@ public final class ControlSocket: @unchecked Sendable {
     let evidence: EvidenceStore
     let web: WebSessions?
     let logger: Logger
-    private let lock = NSLock()
+    private var connections: [Int32: Connection] = [:]
     private var stopped = false
-    private var clients: Set<Int32> = []
+    /// Accepting paused: the daemon ran out of descriptors (EMFILE); the sweep tries again.
+    private var acceptPaused = false
+    private var sweepTimer: Int32 = -1
+    /// Where every client's bytes are received (one at a time, on the desk's thread).
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    /// An idle client is dropped after five minutes.
+    static let idleLimit: Duration = .seconds(300)
 
     init(listenFD: Int32, path: String?, desk: Desk, evidence: EvidenceStore, web: WebSessions?, logger: Logger) {
         self.web = web
@@ -36,8 +45,7 @@ public final class ControlSocket: @unchecked Sendable {
     /// crash is replaced; one another daemon is listening on is not).
     public static func open(path: String, desk: Desk, evidence: EvidenceStore, web: WebSessions?, logger: Logger) throws -> ControlSocket {
         if let fd = SystemdListenFDs.single() {
-            // Accept blocks on its own thread: a passed socket may come non-blocking.
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             logger.info("control socket passed by systemd (socket activation)")
             return ControlSocket(listenFD: fd, path: nil, desk: desk, evidence: evidence, web: web, logger: logger)
@@ -45,7 +53,7 @@ public final class ControlSocket: @unchecked Sendable {
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         guard UnixSocket.address(path) != nil else { throw StartupProblem(description: "socket path \(path) is too long") }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw StartupProblem(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
         var rc = UnixSocket.bind(fd, to: path)
         if rc != 0 && errno == EADDRINUSE {
@@ -66,45 +74,76 @@ public final class ControlSocket: @unchecked Sendable {
         return ControlSocket(listenFD: fd, path: path, desk: desk, evidence: evidence, web: web, logger: logger)
     }
 
-    func start() {
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "control-accept"
-        thread.start()
-    }
-
-    func stop() {
-        lock.lock()
-        stopped = true
-        let open = clients
-        lock.unlock()
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
-        for c in open { shutdown(c, Int32(SHUT_RDWR)) }
-        if let path { unlink(path) }
-    }
-
-    private func acceptLoop() {
-        while true {
-            let client = accept(listenFD, nil, nil)
-            if client < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                lock.lock(); let done = stopped; lock.unlock()
-                if !done { logger.error("control socket accept failed: \(String(cString: strerror(errno)))") }
-                return
-            }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            lock.lock()
-            if stopped { lock.unlock(); close(client); return }
-            clients.insert(client)
-            lock.unlock()
-            let thread = Thread { [self] in
-                serve(client)
-                lock.lock(); clients.remove(client); lock.unlock()
-                close(client)
-            }
-            thread.name = "control-client"
-            thread.start()
+    /// Starts serving on the desk's thread.
+    func start() throws {
+        guard desk.thread.watch(listenFD, for: .readable, { [self] _ in acceptReady() }) else {
+            throw StartupProblem(description: "cannot watch the control socket: \(String(cString: strerror(errno)))")
         }
+        // The sweep: idle clients, and accepting again after running out of descriptors.
+        sweepTimer = PollTimer.create(everyMilliseconds: 5_000)
+        if sweepTimer >= 0 { desk.thread.watch(sweepTimer, for: .readable) { [self] _ in sweep() } }
+    }
+
+    /// Stops accepting and drops every client (their requests in progress are not answered). Returns at once;
+    /// the descriptors are closed on the desk's thread.
+    func stop() {
+        if let path { unlink(path) }
+        desk.thread.perform { [self] in
+            guard !stopped else { return }
+            stopped = true
+            desk.thread.unwatch(listenFD)
+            close(listenFD)
+            if sweepTimer >= 0 { desk.thread.unwatch(sweepTimer); close(sweepTimer) }
+            for c in Array(connections.values) { drop(c) }
+        }
+    }
+
+    // MARK: Accepting and sweeping
+
+    private func acceptReady() {
+        while !stopped && !acceptPaused {
+            let fd = UnixSocket.acceptNonBlocking(listenFD)
+            if fd < 0 {
+                switch errno {
+                case EAGAIN, EWOULDBLOCK, ECONNABORTED, EINTR, EPROTO:
+                    if errno == ECONNABORTED || errno == EPROTO { continue }
+                    return
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // Level-triggered: the waiting client would make the listener ready again at once. Pause until
+                    // the next sweep, when clients may have gone.
+                    logger.error("control socket: cannot accept (\(String(cString: strerror(errno)))); trying again in 5 s")
+                    acceptPaused = true
+                    desk.thread.unwatch(listenFD)
+                    return
+                default:
+                    logger.error("control socket accept failed: \(String(cString: strerror(errno)))")
+                    return
+                }
+            }
+            guard let (_, user) = Self.peer(fd) else { close(fd); continue }
+            let c = Connection(fd: fd, user: user)
+            connections[fd] = c
+            if !watch(c, writable: false) { connections[fd] = nil; close(fd) }
+        }
+    }
+
+    private func sweep() {
+        PollTimer.drain(sweepTimer)
+        let now = ContinuousClock.now
+        for c in Array(connections.values) where !c.busy && now - c.lastActive > Self.idleLimit { drop(c) }
+        if acceptPaused && !stopped {
+            acceptPaused = false
+            desk.thread.watch(listenFD, for: .readable) { [self] _ in acceptReady() }
+        }
+    }
+
+    /// Writable only while a reply waits for room: otherwise every read of a reply by the client would wake
+    /// the desk's thread for nothing.
+    @discardableResult
+    private func watch(_ c: Connection, writable: Bool) -> Bool {
+        c.watchingWritable = writable
+        let events: Poller.Events = writable ? [.readable, .writable, .peerClosed, .edge] : [.readable, .peerClosed, .edge]
+        return desk.thread.watch(c.fd, for: events) { [self, c] events in ready(c, events) }
     }
 
     /// Who is on the other end, as the kernel says.
@@ -117,86 +156,232 @@ public final class ControlSocket: @unchecked Sendable {
         return (cred.uid, userName(cred.uid))
     }
 
-    private func serve(_ fd: Int32) {
-        guard let (_, user) = Self.peer(fd) else { return }
-        var timeout = timeval(tv_sec: 300, tv_usec: 0)  // an idle client is dropped after five minutes
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        // Descriptors passed with the bytes (evidence files), each with the offset in `buffer` of the byte it
-        // came with: a line takes the ones that came within it.
-        var passed: [(at: Int, fd: Int32)] = []
-        defer { for p in passed { close(p.fd) } }
-        let tooLarge = ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes")
-        while true {
-            if let nl = buffer.firstIndex(of: 0x0A) {
-                if nl > ControlProtocol.maxLine {
-                    _ = write(fd, tooLarge)
-                    return
-                }
-                let line = Array(buffer[..<nl])
-                buffer.removeSubrange(...nl)
-                let mine = passed.filter { $0.at <= nl }.map(\.fd)
-                passed = passed.filter { $0.at > nl }.map { (at: $0.at - nl - 1, fd: $0.fd) }
-                let (reply, outgoing) = handle(line, user: user, fds: mine)
-                for f in mine { close(f) }
-                let sent = write(fd, reply, fds: outgoing.map { [$0] } ?? [])
-                if let outgoing { close(outgoing) }
-                guard sent else { return }
-                continue
-            }
-            if buffer.count > ControlProtocol.maxLine {
-                _ = write(fd, tooLarge)
+    // MARK: A client
+
+    private func ready(_ c: Connection, _ events: Poller.Events) {
+        guard !c.closed else { return }
+        if events.contains(.writable) && !c.output.isEmpty { flush(c) }
+        if events.contains(.readable) || events.contains(.peerClosed) || events.contains(.hangUp) || events.contains(.error) { read(c) }
+        advance(c)
+    }
+
+    /// Reads what the client has sent, until the socket is empty (edge-triggered) or a request line's worth waits.
+    private func read(_ c: Connection) {
+        while !c.closed && !c.atEnd {
+            if c.input.count > ControlProtocol.maxLine + chunk.count {
+                // Enough to find the next line or refuse it: read on once it is answered.
+                c.moreToRead = true
                 return
             }
-            let r = UnixSocket.receive(fd, into: &chunk)
-            for f in r.fds { passed.append((at: buffer.count, fd: f)) }
-            if r.truncated || passed.count > UnixSocket.maxFDs {
-                _ = write(fd, ControlProtocol.failure(id: .null, code: "too-many-files", message: "at most \(Report.maxEvidence) files go with one request"))
+            let r = UnixSocket.receive(c.fd, into: &chunk)
+            for f in r.fds { c.passed.append((at: c.input.count, fd: f)) }
+            if r.truncated || c.passed.count > UnixSocket.maxFDs {
+                refuse(c, ControlProtocol.failure(id: .null, code: "too-many-files", message: "at most \(Report.maxEvidence) files go with one request"))
                 return
             }
-            if r.count <= 0 { return }
-            buffer.append(contentsOf: chunk[0..<r.count])
+            if r.count > 0 {
+                c.input.append(contentsOf: chunk[0..<r.count])
+                c.lastActive = .now
+            } else if r.count == 0 {
+                c.atEnd = true
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                c.moreToRead = false
+                return
+            } else {
+                drop(c)
+                return
+            }
         }
     }
 
-    private func write(_ fd: Int32, _ value: JSONValue, fds: [Int32] = []) -> Bool {
-        var out: [UInt8] = []
-        JSONWriter.write(value, into: &out)
-        out.append(0x0A)
-        return UnixSocket.sendAll(fd, out, fds: fds)
+    /// Takes the client's next request when the last is answered, and closes the connection once it has ended
+    /// and nothing is left to say.
+    private func advance(_ c: Connection) {
+        while !c.closed && !c.busy && c.output.isEmpty {
+            if let nl = c.nextNewline() {
+                if nl > ControlProtocol.maxLine { return refuse(c, Self.tooLarge) }
+                let line = Array(c.input[..<nl])
+                c.input.removeSubrange(...nl)
+                c.scanned = 0
+                let mine = c.passed.filter { $0.at <= nl }.map(\.fd)
+                c.passed = c.passed.filter { $0.at > nl }.map { (at: $0.at - nl - 1, fd: $0.fd) }
+                if let immediate = begin(line, from: c, fds: mine) { send(c, immediate) }
+                continue
+            }
+            if c.input.count > ControlProtocol.maxLine { return refuse(c, Self.tooLarge) }
+            if c.moreToRead {
+                read(c)
+                if c.moreToRead || c.closed { return }
+                continue
+            }
+            if c.atEnd { drop(c) }
+            return
+        }
     }
 
-    /// One request: parsed, run against the desk (blocking this client's thread, not the pool), answered.
-    func handle(_ line: [UInt8], user: String, fds: [Int32] = []) -> (JSONValue, Int32?) {
+    static let tooLarge = ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes")
+
+    /// Says why and hangs up once it is said.
+    private func refuse(_ c: Connection, _ reply: JSONValue) {
+        c.hangUpAfterReply = true
+        c.atEnd = true
+        send(c, (reply, nil))
+    }
+
+    private func send(_ c: Connection, _ reply: (JSONValue, Int32?)) {
+        guard !c.closed else {
+            if let fd = reply.1 { close(fd) }
+            return
+        }
+        JSONWriter.write(reply.0, into: &c.output)
+        c.output.append(0x0A)
+        if let fd = reply.1 { c.outputFDs.append(fd) }
+        flush(c)
+    }
+
+    /// Writes what it can of the reply; the rest when the socket is writable again.
+    private func flush(_ c: Connection) {
+        while !c.closed && !c.output.isEmpty {
+            let n = UnixSocket.send(c.fd, c.output, fds: c.outputFDs)
+            if n > 0 {
+                c.output.removeFirst(n)
+                for fd in c.outputFDs { close(fd) }
+                c.outputFDs = []
+                c.lastActive = .now
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if !c.watchingWritable { watch(c, writable: true) }
+                return
+            } else {
+                drop(c)
+                return
+            }
+        }
+        guard !c.closed else { return }
+        if c.hangUpAfterReply { return drop(c) }
+        if c.watchingWritable { watch(c, writable: false) }
+    }
+
+    private func drop(_ c: Connection) {
+        guard !c.closed else { return }
+        c.closed = true
+        desk.thread.unwatch(c.fd)
+        connections[c.fd] = nil
+        close(c.fd)
+        for p in c.passed { close(p.fd) }
+        for fd in c.outputFDs { close(fd) }
+        c.passed = []
+        c.outputFDs = []
+    }
+
+    /// Answered by the task started here, on the desk's thread.
+    private func answer(_ c: Connection, _ reply: (JSONValue, Int32?)) {
+        if !desk.thread.isCurrent {
+            desk.thread.perform { [self] in answer(c, reply) }
+            return
+        }
+        c.busy = false
+        send(c, reply)
+        advance(c)
+    }
+
+    /// Starts one request. Returns the reply when it is known at once (a malformed request); otherwise the
+    /// connection is busy until a task answers it, so replies keep the order of requests.
+    private func begin(_ line: [UInt8], from c: Connection, fds: [Int32]) -> (JSONValue, Int32?)? {
+        func failure(_ id: JSONValue, _ code: String, _ message: String) -> (JSONValue, Int32?) {
+            for f in fds { close(f) }
+            return (ControlProtocol.failure(id: id, code: code, message: message), nil)
+        }
         let request: JSONValue
         do { request = try JSONParser.parse(line) } catch {
-            return (ControlProtocol.failure(id: .null, code: "bad-request", message: "not JSON: \(error)"), nil)
+            return failure(.null, "bad-request", "not JSON: \(error)")
         }
         let id = request["id"] ?? .null
         guard request["v"]?.intValue == ControlProtocol.version else {
-            return (ControlProtocol.failure(id: id, code: "bad-version", message: "this daemon speaks protocol version \(ControlProtocol.version); send \"v\":1"), nil)
+            return failure(id, "bad-version", "this daemon speaks protocol version \(ControlProtocol.version); send \"v\":1")
         }
-        guard let op = request["op"]?.stringValue else { return (ControlProtocol.failure(id: id, code: "bad-request", message: "\"op\" is missing"), nil) }
+        guard let op = request["op"]?.stringValue else { return failure(id, "bad-request", "\"op\" is missing") }
         let args = request["args"] ?? .object([:])
-        let desk = self.desk, evidence = self.evidence, web = self.web
-        let reply: Result<ControlRequests.Answer, ControlRequests.Failure>
+        let desk = self.desk, evidence = self.evidence, web = self.web, user = c.user
         let actor = Actor.from(unixUser: user, roster: desk.roster)
-        switch ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) {
+        func reply(_ r: Result<ControlRequests.Answer, ControlRequests.Failure>) -> (JSONValue, Int32?) {
+            switch r {
+            case .success(let answer): return (ControlProtocol.reply(id: id, result: answer.result), answer.fd)
+            case .failure(let e): return (ControlProtocol.failure(id: id, code: e.code, message: e.message), nil)
+            }
+        }
+        c.busy = true
+        if !fds.isEmpty {
+            // Files to store first (copied and synced): off the desk's thread, which has others to answer.
+            Task(executorPreference: desk.thread) { [self] in
+                let prepared = await offPool { ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) }
+                for f in fds { close(f) }
+                switch prepared {
+                case .success(.command(let command)):
+                    let outcome = await ControlRequests.submit(command, by: actor, desk: desk)
+                    answer(c, reply(outcome.map { ControlRequests.Answer(result: ControlRequests.summary(of: $0, actor: actor)) }))
+                case .success(.query):
+                    answer(c, reply(await ControlRequests.query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)))
+                case .failure(let f):
+                    answer(c, reply(.failure(f)))
+                }
+            }
+            return nil
+        }
+        switch ControlRequests.prepare(op: op, args: args, user: user, fds: [], actor: actor, evidence: evidence) {
         case .success(.command(let command)):
-            // A change: built here, decided and synced on the desk's thread, summed up here again, so the desk's
-            // thread does only what must be done in turn.
-            let outcome = awaitOnThisThread(preferring: desk.thread) { await ControlRequests.submit(command, by: actor, desk: desk) }
-            reply = outcome.map { ControlRequests.Answer(result: ControlRequests.summary(of: $0, actor: actor)) }
+            Task(executorPreference: desk.thread) { [self] in
+                let outcome = await ControlRequests.submit(command, by: actor, desk: desk)
+                answer(c, reply(outcome.map { ControlRequests.Answer(result: ControlRequests.summary(of: $0, actor: actor)) }))
+            }
         case .success(.query):
-            reply = awaitOnThisThread(preferring: desk.thread) { await ControlRequests.query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web) }
+            Task(executorPreference: desk.thread) { [self] in
+                answer(c, reply(await ControlRequests.query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)))
+            }
         case .failure(let f):
-            reply = .failure(f)
+            c.busy = false
+            return reply(.failure(f))
         }
-        switch reply {
-        case .success(let answer): return (ControlProtocol.reply(id: id, result: answer.result), answer.fd)
-        case .failure(let e): return (ControlProtocol.failure(id: id, code: e.code, message: e.message), nil)
+        return nil
+    }
+}
+
+/// One client of the control socket, confined to the desk's thread.
+private final class Connection: @unchecked Sendable {
+    let fd: Int32
+    /// Who the kernel says is on the other end.
+    let user: String
+    /// Bytes received and not yet a whole request.
+    var input: [UInt8] = []
+    /// How far `input` has been searched for a newline.
+    var scanned = 0
+    /// Descriptors passed with the bytes (evidence files), each with the offset in `input` of the byte it came
+    /// with: a line takes the ones that came within it.
+    var passed: [(at: Int, fd: Int32)] = []
+    /// The reply not yet written, and a descriptor to pass with its first byte.
+    var output: [UInt8] = []
+    var outputFDs: [Int32] = []
+    /// A request is being decided; the next waits for its reply.
+    var busy = false
+    /// The client has shut its side: answer what came, then close.
+    var atEnd = false
+    /// Reading stopped with bytes still in the socket (a request line's worth was waiting).
+    var moreToRead = false
+    var hangUpAfterReply = false
+    var watchingWritable = false
+    var closed = false
+    var lastActive = ContinuousClock.now
+
+    init(fd: Int32, user: String) {
+        self.fd = fd
+        self.user = user
+    }
+
+    func nextNewline() -> Int? {
+        guard let nl = input[scanned...].firstIndex(of: 0x0A) else {
+            scanned = input.count
+            return nil
         }
+        return nl
     }
 }
 
@@ -207,7 +392,7 @@ public struct ControlSocketService: Service {
     public init(socket: ControlSocket) { self.socket = socket }
 
     public func run() async throws {
-        socket.start()
+        try socket.start()
         try? await gracefulShutdown()
         socket.stop()
     }

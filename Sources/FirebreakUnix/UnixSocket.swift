@@ -69,6 +69,18 @@ public enum UnixSocket {
         return true
     }
 
+    /// One `sendmsg` of as much of `bytes` as fits, with `fds` attached to the first byte: the count sent, or
+    /// -1 with errno set (EAGAIN on a full non-blocking socket), retried on EINTR.
+    public static func send(_ fd: Int32, _ bytes: [UInt8], fds: [Int32] = []) -> Int {
+        while true {
+            let n = bytes.withUnsafeBytes { raw in
+                fds.withUnsafeBufferPointer { f in fb_send_with_fds(fd, raw.baseAddress!, raw.count, f.baseAddress, Int32(f.count)) }
+            }
+            if n < 0 && errno == EINTR { continue }
+            return n
+        }
+    }
+
     public struct Received {
         /// Bytes read: 0 at the end of the stream, -1 on an error (errno).
         public var count: Int

@@ -2,6 +2,7 @@
 #define FB_UNIX_SOCKET_H
 #include <stddef.h>
 #include <sys/types.h>
+#include "fb_poll.h"
 
 /* File descriptors over a Unix stream socket (SCM_RIGHTS). In C because the CMSG_* macros that lay out the
  * control message are not visible to Swift. */
