@@ -153,6 +153,84 @@ import Glibc
         #expect(d.stop() == 0)
     }
 
+    /// Requests sent back to back in one write are each answered, in the order they came: replies are written by
+    /// the desk's thread, and the next request is taken only once the last one's reply is out.
+    @Test func pipelinedRequestsAreAnsweredInOrder() throws {
+        let dir = TempDir("socket-pipeline")
+        let (d, _) = try startDaemon(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let fd = UnixSocket.connected(to: d.socket)
+        defer { close(fd) }
+        var burst: [UInt8] = []
+        for i in 1...60 {
+            let line = i % 3 == 0 ? #"{"v":1,"id":\#(i),"op":"whoami"}"#
+                : i % 3 == 1 ? #"{"v":1,"id":\#(i),"op":"report","args":{"report":{"url":"https://x.com/p/status/\#(i)","category":"other"}}}"#
+                : #"not json \#(i)"#
+            burst += Array(line.utf8) + [0x0A]
+        }
+        #expect(UnixSocket.sendAll(fd, burst))
+        let replies = Self.readLines(fd, count: 60)
+        #expect(replies.count == 60)
+        for (i, reply) in replies.enumerated() {
+            let n = i + 1
+            let answer = try JSONParser.parse(reply)
+            if n % 3 == 2 {
+                #expect(answer["ok"] == false && answer["error"]?["code"] == "bad-request", "\(reply)")
+            } else {
+                #expect(answer["ok"] == true && answer["id"] == .int(Int64(n)), "reply \(n): \(reply)")
+            }
+            if n % 3 == 1 { #expect(answer["result"]?["incident"] == .string("INC-\((n + 2) / 3)"), "\(reply)") }
+        }
+        #expect(d.stop() == 0)
+    }
+
+    /// A client that sends thousands of requests and reads none of the replies fills its socket; the daemon
+    /// keeps the rest for later instead of waiting on it, so another client is answered meanwhile, and the first
+    /// still gets every reply, in order, once it reads.
+    @Test func aClientThatReadsNothingHoldsUpNobody() throws {
+        let dir = TempDir("socket-stuck")
+        let (d, _) = try startDaemon(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let stuck = UnixSocket.connected(to: d.socket)
+        defer { close(stuck) }
+        let count = 20_000
+        var burst: [UInt8] = []
+        for i in 1...count { burst += Array(#"{"v":1,"id":\#(i),"op":"whoami"}"#.utf8) + [0x0A] }
+        // Sent from a thread of its own: once both sockets' buffers are full its send blocks until we read.
+        let bytes = burst
+        let sender = Thread { _ = UnixSocket.sendAll(stuck, bytes) }
+        sender.start()
+        usleep(300_000)
+        let other = try cli(["report", "https://x.com/q/status/1", "--category", "other"], socket: d.socket)
+        #expect(other.status == 0 && other.stdout.contains("opened INC-1"), "\(other.stdout)\(other.stderr)")
+        let replies = Self.readLines(stuck, count: count)
+        #expect(replies.count == count)
+        #expect(replies.first.map { (try? JSONParser.parse($0))?["id"] == 1 } == true)
+        #expect(replies.last.map { (try? JSONParser.parse($0))?["id"] == .int(Int64(count)) } == true)
+        #expect(d.stop() == 0)
+    }
+
+    /// Reads `count` reply lines (or what comes before the stream ends or goes quiet for 20 s).
+    static func readLines(_ fd: Int32, count: Int) -> [String] {
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var lines: [String] = []
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while lines.count < count {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            pending.append(contentsOf: chunk[0..<n])
+            var start = 0
+            while let nl = pending[start...].firstIndex(of: 0x0A) {
+                lines.append(String(decoding: pending[start..<nl], as: UTF8.self))
+                start = nl + 1
+            }
+            pending.removeFirst(start)
+        }
+        return lines
+    }
+
     static let socketActivate = ["/usr/bin/systemd-socket-activate", "/lib/systemd/systemd-socket-activate"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     @Test(.enabled(if: socketActivate != nil, "needs systemd-socket-activate"))
