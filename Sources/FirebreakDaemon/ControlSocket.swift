@@ -104,19 +104,21 @@ public final class ControlSocket: @unchecked Sendable {
         while !stopped && !acceptPaused {
             let fd = UnixSocket.acceptNonBlocking(listenFD)
             if fd < 0 {
-                switch errno {
-                case EAGAIN, EWOULDBLOCK, ECONNABORTED, EINTR, EPROTO:
-                    if errno == ECONNABORTED || errno == EPROTO { continue }
+                let e = errno
+                switch e {
+                case ECONNABORTED, EPROTO, EINTR:
+                    continue
+                case EAGAIN, EWOULDBLOCK:
                     return
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Level-triggered: the waiting client would make the listener ready again at once. Pause until
                     // the next sweep, when clients may have gone.
-                    logger.error("control socket: cannot accept (\(String(cString: strerror(errno)))); trying again in 5 s")
+                    logger.error("control socket: cannot accept (\(String(cString: strerror(e)))); trying again in 5 s")
                     acceptPaused = true
                     desk.thread.unwatch(listenFD)
                     return
                 default:
-                    logger.error("control socket accept failed: \(String(cString: strerror(errno)))")
+                    logger.error("control socket accept failed: \(String(cString: strerror(e)))")
                     return
                 }
             }

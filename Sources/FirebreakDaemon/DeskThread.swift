@@ -153,6 +153,8 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
         }
         _ = poller.wait(timeoutMilliseconds: timeoutMilliseconds) { fd, events in
             lock.lock()
+            // Awake now: jobs the handler queues need no wake-up.
+            asleep = false
             let handler = handlers[fd]
             lock.unlock()
             handler?(events)

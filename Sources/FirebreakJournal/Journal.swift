@@ -42,6 +42,10 @@ public final class Journal: @unchecked Sendable {
     private var segmentIndex: Int
     private var segmentSize: Int
     private var sinceCheckpoint: Int
+    /// Where batches are made durable instead of in the segment (see `TailRing`); nil: each segment is synced.
+    private let tail: TailRing?
+    /// Bytes appended to the segment since it was last synced (durable in the tail's lap meanwhile).
+    private var segmentUnsynced = false
 
     private struct Pending {
         let bodies: [RecordLine.Body]
@@ -75,6 +79,8 @@ public final class Journal: @unchecked Sendable {
             throw JournalError(.io, "cannot lock \(directory)/.lock: \(FileIO.errnoText(code))")
         }
         do {
+            // What the last run made durable in the tail goes back into its segment before anything is read.
+            let redo = try TailRing.redo(directory: directory)
             var since = 0
             var sealedSeen = false
             let firstReplayed = max(replayFrom, (resume?.seq ?? 0) + 1)
@@ -107,12 +113,16 @@ public final class Journal: @unchecked Sendable {
             }
             let path = directory + "/" + Segments.name(segmentIndex)
             let fd = try FileIO.openFile(path, flags: O_WRONLY | O_APPEND)
-            let report = RecoveryReport(
+            let tail = options.tailRingBytes > 0 ? try TailRing.open(directory: directory, capacity: options.tailRingBytes) : nil
+            var report = RecoveryReport(
                 lastSeq: scan.lastSeq, lastHash: scan.lastHash, recordCount: scan.recordCount,
                 segmentCount: max(1, scan.segments.count), tornTail: torn, unsealedCount: since, resumedAt: resume?.seq)
+            report.tailFramesRewritten = redo.frames
+            report.tailBytesRepaired = redo.repairedBytes
+            report.tailRing = tail != nil
             let size = scan.segments.isEmpty ? 0 : scan.lastSegmentValidSize
             return Journal(directory: directory, options: options, recovery: report, fd: fd, lockFD: lockFD,
-                           segmentIndex: segmentIndex, segmentSize: size)
+                           segmentIndex: segmentIndex, segmentSize: size, tail: tail)
         } catch {
             FileIO.closeFD(lockFD)
             throw error
@@ -120,7 +130,8 @@ public final class Journal: @unchecked Sendable {
     }
 
     private init(directory: String, options: JournalOptions, recovery: RecoveryReport, fd: Int32, lockFD: Int32,
-                 segmentIndex: Int, segmentSize: Int) {
+                 segmentIndex: Int, segmentSize: Int, tail: TailRing?) {
+        self.tail = tail
         self.directory = directory
         self.options = options
         self.recovery = recovery
@@ -332,7 +343,7 @@ public final class Journal: @unchecked Sendable {
                 return false
             }
         }
-        finish(nil)
+        finish(retireTail())
         return false
     }
 
@@ -409,16 +420,47 @@ public final class Journal: @unchecked Sendable {
             for p in batch { p.completion(.failure(error)) }
             return
         }
-        let syncError = options.dataSync.call(fd)
+        var syncError: Int32 = 0
+        var syncedPath = path
+        var frameAt: Int?
+        if let tail, tail.fits(out.count) {
+            // Durable through the tail: the segment is synced only when a lap begins.
+            if tail.needsNewLap(segment: segmentIndex, offset: segmentSize, count: out.count) {
+                if segmentUnsynced { syncError = options.dataSync.call(fd) }
+                if syncError == 0 {
+                    segmentUnsynced = false
+                    tail.startLap(segment: segmentIndex, offset: segmentSize)
+                }
+            }
+            if syncError == 0 {
+                do {
+                    frameAt = try tail.write(segment: segmentIndex, offset: segmentSize, payload: out)
+                } catch {
+                    _ = ftruncate(fd, off_t(segmentSize))
+                    return fail(batch, fatal: error)
+                }
+                syncedPath = tail.path
+                syncError = options.dataSync.call(tail.fd)
+            }
+        } else {
+            syncError = options.dataSync.call(fd)
+            // A batch too large for the tail is durable in its segment, and so is all before it: the lap is
+            // emptied, so that a lap, when there is one, always starts where the segment's unsynced bytes start.
+            if syncError == 0, let tail, tail.hasLap {
+                do { try tail.clear(sync: options.dataSync) } catch { return fail(batch, fatal: error) }
+            }
+        }
         if syncError != 0 {
-            // Best effort: cut the unacknowledged batch off, so that a restart does not find records nobody
-            // was told about. Whether the cut itself reaches the disk cannot be known once syncs fail.
+            // Best effort: cut the unacknowledged batch off (from the tail too), so that a restart does not find
+            // records nobody was told about. Whether the cut itself reaches the disk cannot be known once syncs fail.
             _ = ftruncate(fd, off_t(segmentSize))
+            if let frameAt { tail?.unwrite(at: frameAt) }
             return fail(batch, fatal: JournalError(.syncFailed, """
-                fdatasync of \(path) failed: \(FileIO.errnoText(syncError)). The journal stops: the kernel may have \
+                fdatasync of \(syncedPath) failed: \(FileIO.errnoText(syncError)). The journal stops: the kernel may have \
                 dropped the unsynced pages, so retrying could acknowledge data that is not on disk.
                 """))
         }
+        if frameAt != nil { segmentUnsynced = true } else { segmentUnsynced = false }
         segmentSize += out.count
         sinceCheckpoint = unsealed
         cond.lock()
@@ -435,7 +477,29 @@ public final class Journal: @unchecked Sendable {
         for (p, records) in zip(batch, results) { p.completion(.success(records)) }
     }
 
+    /// At a clean close: the segment synced and the tail emptied, so that nothing is written back at the next
+    /// open. Nil, or why the journal could not be left so.
+    private func retireTail() -> JournalError? {
+        guard let tail else { return nil }
+        let path = directory + "/" + Segments.name(segmentIndex)
+        if segmentUnsynced {
+            let e = options.dataSync.call(fd)
+            if e != 0 { return JournalError(.syncFailed, "fdatasync of \(path) at close failed: \(FileIO.errnoText(e))") }
+            segmentUnsynced = false
+        }
+        do { try tail.clear(sync: options.dataSync) } catch { return error }
+        return nil
+    }
+
     private func rotate() throws(JournalError) {
+        if segmentUnsynced {
+            // The tail's lap holds this segment's last batches: they must be in the segment before it is left.
+            let e = options.dataSync.call(fd)
+            guard e == 0 else {
+                throw JournalError(.syncFailed, "fdatasync of \(directory)/\(Segments.name(segmentIndex)) failed: \(FileIO.errnoText(e))")
+            }
+            segmentUnsynced = false
+        }
         let next = segmentIndex + 1
         let path = directory + "/" + Segments.name(next)
         let newFD = try FileIO.openFile(path, flags: O_WRONLY | O_CREAT | O_EXCL | O_APPEND)

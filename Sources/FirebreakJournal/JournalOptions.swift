@@ -21,6 +21,9 @@ public struct JournalOptions: Sendable {
     public var systemActor = "firebreakd"
     /// The time put on checkpoints.
     public var clock: @Sendable () -> Timestamp = JournalOptions.systemClock
+    /// The size of the redo tail (`TailRing`), preallocated beside the segments; batches are made durable there,
+    /// the segment being synced once a lap's worth has passed. 0: sync each segment in place.
+    public var tailRingBytes = 4 << 20
     /// The data-sync call (tests replace it with one that fails).
     public var dataSync: DataSync = .system
     /// Called once, from the writer thread, when a sync fails and the journal stops for good. The daemon exits
@@ -59,4 +62,10 @@ public struct RecoveryReport: Sendable {
     /// The seq reading started at (a snapshot's), or nil when the whole journal was read; `recordCount` then
     /// counts only the records from there.
     public var resumedAt: UInt64? = nil
+    /// Frames of the last run's tail written back into their segment at this open, and how many of their bytes
+    /// the segment did not already hold (more than 0 only after the machine lost unsynced pages).
+    public var tailFramesRewritten = 0
+    public var tailBytesRepaired = 0
+    /// Whether batches are made durable through the tail (false: it is off, or there was no room for it).
+    public var tailRing = false
 }

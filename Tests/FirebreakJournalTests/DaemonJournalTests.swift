@@ -30,10 +30,17 @@ import Glibc
 
         deinit { close(fd); unlink(path) }
 
-        /// The next datagram containing `text` (others, such as STATUS updates, are passed over).
+        /// Datagrams passed over while looking for another, oldest first: the services start together, so a
+        /// STATUS may come before the READY a test waits for, and a later look for that STATUS must find it.
+        private var passedOver: [String] = []
+
+        /// The first datagram containing `text`, among those passed over so far or those still to come (others,
+        /// such as STATUS updates, are kept for a later look).
         func receive(containing text: String) -> String? {
+            if let i = passedOver.firstIndex(where: { $0.contains(text) }) { return passedOver.remove(at: i) }
             while let d = receive() {
                 if d.contains(text) { return d }
+                passedOver.append(d)
             }
             return nil
         }

@@ -1,0 +1,243 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+import FirebreakCore
+
+/// The redo tail: a preallocated file beside the segments (`tail.ring`, not part of the journal's format) where
+/// each batch is written a second time and synced, instead of syncing the segment it was appended to.
+///
+/// Why: on ext4 an `fdatasync` after an append must also write the inode, whose size changed; overwriting
+/// blocks that already exist needs only the data written. Measured on this project's machines (a small append
+/// each time, same run): append + `fdatasync` p50 0.18 ms, 5,100/s; append without a sync plus an overwrite
+/// of this ring + `fdatasync` of the ring p50 0.12 ms, 7,900/s. PostgreSQL's write-ahead log is preallocated
+/// for the same reason. The segments keep the format every reader relies on (no padding, no zeros at the end).
+///
+/// The ring holds one lap at a time: frames written one after another from its start, each carrying the segment
+/// and offset its bytes were appended at. Before a lap starts again from the beginning (the ring is full, or a
+/// new segment begins) the segment is synced, so every acknowledged record is always either durable in its
+/// segment or in the current lap. On open, before anything is read, the lap is written back into the segment
+/// (the same bytes at the same offsets: a no-op after a process crash, a repair after a power loss took the
+/// segment's unsynced pages), the segment is synced and the ring emptied. A clean close syncs the segment and
+/// empties the ring too.
+///
+/// Frame: `FBT1`, lap id (8), payload length (4), segment index (4), segment offset (8), SHA-256 of those and the
+/// payload (32), then the payload. A frame belongs to the lap when its lap id is the first frame's, its hash
+/// is right and it continues the previous frame in the same segment; anything else ends the lap (a torn frame
+/// was never acknowledged).
+final class TailRing {
+    static let fileName = "tail.ring"
+    static let headerSize = 60
+    private static let magic: [UInt8] = Array("FBT1".utf8)
+
+    let path: String
+    let fd: Int32
+    let capacity: Int
+    /// Where the next frame goes; 0 when there is no lap.
+    private(set) var position = 0
+    private var lap: UInt64 = 0
+    /// The segment the current lap is of, and where its next bytes go.
+    private(set) var lapSegment: Int?
+    private var lapNextOffset = 0
+
+    private init(path: String, fd: Int32, capacity: Int) {
+        self.path = path
+        self.fd = fd
+        self.capacity = capacity
+    }
+
+    deinit { FileIO.closeFD(fd) }
+
+    /// A frame as read back.
+    struct Frame: Equatable {
+        let segment: Int
+        let offset: Int
+        let payload: [UInt8]
+    }
+
+    // MARK: Opening: write the lap back, then start empty
+
+    /// What opening found in the ring and wrote back.
+    struct Redo {
+        var frames = 0
+        /// Bytes that differed from what the segment held (0 after a process crash: the page cache kept them).
+        var repairedBytes = 0
+    }
+
+    /// Writes the lap left by the last run back into its segment, syncs it, and empties the ring. Called with the
+    /// journal's lock held, before the segments are read. A missing ring is nothing to redo.
+    static func redo(directory: String) throws(JournalError) -> Redo {
+        let path = directory + "/" + fileName
+        guard FileIO.fileExists(path) else { return Redo() }
+        let bytes = try FileIO.readAll(path)
+        let frames = lap(in: bytes)
+        var redo = Redo()
+        guard let first = frames.first else { return redo }
+        let segmentPath = directory + "/" + Segments.name(first.segment)
+        guard FileIO.fileExists(segmentPath) else {
+            throw JournalError(.damaged, """
+                \(path) holds acknowledged records for segment \(Segments.name(first.segment)), which is missing; \
+                restore it from a backup (the ring is left as it is)
+                """)
+        }
+        let segFD = try FileIO.openFile(segmentPath, flags: O_RDWR)
+        defer { FileIO.closeFD(segFD) }
+        for frame in frames {
+            var held = [UInt8](repeating: 0, count: frame.payload.count)
+            let got = held.withUnsafeMutableBytes { pread(segFD, $0.baseAddress, $0.count, off_t(frame.offset)) }
+            if got != frame.payload.count || held != frame.payload {
+                redo.repairedBytes += frame.payload.count
+                try writeFully(segFD, frame.payload, at: frame.offset, path: segmentPath)
+            }
+            redo.frames += 1
+        }
+        guard fsync(segFD) == 0 else { throw JournalError(.syncFailed, "cannot fsync \(segmentPath): \(FileIO.errnoText())") }
+        // The lap is in the segment now: forget it, so that the next run does not write it back again.
+        let ringFD = try FileIO.openFile(path, flags: O_RDWR)
+        defer { FileIO.closeFD(ringFD) }
+        try writeFully(ringFD, [UInt8](repeating: 0, count: headerSize), at: 0, path: path)
+        guard fsync(ringFD) == 0 else { throw JournalError(.syncFailed, "cannot fsync \(path): \(FileIO.errnoText())") }
+        return redo
+    }
+
+    /// The ring, zero-filled to `capacity` the first time (so that later writes overwrite blocks that exist), or
+    /// nil when there is no room for it: the journal then syncs each segment in place, as it would without one.
+    static func open(directory: String, capacity: Int) throws(JournalError) -> TailRing? {
+        let path = directory + "/" + fileName
+        let fd = try FileIO.openFile(path, flags: O_RDWR | O_CREAT)
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            FileIO.closeFD(fd)
+            throw JournalError(.io, "cannot stat \(path): \(FileIO.errnoText())")
+        }
+        if Int(st.st_size) != capacity {
+            let zeros = [UInt8](repeating: 0, count: 1 << 16)
+            var failed: Int32 = 0
+            if ftruncate(fd, 0) != 0 { failed = errno }
+            var written = 0
+            while failed == 0 && written < capacity {
+                let n = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, min($0.count, capacity - written), off_t(written)) }
+                if n < 0 { if errno != EINTR { failed = errno } } else { written += n }
+            }
+            if failed == 0 && fsync(fd) != 0 { failed = errno }
+            if failed != 0 {
+                FileIO.closeFD(fd)
+                unlink(path)
+                if failed == ENOSPC || failed == EDQUOT { return nil }
+                throw JournalError(.io, "cannot preallocate \(path): \(FileIO.errnoText(failed))")
+            }
+            try FileIO.syncDirectory(directory)
+        }
+        return TailRing(path: path, fd: fd, capacity: capacity)
+    }
+
+    // MARK: Writing
+
+    /// Whether a batch of `count` bytes can go through the ring at all.
+    func fits(_ count: Int) -> Bool { Self.headerSize + count <= capacity }
+
+    /// Whether the batch must start a new lap (after the segment is synced): the ring is full, or the batch goes
+    /// to another segment, or to an offset the lap did not end at (the segment was cut back after a failed write).
+    func needsNewLap(segment: Int, offset: Int, count: Int) -> Bool {
+        lapSegment != segment || lapNextOffset != offset || position + Self.headerSize + count > capacity
+    }
+
+    /// Starts a lap from the ring's beginning. The caller has synced everything the old lap held.
+    func startLap(segment: Int, offset: Int) {
+        position = 0
+        lap = UInt64.random(in: 1...UInt64.max)
+        lapSegment = segment
+        lapNextOffset = offset
+    }
+
+    /// Writes a frame for `payload`, appended to `segment` at `offset`; the caller syncs `fd`. Returns where it
+    /// went, for `unwrite`.
+    func write(segment: Int, offset: Int, payload: [UInt8]) throws(JournalError) -> Int {
+        var frame: [UInt8] = []
+        frame.reserveCapacity(Self.headerSize + payload.count)
+        frame += Self.magic
+        Self.put(lap, 8, into: &frame)
+        Self.put(UInt64(payload.count), 4, into: &frame)
+        Self.put(UInt64(segment), 4, into: &frame)
+        Self.put(UInt64(offset), 8, into: &frame)
+        frame += Self.digest(frame[4...], payload)
+        frame += payload
+        let at = position
+        try Self.writeFully(fd, frame, at: at, path: path)
+        position += frame.count
+        lapNextOffset = offset + payload.count
+        return at
+    }
+
+    /// Spoils the frame at `at` (best effort, unsynced): its batch was not acknowledged, and must not come back.
+    func unwrite(at: Int) {
+        let zeros = [UInt8](repeating: 0, count: Self.headerSize)
+        _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(at)) }
+        position = at
+    }
+
+    /// Empties the ring: the caller has synced the segment. The zeroed first frame ends every lap.
+    func clear(sync: DataSync) throws(JournalError) {
+        try Self.writeFully(fd, [UInt8](repeating: 0, count: Self.headerSize), at: 0, path: path)
+        let e = sync.call(fd)
+        guard e == 0 else { throw JournalError(.syncFailed, "fdatasync of \(path) failed: \(FileIO.errnoText(e))") }
+        position = 0
+        lapSegment = nil
+    }
+
+    var hasLap: Bool { lapSegment != nil }
+
+    // MARK: Reading
+
+    /// The frames of the lap at the start of `bytes`, in order (pure, for recovery and the tests).
+    static func lap(in bytes: [UInt8]) -> [Frame] {
+        var frames: [Frame] = []
+        var at = 0
+        var lapID: UInt64?
+        while at + headerSize <= bytes.count, Array(bytes[at..<at + 4]) == magic {
+            let id = get(bytes, at + 4, 8)
+            let length = Int(get(bytes, at + 12, 4)), segment = Int(get(bytes, at + 16, 4)), offset = Int(get(bytes, at + 20, 8))
+            guard id != 0, id == lapID ?? id, length > 0, at + headerSize + length <= bytes.count else { break }
+            let payload = Array(bytes[at + headerSize..<at + headerSize + length])
+            guard digest(bytes[at + 4..<at + 28], payload) == Array(bytes[at + 28..<at + 60]) else { break }
+            if let last = frames.last, last.segment != segment || last.offset + last.payload.count != offset { break }
+            lapID = id
+            frames.append(Frame(segment: segment, offset: offset, payload: payload))
+            at += headerSize + length
+        }
+        return frames
+    }
+
+    // MARK: Bytes
+
+    private static func digest(_ header: ArraySlice<UInt8>, _ payload: [UInt8]) -> [UInt8] {
+        var h = SHA256()
+        h.update(data: Array(header))
+        h.update(data: payload)
+        return Array(h.finalize())
+    }
+
+    private static func put(_ value: UInt64, _ width: Int, into out: inout [UInt8]) {
+        for i in 0..<width { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
+    }
+
+    private static func get(_ bytes: [UInt8], _ at: Int, _ width: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<width { v |= UInt64(bytes[at + i]) << (8 * UInt64(i)) }
+        return v
+    }
+
+    private static func writeFully(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(JournalError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(.io, "cannot write to \(path): \(FileIO.errnoText())")
+            }
+            done += n
+        }
+    }
+}
