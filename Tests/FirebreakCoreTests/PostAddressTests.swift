@@ -19,6 +19,7 @@ import Testing
         ("https://www.tiktok.com/@acme/video/73?is_from_webapp=1", "https://tiktok.com/@acme/video/73?is_from_webapp=1"),
         ("https://example.org:443/", "https://example.org"),
         ("  https://Example.org./a/  ", "https://example.org/a"),
+        ("\u{00A0}\u{2003}\thttps://x.com/acme/status/1859\r\n\u{3000}", "https://x.com/acme/status/1859"),
         ("https://reddit.com/r/acme/comments/1a/b/?utm_name=iossmf", "https://reddit.com/r/acme/comments/1a/b"),
     ])
     func canonicalises(_ input: String, _ expected: String) throws {
@@ -34,5 +35,8 @@ import Testing
         #expect(PostAddress.platform(ofCanonical: "https://x.com/a/status/1") == "x")
         #expect(PostAddress.platform(ofCanonical: "https://uk.linkedin.com/posts/a") == "linkedin")
         #expect(PostAddress.platform(ofCanonical: "https://example.org/a") == nil)
+        #expect(PostAddress.platform(ofCanonical: "https://youtube.com?v=1") == "youtube")
+        #expect(PostAddress.platform(ofCanonical: "https://notx.com/a") == nil)
+        #expect(PostAddress.platform(ofCanonical: "https://x.com.evil.example/a") == nil)
     }
 }
