@@ -90,6 +90,14 @@ public enum DaemonRunner {
             logger.warning("journal had a torn tail: \(torn.bytes) bytes at \(torn.location) (\(torn.reason)) moved to \(torn.movedTo)",
                            metadata: MessageID.meta(MessageID.tornTail, ["segment": .string(torn.location.segment), "seq": .stringConvertible(torn.location.seq)]))
         }
+        if r.tailBytesRepaired > 0 {
+            logger.warning("journal: the tail ring restored \(r.tailBytesRepaired) bytes (\(r.tailFramesRewritten) batches) that a segment had lost since its last sync: the machine lost unsynced pages; every acknowledged record is back")
+        } else if r.tailFramesRewritten > 0 {
+            logger.info("journal: \(r.tailFramesRewritten) batches of the tail ring checked against their segment after an unclean stop; none was missing")
+        }
+        if !r.tailRing {
+            logger.warning("journal: no room for the tail ring (\(config.journalDirectory)/tail.ring); each batch is synced in its segment, which is slower")
+        }
         let state = fold.state
         let open = state.activeIncidentCount
         let from = r.resumedAt.map { "from the snapshot at seq \($0) " } ?? ""

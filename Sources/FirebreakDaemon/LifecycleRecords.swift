@@ -23,6 +23,8 @@ enum LifecycleRecords {
             "pid": .int(Int64(ProcessInfo.processInfo.processIdentifier)),
             "recovered_seq": .int(Int64(r.lastSeq)),
             "unsealed_at_start": .int(Int64(r.unsealedCount)),
+            "tail_frames_rewritten": .int(Int64(r.tailFramesRewritten)),
+            "tail_bytes_repaired": .int(Int64(r.tailBytesRepaired)),
         ]))
         return entries
     }

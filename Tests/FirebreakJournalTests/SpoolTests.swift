@@ -214,4 +214,43 @@ import Glibc
         #expect(!log.contains("does not hold up against the journal") && !log.contains("snapshot not used"))
         #expect(try JournalVerifier.verify(directory: d.journal).intact)
     }
+
+    /// A power loss after the daemon acknowledged reports through the redo tail: the segment loses everything
+    /// since its last sync (simulated after a SIGKILL by cutting it back to where the tail's lap starts, with a
+    /// hole in what is left). The next start writes the lap back before reading: every acknowledged report is
+    /// there, the daemon says what it restored, and the journal verifies.
+    @Test func reportsAcknowledgedBeforeAPowerLossComeBackFromTheTail() throws {
+        let dir = TempDir("daemon-power")
+        let spoolTests = SpoolTests()
+        let d = try spoolTests.start(dir)
+        let socket = dir.sub("fb.sock")
+        var acknowledged: [String: String] = [:]
+        for n in 1...30 {
+            let line = #"{"v":1,"id":\#(n),"op":"report","args":{"report":{"url":"https://x.com/p/status/\#(n % 7)","category":"harassment"}}}"#
+            let answer = try JSONParser.parse(SocketTests.raw(socket, Array(line.utf8) + [0x0A]).trimmingCharacters(in: .whitespacesAndNewlines))
+            if let report = answer["result"]?["report"]?.stringValue, let incident = answer["result"]?["incident"]?.stringValue {
+                acknowledged[report] = incident
+            }
+        }
+        #expect(acknowledged.count == 30)
+        kill(d.process.processIdentifier, SIGKILL)
+        d.process.waitUntilExit()
+        let lap = TailRing.lap(in: readBytes(d.journal + "/" + TailRing.fileName))
+        let first = try #require(lap.first, "the tail holds the batches since the segment's last sync")
+        let segment = d.journal + "/" + Segments.name(first.segment)
+        var kept = Array(readBytes(segment).prefix(first.offset + 400))
+        for i in (first.offset + 100)..<min(kept.count, first.offset + 300) { kept[i] = 0 }
+        writeBytes(segment, kept)
+
+        let again = try spoolTests.start(dir)
+        #expect(again.stop() == 0)
+        let received = SpoolTests.records(again.journal).filter { $0.type == EventType.reportReceived }
+        for (report, incident) in acknowledged {
+            #expect(received.filter { $0.data["report"]?.stringValue == report }.map { $0.data["incident"]?.stringValue } == [incident], "\(report)")
+        }
+        let started = SpoolTests.records(again.journal).last { $0.type == "daemon.started" }
+        #expect((started?.data["tail_bytes_repaired"]?.intValue ?? 0) > 0)
+        #expect(String(decoding: readBytes(dir.sub("log")), as: UTF8.self).contains("the tail ring restored"))
+        #expect(try JournalVerifier.verify(directory: again.journal).intact)
+    }
 }
