@@ -86,6 +86,11 @@ private func exchange(_ fd: Int32, _ line: String) -> Bool {
     var reply: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
     while !reply.contains(0x0A) {
+        // Wait in poll for input only: a thread asleep in read() on a Unix socket is also woken when the daemon
+        // takes the request (the sent bytes are freed, and the kernel wakes the socket's waiters "writable"),
+        // which doubled the client's context switches and took CPU from the daemon on the same two cores.
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while poll(&p, 1, -1) < 0 && errno == EINTR {}
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n <= 0 { return false }
         reply.append(contentsOf: chunk[0..<n])
