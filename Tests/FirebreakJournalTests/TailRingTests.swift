@@ -93,7 +93,7 @@ import Glibc
         let lap = TailRing.lap(in: ring)
         #expect(lap.count == 10)
         // Tear the last frame's payload, and lose the segment's copy of that last batch and a little before.
-        let lastFrameStart = lap.dropLast().reduce(0) { $0 + TailRing.headerSize + $1.payload.count }
+        let lastFrameStart = lap.dropLast().reduce(0) { $0 + TailRing.frameSize(payloadCount: $1.payload.count) }
         ring[lastFrameStart + TailRing.headerSize + 5] ^= 0xFF
         writeBytes(ringPath, ring)
         let segment = copy + "/" + Segments.name(1)
