@@ -17,6 +17,7 @@ struct DaemonBench: ParsableCommand {
     @Option(help: "Seconds per case.") var seconds = 20.0
     @Option(help: "Concurrent clients to measure.") var clients: [Int] = [1, 16, 64]
     @Option(help: "Scratch directory (on the disk to measure); emptied first.") var dir = ".bench/daemon"
+    @Option(help: "The daemon's snapshot_every (default: the daemon's own).") var snapshotEvery: Int?
     @Flag(inversion: .prefixedNo, help: "Measure PostgreSQL (Debian's package, started here) at the same concurrency as the baseline.")
     var postgres = true
 
@@ -31,7 +32,7 @@ struct DaemonBench: ParsableCommand {
         for n in clients {
             let state = dir + "/state-\(n)"
             let socket = dir + "/fb-\(n).sock"
-            let daemon = try BenchDaemon.start(state: state, socket: socket)
+            let daemon = try BenchDaemon.start(state: state, socket: socket, extra: snapshotEvery.map { ["--snapshot-every", "\($0)"] } ?? [])
             let deadline = monotonicNanos() + UInt64(seconds * 1e9)
             let results = Results()
             let group = DispatchGroup()
