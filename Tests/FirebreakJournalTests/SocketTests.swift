@@ -210,6 +210,41 @@ import Glibc
         #expect(d.stop() == 0)
     }
 
+    /// Out of descriptors (a limit of 64, and more clients than fit): the daemon stops accepting instead of
+    /// spinning on a listener it cannot take from, goes on answering the clients it has, and accepts again once
+    /// clients have gone (the next sweep, within five seconds).
+    @Test func runningOutOfDescriptorsPausesAcceptingAndServingGoesOn() throws {
+        let dir = TempDir("socket-emfile")
+        let (d, _) = try startDaemon(dir, wrapper: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let whoami = Array(#"{"v":1,"op":"whoami"}"#.utf8) + [0x0A]
+        var clients: [Int32] = []
+        for _ in 0..<80 { clients.append(UnixSocket.connected(to: d.socket)) }
+        #expect(clients.allSatisfy { $0 >= 0 }, "the kernel queues what the daemon cannot take yet")
+        // The first client was accepted: it is answered while others wait.
+        #expect(UnixSocket.sendAll(clients[0], whoami))
+        #expect(Self.readLines(clients[0], count: 1).first?.contains("\"ok\":true") == true)
+        let log = String(decoding: readBytes(d.log), as: UTF8.self)
+        #expect(log.contains("cannot accept (Too many open files)"), "\(log)")
+        // Paused, not spinning: under a tenth of a core while clients wait.
+        func cpuTicks() -> Int {
+            let fields = String(decoding: readBytes("/proc/\(d.process.processIdentifier)/stat"), as: UTF8.self)
+                .split(separator: ")").last?.split(separator: " ") ?? []
+            return fields.count > 12 ? (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0) : 0
+        }
+        let before = cpuTicks()
+        usleep(1_000_000)
+        #expect(cpuTicks() - before < 10, "\(cpuTicks() - before) ticks in a second")
+        for c in clients { close(c) }
+        // Once they are gone, a new client is taken (after the sweep) and answered.
+        let late = UnixSocket.connected(to: d.socket)
+        defer { close(late) }
+        #expect(UnixSocket.sendAll(late, whoami))
+        #expect(Self.readLines(late, count: 1).first?.contains("\"ok\":true") == true)
+        #expect(d.process.isRunning)
+        #expect(d.stop() == 0)
+    }
+
     /// Reads `count` reply lines (or what comes before the stream ends or goes quiet for 20 s).
     static func readLines(_ fd: Int32, count: Int) -> [String] {
         var timeout = timeval(tv_sec: 20, tv_usec: 0)
