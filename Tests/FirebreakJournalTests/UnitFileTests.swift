@@ -55,4 +55,71 @@ import Glibc
         let score = line.flatMap { l in l.split(separator: " ").compactMap { Double($0) }.first }
         #expect(score != nil && score! <= 1.5, "exposure: \(line ?? "none")\n\(result.stderr)")
     }
+
+    static let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// The system calls the unit's `SystemCallFilter=` lines allow: the first line's list, then each later line
+    /// adding to it or (`~`) taking from it, groups expanded by systemd-analyze itself.
+    static func allowedSystemCalls(unit: String) throws -> Set<String> {
+        var cache: [String: Set<String>] = [:]
+        func expand(_ name: String) throws -> Set<String> {
+            guard name.hasPrefix("@") else { return [name] }
+            if let known = cache[name] { return known }
+            let listed = try run(Self.analyze!, ["syscall-filter", name]).stdout.split(separator: "\n")
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("#") && $0 != name }
+            var all: Set<String> = []
+            for item in listed { all.formUnion(try expand(item)) }
+            cache[name] = all
+            return all
+        }
+        var allowed: Set<String> = []
+        var first = true
+        for line in unit.split(separator: "\n") where line.hasPrefix("SystemCallFilter=") {
+            var value = line.dropFirst("SystemCallFilter=".count).trimmingCharacters(in: .whitespaces)
+            let deny = value.hasPrefix("~")
+            if deny { value.removeFirst() }
+            var names: Set<String> = []
+            for item in value.split(separator: " ") { names.formUnion(try expand(String(item))) }
+            if first && !deny { allowed = names } else if deny { allowed.subtract(names) } else { allowed.formUnion(names) }
+            first = false
+        }
+        return allowed
+    }
+
+    /// The unit's system-call filter lets the daemon do what it does: every call made by a real start, reports
+    /// over the socket and the spool, snapshots (their thread lowers its priority) and a clean stop, traced with
+    /// strace, is one the filter allows. (setpriority, taken out with @resources, killed the daemon before.)
+    @Test(.enabled(if: analyze != nil && strace != nil, "needs systemd-analyze and strace"))
+    func everySystemCallTheDaemonMakesIsOneTheUnitAllows() throws {
+        let unit = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreakd.service", encoding: .utf8)
+        let allowed = try Self.allowedSystemCalls(unit: unit)
+        #expect(allowed.contains("fdatasync") && allowed.contains("epoll_wait") && !allowed.contains("mount"))
+
+        let dir = TempDir("unit-syscalls")
+        let traced = dir.sub("strace.txt")
+        let (d, _) = try SocketTests().startDaemon(dir, arguments: ["--snapshot-every", "5"],
+                                                    wrapper: [Self.strace!, "-f", "-qq", "-c", "-U", "name", "-o", traced])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        for n in 1...12 {
+            let reply = SocketTests.raw(d.socket, Array(#"{"v":1,"op":"report","args":{"report":{"url":"https://x.com/t/status/\#(n)","category":"other"}}}"#.utf8) + [0x0A])
+            #expect(reply.contains("\"ok\":true"), "\(reply)")
+        }
+        SpoolTests.drop(d.state + "/spool", "one.json", Array(#"{"url":"https://x.com/t/status/99","category":"other"}"#.utf8))
+        #expect(SpoolTests.waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: d.state + "/spool/done")) ?? []).count == 1 })
+        // SIGTERM to the daemon itself, strace's child (strace, signalled, would only detach); strace writes its
+        // count when the daemon has exited.
+        let children = String(decoding: readBytes("/proc/\(d.process.processIdentifier)/task/\(d.process.processIdentifier)/children"), as: UTF8.self)
+        let daemonPID = try #require(children.split(separator: " ").first.flatMap { Int32($0) }, "strace's child")
+        kill(daemonPID, SIGTERM)
+        d.process.waitUntilExit()
+        #expect(d.process.terminationStatus == 0)
+        let made = String(decoding: readBytes(traced), as: UTF8.self).split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("syscall") && !$0.hasPrefix("-") && !$0.hasPrefix("total") }
+        #expect(made.count > 30, "\(made)")
+        #expect(made.contains("setpriority"), "the snapshot thread lowered its priority")
+        let refused = made.filter { !allowed.contains($0) }
+        #expect(refused.isEmpty, "calls the unit's filter would refuse: \(refused)")
+    }
 }
