@@ -21,7 +21,15 @@ enum ControlRequests {
     static func run(op: String, args: JSONValue, user: String, fds: [Int32] = [], desk: Desk, evidence: EvidenceStore,
                     web: WebSessions? = nil) async -> Result<Answer, Failure> {
         let actor = Actor.from(unixUser: user, roster: desk.roster)
-        switch prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) {
+        return await respond(to: prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence),
+                             op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)
+    }
+
+    /// The answer to a prepared request: a command decided and made durable at the desk and summed up, or a
+    /// query asked.
+    static func respond(to prepared: Result<Prepared, Failure>, op: String, args: JSONValue, user: String, actor: Actor, desk: Desk,
+                        evidence: EvidenceStore, web: WebSessions?) async -> Result<Answer, Failure> {
+        switch prepared {
         case .failure(let f): return .failure(f)
         case .success(.command(let command)):
             return await submit(command, by: actor, desk: desk).map { Answer(result: summary(of: $0, actor: actor)) }
@@ -38,8 +46,8 @@ enum ControlRequests {
     }
 
     /// Builds the command of a request that changes something (storing the evidence files of a report), with no
-    /// visit to the desk: the socket's threads do this themselves, so that the desk's thread only decides,
-    /// journals and syncs.
+    /// visit to the desk, so that it can run where the caller likes (the socket stores files off the desk's
+    /// thread).
     static func prepare(op: String, args: JSONValue, user: String, fds: [Int32], actor: Actor, evidence: EvidenceStore) -> Result<Prepared, Failure> {
         guard fds.isEmpty || op == "report" else {
             return .failure(Failure(code: "bad-request", message: "files were passed with \"\(op)\", which takes none"))

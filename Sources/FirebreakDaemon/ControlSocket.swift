@@ -163,7 +163,8 @@ public final class ControlSocket: @unchecked Sendable {
     private func ready(_ c: Connection, _ events: Poller.Events) {
         guard !c.closed else { return }
         if events.contains(.writable) && !c.output.isEmpty { flush(c) }
-        if events.contains(.readable) || events.contains(.peerClosed) || events.contains(.hangUp) || events.contains(.error) { read(c) }
+        // Anything but room to write: bytes, the end of the stream or an error, which the read finds out.
+        if !events.subtracting(.writable).isEmpty { read(c) }
         advance(c)
     }
 
@@ -312,36 +313,14 @@ public final class ControlSocket: @unchecked Sendable {
             }
         }
         c.busy = true
-        if !fds.isEmpty {
-            // Files to store first (copied and synced): off the desk's thread, which has others to answer.
-            Task(executorPreference: desk.thread) { [self] in
-                let prepared = await offPool { ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) }
-                for f in fds { close(f) }
-                switch prepared {
-                case .success(.command(let command)):
-                    let outcome = await ControlRequests.submit(command, by: actor, desk: desk)
-                    answer(c, reply(outcome.map { ControlRequests.Answer(result: ControlRequests.summary(of: $0, actor: actor)) }))
-                case .success(.query):
-                    answer(c, reply(await ControlRequests.query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)))
-                case .failure(let f):
-                    answer(c, reply(.failure(f)))
-                }
-            }
-            return nil
-        }
-        switch ControlRequests.prepare(op: op, args: args, user: user, fds: [], actor: actor, evidence: evidence) {
-        case .success(.command(let command)):
-            Task(executorPreference: desk.thread) { [self] in
-                let outcome = await ControlRequests.submit(command, by: actor, desk: desk)
-                answer(c, reply(outcome.map { ControlRequests.Answer(result: ControlRequests.summary(of: $0, actor: actor)) }))
-            }
-        case .success(.query):
-            Task(executorPreference: desk.thread) { [self] in
-                answer(c, reply(await ControlRequests.query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)))
-            }
-        case .failure(let f):
-            c.busy = false
-            return reply(.failure(f))
+        Task(executorPreference: desk.thread) { [self] in
+            // Files to store first (copied and synced) are stored off the desk's thread, which has others to answer.
+            let prepared = fds.isEmpty
+                ? ControlRequests.prepare(op: op, args: args, user: user, fds: [], actor: actor, evidence: evidence)
+                : await offPool { ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) }
+            for f in fds { close(f) }
+            answer(c, reply(await ControlRequests.respond(to: prepared, op: op, args: args, user: user, actor: actor,
+                                                          desk: desk, evidence: evidence, web: web)))
         }
         return nil
     }

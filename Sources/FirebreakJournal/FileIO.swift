@@ -39,6 +39,19 @@ enum FileIO {
         if failedErrno != 0 { throw JournalError(.io, "cannot write to \(path): \(errnoText(failedErrno))") }
     }
 
+    /// `pwrite` of all of `bytes` at `offset` (the tail ring's write-back, which rewrites in place).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(JournalError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw JournalError(.io, "cannot write to \(path): \(errnoText())")
+            }
+            done += n
+        }
+    }
+
     static func closeFD(_ fd: Int32) {
         _ = close(fd)
     }

@@ -426,11 +426,8 @@ public final class Journal: @unchecked Sendable {
         if let tail, tail.fits(out.count) {
             // Durable through the tail: the segment is synced only when a lap begins.
             if tail.needsNewLap(segment: segmentIndex, offset: segmentSize, count: out.count) {
-                if segmentUnsynced { syncError = options.dataSync.call(fd) }
-                if syncError == 0 {
-                    segmentUnsynced = false
-                    tail.startLap(segment: segmentIndex, offset: segmentSize)
-                }
+                syncError = syncSegmentIfBehind()
+                if syncError == 0 { tail.startLap(segment: segmentIndex, offset: segmentSize) }
             }
             if syncError == 0 {
                 do {
@@ -460,7 +457,7 @@ public final class Journal: @unchecked Sendable {
                 dropped the unsynced pages, so retrying could acknowledge data that is not on disk.
                 """))
         }
-        if frameAt != nil { segmentUnsynced = true } else { segmentUnsynced = false }
+        segmentUnsynced = frameAt != nil
         segmentSize += out.count
         sinceCheckpoint = unsealed
         cond.lock()
@@ -481,24 +478,28 @@ public final class Journal: @unchecked Sendable {
     /// open. Nil, or why the journal could not be left so.
     private func retireTail() -> JournalError? {
         guard let tail else { return nil }
-        let path = directory + "/" + Segments.name(segmentIndex)
-        if segmentUnsynced {
-            let e = options.dataSync.call(fd)
-            if e != 0 { return JournalError(.syncFailed, "fdatasync of \(path) at close failed: \(FileIO.errnoText(e))") }
-            segmentUnsynced = false
+        let e = syncSegmentIfBehind()
+        if e != 0 {
+            return JournalError(.syncFailed, "fdatasync of \(directory)/\(Segments.name(segmentIndex)) at close failed: \(FileIO.errnoText(e))")
         }
         do { try tail.clear(sync: options.dataSync) } catch { return error }
         return nil
     }
 
+    /// Syncs the segment when the tail holds bytes of it that the segment has not synced (before the tail's lap
+    /// starts again, the segment is left, or the journal closes). 0 or the errno.
+    private func syncSegmentIfBehind() -> Int32 {
+        guard segmentUnsynced else { return 0 }
+        let e = options.dataSync.call(fd)
+        if e == 0 { segmentUnsynced = false }
+        return e
+    }
+
     private func rotate() throws(JournalError) {
-        if segmentUnsynced {
-            // The tail's lap holds this segment's last batches: they must be in the segment before it is left.
-            let e = options.dataSync.call(fd)
-            guard e == 0 else {
-                throw JournalError(.syncFailed, "fdatasync of \(directory)/\(Segments.name(segmentIndex)) failed: \(FileIO.errnoText(e))")
-            }
-            segmentUnsynced = false
+        // The tail's lap may hold this segment's last batches: they must be in the segment before it is left.
+        let e = syncSegmentIfBehind()
+        guard e == 0 else {
+            throw JournalError(.syncFailed, "fdatasync of \(directory)/\(Segments.name(segmentIndex)) failed: \(FileIO.errnoText(e))")
         }
         let next = segmentIndex + 1
         let path = directory + "/" + Segments.name(next)

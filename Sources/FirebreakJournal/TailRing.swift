@@ -94,7 +94,7 @@ final class TailRing {
     /// journal's lock held, before the segments are read. A missing ring is nothing to redo.
     static func redo(directory: String) throws(JournalError) -> Redo {
         let path = directory + "/" + fileName
-        guard FileIO.fileExists(path) else { return Redo() }
+        guard FileIO.fileExists(path), startsWithFrame(path) else { return Redo() }
         let bytes = try FileIO.readAll(path)
         let frames = lap(in: bytes)
         var redo = Redo()
@@ -113,7 +113,7 @@ final class TailRing {
             let got = held.withUnsafeMutableBytes { pread(segFD, $0.baseAddress, $0.count, off_t(frame.offset)) }
             if got != frame.payload.count || held != frame.payload {
                 redo.repairedBytes += frame.payload.count
-                try writeFully(segFD, frame.payload, at: frame.offset, path: segmentPath)
+                try FileIO.writeAll(segFD, frame.payload, at: frame.offset, path: segmentPath)
             }
             redo.frames += 1
         }
@@ -121,9 +121,19 @@ final class TailRing {
         // The lap is in the segment now: forget it, so that the next run does not write it back again.
         let ringFD = try FileIO.openFile(path, flags: O_RDWR)
         defer { FileIO.closeFD(ringFD) }
-        try writeFully(ringFD, [UInt8](repeating: 0, count: headerSize), at: 0, path: path)
+        try FileIO.writeAll(ringFD, [UInt8](repeating: 0, count: headerSize), at: 0, path: path)
         guard fsync(ringFD) == 0 else { throw JournalError(.syncFailed, "cannot fsync \(path): \(FileIO.errnoText())") }
         return redo
+    }
+
+    /// Whether a frame starts the file: after a clean stop it does not, and the start reads 4 bytes, not 4 MiB.
+    private static func startsWithFrame(_ path: String) -> Bool {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return true }  // let the full read report why it cannot be read
+        defer { FileIO.closeFD(fd) }
+        var head = [UInt8](repeating: 0, count: magic.count)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        return n != magic.count || head == magic
     }
 
     /// The ring, zero-filled to `capacity` the first time (so that later writes overwrite blocks that exist), or
@@ -208,17 +218,13 @@ final class TailRing {
 
     /// Spoils the frame at `at` (best effort, unsynced): its batch was not acknowledged, and must not come back.
     func unwrite(at: Int) {
-        let zeros = alignedBuffer(Self.alignment)
-        zeros.initializeMemory(as: UInt8.self, repeating: 0, count: Self.alignment)
-        try? writeBlock(zeros, Self.alignment, at: at)
+        try? zeroBlock(at: at)
         position = at
     }
 
     /// Empties the ring: the caller has synced the segment. The zeroed first frame ends every lap.
     func clear(sync: DataSync) throws(JournalError) {
-        let zeros = alignedBuffer(Self.alignment)
-        zeros.initializeMemory(as: UInt8.self, repeating: 0, count: Self.alignment)
-        try writeBlock(zeros, Self.alignment, at: 0)
+        try zeroBlock(at: 0)
         let e = sync.call(fd)
         guard e == 0 else { throw JournalError(.syncFailed, "fdatasync of \(path) failed: \(FileIO.errnoText(e))") }
         position = 0
@@ -236,6 +242,13 @@ final class TailRing {
             bufferSize = size
         }
         return buffer!
+    }
+
+    /// Zeroes the block at `offset`, so that no frame starts there.
+    private func zeroBlock(at offset: Int) throws(JournalError) {
+        let zeros = alignedBuffer(Self.alignment)
+        zeros.initializeMemory(as: UInt8.self, repeating: 0, count: Self.alignment)
+        try writeBlock(zeros, Self.alignment, at: offset)
     }
 
     /// Writes `size` bytes at `offset`; a file system that accepted `O_DIRECT` at open but refuses the write
@@ -297,17 +310,5 @@ final class TailRing {
         var v: UInt64 = 0
         for i in 0..<width { v |= UInt64(bytes[at + i]) << (8 * UInt64(i)) }
         return v
-    }
-
-    private static func writeFully(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(JournalError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw JournalError(.io, "cannot write to \(path): \(FileIO.errnoText())")
-            }
-            done += n
-        }
     }
 }

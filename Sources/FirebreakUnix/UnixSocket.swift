@@ -53,17 +53,12 @@ public enum UnixSocket {
 
     /// Sends all of `bytes`, with `fds` attached to the first byte. False when the peer went away.
     public static func sendAll(_ fd: Int32, _ bytes: [UInt8], fds: [Int32] = []) -> Bool {
-        var done = 0
+        var rest = bytes[...]
         var attach = fds
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                attach.withUnsafeBufferPointer { f in
-                    fb_send_with_fds(fd, raw.baseAddress! + done, raw.count - done, f.baseAddress, Int32(f.count))
-                }
-            }
-            if n < 0 && errno == EINTR { continue }
+        while !rest.isEmpty {
+            let n = send(fd, Array(rest), fds: attach)
             if n <= 0 { return false }
-            done += n
+            rest = rest.dropFirst(n)
             attach = []
         }
         return true
