@@ -59,6 +59,22 @@ int fb_timer_create(long interval_ms) {
     return fd;
 }
 
+int fb_timer_create_once(void) {
+    return timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+}
+
+int fb_timer_arm_once(int fd, long long delay_ns) {
+    if (delay_ns <= 0) delay_ns = 1; /* an it_value of zero would disarm it */
+    struct itimerspec spec = { .it_interval = { 0, 0 },
+                               .it_value = { .tv_sec = delay_ns / 1000000000LL, .tv_nsec = delay_ns % 1000000000LL } };
+    return timerfd_settime(fd, 0, &spec, NULL);
+}
+
+int fb_timer_disarm(int fd) {
+    struct itimerspec spec = { { 0, 0 }, { 0, 0 } };
+    return timerfd_settime(fd, 0, &spec, NULL);
+}
+
 void fb_timer_drain(int fd) {
     uint64_t count;
     while (read(fd, &count, sizeof count) < 0 && errno == EINTR) {}

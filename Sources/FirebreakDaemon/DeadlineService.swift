@@ -3,8 +3,10 @@ import FirebreakSystemd
 import Logging
 import ServiceLifecycle
 
-/// Fires deadlines as they fall due: sleeps until the next one, or until a command arms an earlier one.
-/// Deadlines that passed while the daemon was down fall due on the first turn.
+/// Logs the deadlines that fired and keeps the STATUS line current. The desk fires deadlines itself, from a
+/// timer on its own thread; only when it has none (no timerfd) does this loop fire them: it sleeps until the
+/// next one, or until a command arms an earlier one. Deadlines that passed while the daemon was down fall due
+/// on the first turn.
 public struct DeadlineService: Service {
     let desk: Desk
     let clock: @Sendable () -> Timestamp
@@ -38,6 +40,8 @@ public struct DeadlineService: Service {
                 }
                 // Sleep at most a minute, so a clock step (NTP, suspend) is noticed within a minute.
                 var waitMs = next.map { max(0, min(60_000, $0.millisecondsSinceEpoch - clock().millisecondsSinceEpoch)) } ?? 60_000
+                // The desk wakes this loop within a second of each change, for the STATUS line.
+                if turn.firedByTheDesk { waitMs = 60_000 }
                 if status != lastStatus { waitMs = min(waitMs, 1000) }  // come back to report the change
                 await desk.wakeup.sleep(for: .milliseconds(waitMs))
             }

@@ -76,6 +76,13 @@ public enum PollTimer {
     public static func create(everyMilliseconds milliseconds: Int) -> Int32 { fb_timer_create(milliseconds) }
     /// Reads the expirations, so that the timer is no longer ready.
     public static func drain(_ fd: Int32) { fb_timer_drain(fd) }
+    /// A one-shot timer, not yet running, or -1 (errno).
+    public static func createOnce() -> Int32 { fb_timer_create_once() }
+    /// Makes a one-shot timer fire once after `nanoseconds` (at once for 0 or less), replacing an earlier arming.
+    @discardableResult
+    public static func arm(_ fd: Int32, afterNanoseconds nanoseconds: Int64) -> Bool { fb_timer_arm_once(fd, nanoseconds) == 0 }
+    @discardableResult
+    public static func disarm(_ fd: Int32) -> Bool { fb_timer_disarm(fd) == 0 }
 }
 
 extension UnixSocket {

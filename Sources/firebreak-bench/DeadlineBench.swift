@@ -24,6 +24,8 @@ struct DeadlineBench: ParsableCommand {
     @Option(help: "Seconds over which the deadlines fall due.") var window = 30.0
     @Option(help: "Scratch directory; emptied first.") var dir = ".bench/deadlines"
     @Option(help: "The daemon's snapshot_every (default: the daemon's own).") var snapshotEvery: Int?
+    @Flag(help: "Also print each second of the window: how many fired and the worst lateness (where a stall was).") var bySecond = false
+    @Flag(help: "Keep the scratch directory (the journal) for a look afterwards.") var keep = false
 
     func run() throws {
         let exe = BenchDaemon.executable
@@ -80,11 +82,16 @@ struct DeadlineBench: ParsableCommand {
         d.stop()
 
         var lateness: [UInt64] = []
+        var seconds: [Int: (count: Int, worst: Int64)] = [:]
         var firedAtStart = 0
         _ = try JournalReader.scan(directory: journalDir) { r in
             guard r.type == EventType.ackMissed, let due = r.data["due"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) else { return }
             if due < readyAt { firedAtStart += 1; return }
-            lateness.append(UInt64(max(0, r.time.millisecondsSinceEpoch - due.millisecondsSinceEpoch)) * 1_000_000)
+            let late = max(0, r.time.millisecondsSinceEpoch - due.millisecondsSinceEpoch)
+            lateness.append(UInt64(late) * 1_000_000)
+            let second = Int((due.millisecondsSinceEpoch - first.millisecondsSinceEpoch) / 1000)
+            let b = seconds[second] ?? (0, 0)
+            seconds[second] = (b.count + 1, max(b.worst, late))
         }
 
         // Baseline: a thread sleeping until each deadline (same times shifted into the future again).
@@ -106,9 +113,12 @@ struct DeadlineBench: ParsableCommand {
               + pad(ms(quantile(lateness, 0.99)), 10, right: true) + pad(ms(lateness.max() ?? 0), 10, right: true))
         print(pad("baseline: a thread sleeping", 34) + pad("\(baseline.count)", 10, right: true) + pad(ms(quantile(baseline, 0.5)), 10, right: true)
               + pad(ms(quantile(baseline, 0.99)), 10, right: true) + pad(ms(baseline.max() ?? 0), 10, right: true))
+        if bySecond {
+            for (second, b) in seconds.sorted(by: { $0.key < $1.key }) { print("  second \(second): \(b.count) fired, worst \(b.worst) ms") }
+        }
         if firedAtStart > 0 { print("  (\(firedAtStart) fell due before READY and are not counted)") }
         print("READY after \(format(readySeconds, 2)) s with \(incidents) incidents in the journal")
         print("resident memory: idle \(format(Double(idleRSS) / 1e6, 1)) MB; with \(incidents) open incidents \(format(Double(loadedRSS) / 1e6, 1)) MB")
-        try? FileManager.default.removeItem(atPath: dir)
+        if !keep { try? FileManager.default.removeItem(atPath: dir) }
     }
 }

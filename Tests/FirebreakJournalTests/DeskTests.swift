@@ -143,4 +143,73 @@ import Testing
         #expect(await desk.incident("INC-21") == nil)
         try await journal.close()
     }
+
+    /// The notifier hands the desk thousands of delivery outcomes at once after a digest. They ride along a few
+    /// hundred a batch; between batches the desk's thread must take its other work, or a person's command (and
+    /// a deadline, and every client of the socket) waits until the last outcome is journaled: 45,000 of them
+    /// held escalations back 2 s in the deadlines bench.
+    @Test func aBacklogOfBackgroundWorkLetsACommandThroughBetweenItsBatches() async throws {
+        let dir = TempDir("desk-background")
+        let sync = SlowSync()
+        let (desk, journal) = try open(dir, sync: sync)
+        let reporter = Actor(id: "kim", access: .reporter)
+        _ = try await desk.submit(Self.report(0), by: reporter)
+        // 30 batches of background work (reports of the same post).
+        let backlog = (1...(30 * Desk.backgroundPerBatch)).map { n -> Command in
+            .report(Report(url: "https://x.com/leaker/status/0", category: .confidentialInformation, text: "again"), key: "test:bg:\(n)")
+        }
+        // The backlog's first batch is held in its sync while a person's command comes to the desk (its task
+        // has started, so it waits for the desk's thread), however long the test's own tasks wait for a thread.
+        sync.held.store(true, ordering: .releasing)
+        let background = Task { await desk.submitInBackground(backlog, by: reporter) }
+        while !sync.holding.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+        let started = Flag()
+        let command = Task {
+            started.value.store(true, ordering: .releasing)
+            return try await desk.submit(Self.report(1, by: "lea"), by: Actor(id: "lea", access: .reporter))
+        }
+        while !started.value.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+        try await Task.sleep(for: .milliseconds(50))
+        sync.held.store(false, ordering: .releasing)
+        let events = try await command.value
+        #expect(events.contains { $0.type == EventType.incidentOpened })
+        let outcomes = await background.value
+        #expect(outcomes.count == backlog.count && outcomes.allSatisfy { (try? $0.get()) != nil })
+        // Journaled in the batch after the first or soon after, not behind the whole backlog.
+        var seenCommand = false, backlogAfter = 0
+        _ = try JournalReader.scan(directory: dir.sub("journal")) { r in
+            guard r.type == EventType.reportReceived else { return }
+            if r.data["reporter"]?.stringValue == "lea" { seenCommand = true }
+            else if seenCommand { backlogAfter += 1 }
+        }
+        #expect(seenCommand)
+        #expect(backlogAfter >= 25 * Desk.backgroundPerBatch, "only \(backlogAfter) of the backlog's reports came after the command")
+        try await journal.close()
+    }
+
+    final class Flag: Sendable { let value = Atomic<Bool>(false) }
+
+    /// Deadlines fire from the desk's own timer: nobody calls `fireDue` here, and no deadline loop runs.
+    @Test func aDeadlineFiresFromTheDesksOwnTimer() async throws {
+        let dir = TempDir("desk-timer")
+        let steps = [StepPlan(id: "look", title: "Look at the post", owner: "comms-on-call", due: .hours(6))]
+        let playbook = Playbook(id: "quick", title: "Quick", description: nil, match: Playbook.Match(fallback: true), severity: .high,
+                                acknowledge: TimeSpan(milliseconds: 300), escalation: .standard, raise: [], steps: steps, file: "quick.yaml")
+        let journal = try Journal.open(directory: dir.sub("journal"))
+        let desk = Desk(state: EngineState(), context: EngineContext(playbooks: PlaybookSet([playbook]), roster: Self.context.roster),
+                        journal: journal, clock: JournalOptions.systemClock)
+        let opened = try await desk.submit(Self.report(0), by: Actor(id: "kim", access: .reporter))
+        let id = try #require(opened.first { $0.type == EventType.incidentOpened }?.incident)
+        var missed: Event?
+        for _ in 0..<300 where missed == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            _ = try JournalReader.scan(directory: dir.sub("journal")) { r in
+                if r.type == EventType.ackMissed && r.data["incident"]?.stringValue == id { missed = r.event }
+            }
+        }
+        let event = try #require(missed, "the acknowledgement deadline never fired")
+        let due = try #require(event.data["due"]?.stringValue.flatMap { Timestamp(rfc3339: $0) })
+        #expect(event.time >= due && event.time.millisecondsSinceEpoch - due.millisecondsSinceEpoch < 1_000)
+        try await journal.close()
+    }
 }

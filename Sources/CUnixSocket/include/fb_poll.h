@@ -30,6 +30,11 @@ void fb_event_drain(int fd);
 /* A non-blocking, close-on-exec timer that fires every interval_ms; drain reads its expirations. */
 int fb_timer_create(long interval_ms);
 void fb_timer_drain(int fd);
+/* A non-blocking, close-on-exec timer that is not running; arm_once makes it fire once after delay_ns (at once
+ * for 0 or less), replacing any earlier arming; disarm stops it. 0 or -1 (errno). */
+int fb_timer_create_once(void);
+int fb_timer_arm_once(int fd, long long delay_ns);
+int fb_timer_disarm(int fd);
 
 /* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
 int fb_accept_nonblocking(int listen_fd);
