@@ -267,7 +267,11 @@ public actor Desk {
         }
     }
 
+    /// How long the drain loop keeps the thread through background batches before it lets others in.
+    static let longestHold = Duration.milliseconds(5)
+
     private func drain() async {
+        var heldSince = ContinuousClock.now
         while !queue.isEmpty || !background.isEmpty {
             var jobs = queue
             queue.removeAll(keepingCapacity: true)
@@ -288,11 +292,15 @@ public actor Desk {
             }
             if ContinuousClock.now >= nextSnapshotAllowed { snapshotIfDue() }
             armDeadlineTimer()
-            // Background work left (a digest's thousands of outcomes): the thread's other jobs, its sockets and
-            // its timer go first, then the next batch. Without this the loop held the thread until the last
-            // outcome was journaled: 45,000 of them kept every deadline and client waiting 2 s (bench: escalation
-            // p99 1,600 ms, none fired for 2 s).
-            if !background.isEmpty { await Task.yield() }
+            // Background work left (a digest's thousands of outcomes) and the thread held for a while: its other
+            // jobs, its sockets and its timer go first, then the next batch. Without this the loop held the thread
+            // until the last outcome was journaled: 45,000 of them kept every deadline and client waiting 2 s
+            // (bench: escalation p99 1,600 ms, none fired for 2 s). Not after every batch: under a stream of
+            // reports that split the clients' requests into more, smaller batches (64 clients: -25%).
+            if !background.isEmpty && ContinuousClock.now - heldSince > Self.longestHold {
+                await Task.yield()
+                heldSince = .now
+            }
         }
         draining = false
     }
