@@ -38,10 +38,10 @@ public struct DeadlineService: Service {
                     lastStatus = status
                     lastStatusAt = nowMs
                 }
-                // Sleep at most a minute, so a clock step (NTP, suspend) is noticed within a minute.
-                var waitMs = next.map { max(0, min(60_000, $0.millisecondsSinceEpoch - clock().millisecondsSinceEpoch)) } ?? 60_000
-                // The desk wakes this loop within a second of each change, for the STATUS line.
-                if turn.firedByTheDesk { waitMs = 60_000 }
+                // Sleep at most a minute, so a clock step (NTP, suspend) is noticed within a minute. When the desk
+                // fires the deadlines, it wakes this loop within a second of each change, for the STATUS line.
+                var waitMs = turn.firedByTheDesk ? 60_000
+                    : next.map { max(0, min(60_000, $0.millisecondsSinceEpoch - clock().millisecondsSinceEpoch)) } ?? 60_000
                 if status != lastStatus { waitMs = min(waitMs, 1000) }  // come back to report the change
                 await desk.wakeup.sleep(for: .milliseconds(waitMs))
             }

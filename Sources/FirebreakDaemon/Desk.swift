@@ -59,16 +59,16 @@ public actor Desk {
     private var nextSnapshotAllowed = ContinuousClock.now
     private let log: Logger?
     /// Deadlines fire from a one-shot timer in the desk's own `epoll` (a timerfd), armed for the soonest after
-    /// every batch, so no other thread stands between a deadline and its batch. The deadline loop used to wake on
-    /// the cooperative pool and visit the desk; when the pool was busy (the notifier sending a digest of 45,000
-    /// and logging each to journald) the visit waited, and escalations fired up to 2 s late (bench, 100,000
-    /// deadlines over 30 s: p99 1,600 ms). -2: not made yet; -1: none could be made (then the loop fires them).
+    /// every batch, so no other thread stands between a deadline and its batch: the deadline loop wakes on the
+    /// cooperative pool, which a busy daemon may keep waiting. (What held escalations 2 s back in the deadlines
+    /// bench was the drain loop keeping this thread, see `longestHold`; the timer alone changed nothing there.)
+    /// -2: not made yet; -1: none could be made (then the loop fires them).
     private var deadlineTimer: Int32 = -2
     /// What the timer is armed for.
     private var timerDue: Timestamp?
     /// After a batch of due deadlines failed to be journaled (a full disk), they are tried again no sooner than
     /// this, rather than at once and in a loop.
-    private var dueRetryAfter: ContinuousClock.Instant?
+    private var dueRetryAt: Timestamp?
     /// Events journaled for deadlines since the deadline loop last asked (it logs them and updates STATUS).
     private var dueEventsSinceTurn = 0
 
@@ -332,13 +332,8 @@ public actor Desk {
             PollTimer.disarm(deadlineTimer)
             return
         }
-        var delay = Int64(next.millisecondsSinceEpoch - clock().millisecondsSinceEpoch) * 1_000_000
-        if let retry = dueRetryAfter {
-            let wait = ContinuousClock.now.duration(to: retry)
-            if wait > .zero { delay = max(delay, wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000) }
-            else { dueRetryAfter = nil }
-        }
-        PollTimer.arm(deadlineTimer, afterNanoseconds: delay)
+        let at = max(next, dueRetryAt ?? next)
+        PollTimer.arm(deadlineTimer, afterNanoseconds: Int64(at.millisecondsSinceEpoch - clock().millisecondsSinceEpoch) * 1_000_000)
     }
 
     private func deadlineTimerFired() {
@@ -417,12 +412,12 @@ public actor Desk {
                 metrics.appendLatency.record(ContinuousClock.now - started)
                 metrics.count(entries.map(\.type))
                 dueEventsSinceTurn += dueEvents
-                dueRetryAfter = nil
+                dueRetryAt = nil
                 for r in records { if let id = r.openedIncident { openedSeq[id] = r.seq } }
             } catch {
                 state.revert(undo)
                 if !retryAlone, jobs.contains(where: { if case .due = $0.work { true } else { false } }) {
-                    dueRetryAfter = .now + .seconds(1)
+                    dueRetryAt = clock() + .seconds(1)
                     log?.error("deadlines that fell due could not be journaled (\(error)); they are tried again in a second")
                 }
                 if retryAlone {
