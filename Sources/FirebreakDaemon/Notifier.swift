@@ -113,6 +113,7 @@ public struct NotificationService: Service {
             }
             if channel != nil { break }
         }
+        let failedAt = clock()
         // Nobody can be reached on any channel this daemon can use: journald is where it is delivered.
         if channel == nil && errors.isEmpty { channel = "journald" }
         var outcomes: [String: Command] = [:]
@@ -126,8 +127,10 @@ public struct NotificationService: Service {
                 outcomes[p.id] = .delivered(notification: p.id, channel: channel, digest: digest)
             } else {
                 let attempt = p.attempts + 1
+                // Backed off from when the attempt failed, not from the turn's start: a slow first connection
+                // would otherwise eat into the wait (seen: a retry 0.2 s after a failure with 0.3 s ±20 % set).
                 let retryAt: Timestamp? = attempt < settings.maxAttempts
-                    ? now + settings.backoff(afterAttempt: attempt, unit: Double.random(in: 0..<1)) : nil
+                    ? failedAt + settings.backoff(afterAttempt: attempt, unit: Double.random(in: 0..<1)) : nil
                 let why = errors.joined(separator: "; ")
                 logger.warning("could not notify \(person) about \(p.id) (attempt \(attempt)): \(why)\(retryAt.map { "; next try \($0.rfc3339)" } ?? "; unreachable, their backup is told")",
                                metadata: MessageID.meta(MessageID.notificationFailed, meta))
