@@ -287,7 +287,8 @@ public actor Desk {
                 if deadlineTimer < 0, let soonest = state.nextDeadline() {
                     within = min(within, .milliseconds(soonest.time.millisecondsSinceEpoch - clock().millisecondsSinceEpoch))
                 }
-                wakeup.wake(within: within)
+                // Deadlines that fired are logged by the loop at once; other changes only move its STATUS line.
+                wakeup.wake(within: dueEventsSinceTurn > 0 ? nil : within)
                 notifierWakeup.wake()
             }
             if ContinuousClock.now >= nextSnapshotAllowed { snapshotIfDue() }

@@ -16,32 +16,46 @@ final class Wakeup: Sendable {
         var sleeper: Task<Void, any Error>?
         /// When the sleeper wakes anyway.
         var until: ContinuousClock.Instant?
+        /// A wake `within` cut the sleep short to this instant: the sleeper sleeps on until then.
+        var shortenedTo: ContinuousClock.Instant?
     }
 
     private let sleeping = Mutex(Sleeping())
 
     /// Sleeps for `duration`, or less if `wake` is called meanwhile (or was called since the last sleep).
     func sleep(for duration: Duration) async {
-        let task: Task<Void, any Error>? = sleeping.withLock { s in
-            let now = ContinuousClock.now
-            var until = now + duration
-            if let by = s.pendingBy {
-                until = min(until, by)
-                s.pendingBy = nil
+        var until = ContinuousClock.now + duration
+        while true {
+            let task: Task<Void, any Error>? = sleeping.withLock { s in
+                if let by = s.pendingBy {
+                    until = min(until, by)
+                    s.pendingBy = nil
+                }
+                if until <= .now { return nil }
+                let task = Task { [until] in try await Task.sleep(until: until, clock: .continuous) }
+                s.sleeper = task
+                s.until = until
+                return task
             }
-            if until <= now { return nil }
-            let task = Task { [until] in try await Task.sleep(until: until, clock: .continuous) }
-            s.sleeper = task
-            s.until = until
-            return task
-        }
-        guard let task else { return }
-        // The sleep is its own task (so `wake` can cancel it); cancelling the caller must cancel it too, or a
-        // graceful stop would wait out the whole sleep.
-        await withTaskCancellationHandler {
-            _ = await task.result
-        } onCancel: {
-            task.cancel()
+            guard let task else { break }
+            // The sleep is its own task (so `wake` can cancel it); cancelling the caller must cancel it too, or a
+            // graceful stop would wait out the whole sleep.
+            await withTaskCancellationHandler {
+                _ = await task.result
+            } onCancel: {
+                task.cancel()
+            }
+            // Cut short to a later instant: sleep on until it (a wake within a second must not end a minute's sleep
+            // now, or every report would cost the deadline loop a turn: one client, two thread wakes and a visit
+            // to the desk per report).
+            let later: ContinuousClock.Instant? = sleeping.withLock { s in
+                defer { s.shortenedTo = nil }
+                s.sleeper = nil
+                s.until = nil
+                return s.shortenedTo
+            }
+            guard let later, !Task.isCancelled else { break }
+            until = later
         }
         sleeping.withLock { s in
             s.sleeper = nil
@@ -50,19 +64,22 @@ final class Wakeup: Sendable {
         }
     }
 
-    /// Wakes the sleeper if it would sleep longer than `within` (nil: whatever it sleeps towards). A wake while
-    /// the loop is awake is kept for its next sleep: what it is doing may have read the state before this change.
+    /// Makes the sleeper wake within `within` (nil: now) if it would sleep longer. A wake while the loop is
+    /// awake is kept for its next sleep: what it is doing may have read the state before this change. A sleeper
+    /// cut short to a later instant is woken once to sleep towards it, and later wakes within the same duration
+    /// find it sleeping no longer than they ask and leave it alone.
     func wake(within: Duration? = nil) {
         sleeping.withLock { s in
+            let by = ContinuousClock.now + (within ?? .zero)
             guard let sleeper = s.sleeper, let until = s.until else {
-                let by = ContinuousClock.now + (within ?? .zero)
                 s.pendingBy = min(s.pendingBy ?? by, by)
                 return
             }
-            if let within, until <= .now + within { return }
+            if until <= by { return }
             sleeper.cancel()
             s.sleeper = nil
             s.until = nil
+            s.shortenedTo = within.map { _ in min(s.shortenedTo ?? by, by) }
         }
     }
 }

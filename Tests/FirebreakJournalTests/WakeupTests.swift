@@ -44,4 +44,27 @@ import Testing
         await long.value
         #expect(ContinuousClock.now - woken < .seconds(120))
     }
+
+    /// The desk wakes the deadline loop "within a second" after every batch it journals, while the loop sleeps
+    /// a minute: the loop must wake once, a second later, not at once for every batch (which cost one client
+    /// two thread wakes and a visit to the desk per report).
+    @Test func wakesWithinADurationWhileAsleepEndTheSleepOnceThatDurationLater() async {
+        let w = Wakeup()
+        let started = ContinuousClock.now
+        let sleeper = Task { await w.sleep(for: .seconds(3600)) }
+        try? await Task.sleep(for: .milliseconds(50))
+        let firstWake = ContinuousClock.now
+        // A stream of batches, one every 10 ms, each asking for a wake within 400 ms.
+        let stream = Task {
+            for _ in 0..<30 {
+                w.wake(within: .milliseconds(400))
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        await sleeper.value
+        let slept = ContinuousClock.now - firstWake
+        #expect(slept >= .milliseconds(350), "woke \(slept) after the first wake: a wake within 400 ms ended the sleep early")
+        #expect(ContinuousClock.now - started < .seconds(120))
+        await stream.value
+    }
 }
