@@ -128,21 +128,67 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
             let bodies = calls
             calls.removeAll(keepingCapacity: true)
             let idle = batch.isEmpty && bodies.isEmpty
-            if idle {
-                if stopping && handlers.isEmpty {
-                    running = false
-                    threadID = nil
-                    lock.unlock()
-                    return
-                }
-                asleep = true
+            if idle && stopping && handlers.isEmpty {
+                running = false
+                threadID = nil
+                lock.unlock()
+                return
             }
             lock.unlock()
             for job in batch { job.runSynchronously(isolatedTo: serial, taskExecutor: task) }
             for body in bodies { body() }
-            // With work done, only a look at the sockets (no wait), so that the jobs just queued by it run next.
-            poll(timeoutMilliseconds: idle ? -1 : 0)
+            if !idle {
+                // With work done, only a look at the sockets (no wait), so that the jobs just queued by it run next.
+                poll(timeoutMilliseconds: 0)
+                lastWork = monotonicNanoseconds()
+                continue
+            }
+            if spinNanoseconds > 0 && monotonicNanoseconds() - lastWork < spinNanoseconds && spinBriefly() { continue }
+            lock.lock()
+            let nothing = jobs.isEmpty && calls.isEmpty
+            if nothing { asleep = true }
+            lock.unlock()
+            if nothing { poll(timeoutMilliseconds: -1) }
         }
+    }
+
+    /// How long the thread keeps looking for work before it sleeps, after work. A client waiting on its reply
+    /// sends its next request some tens of microseconds after it; asleep in `epoll_wait`, the thread is woken for
+    /// it (about 20 µs a wake here, on both sides). Spinning 50 µs first took one client from 0.78-0.84x of
+    /// PostgreSQL to 0.91-0.96x (alternated, same window; 20 µs gave 0.85-0.88x, 100 µs no more than 50). It
+    /// costs at most 50 µs of one core after each burst of work, and nothing at rest. Not on one processor,
+    /// where the spinning thread would hold the core the client needs to send.
+    static let spinAfterWork: UInt64 = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? 50_000 : 0
+    private let spinNanoseconds = DeskThread.spinAfterWork
+    /// When the thread last ran work (CLOCK_MONOTONIC, ns); only the thread itself reads and writes it.
+    private var lastWork: UInt64 = 0
+
+    /// Looks at the sockets and the queue without sleeping until `spinNanoseconds` after the last work; true
+    /// when something came.
+    private func spinBriefly() -> Bool {
+        guard let poller else { return false }
+        while monotonicNanoseconds() - lastWork < spinNanoseconds {
+            var came = false
+            _ = poller.wait(timeoutMilliseconds: 0) { fd, events in
+                came = true
+                lock.lock()
+                let handler = handlers[fd]
+                lock.unlock()
+                handler?(events)
+            }
+            if came { return true }
+            lock.lock()
+            let queued = !jobs.isEmpty || !calls.isEmpty || stopping
+            lock.unlock()
+            if queued { return true }
+        }
+        return false
+    }
+
+    private func monotonicNanoseconds() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
     }
 
     private func poll(timeoutMilliseconds: Int32) {

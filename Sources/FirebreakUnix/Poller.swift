@@ -22,6 +22,11 @@ public final class Poller: @unchecked Sendable {
 
     private let ep: Int32
     private let wakeFD: Int32
+    /// What `epoll_wait` fills in, kept between waits: `wait` runs several times a report on the desk's thread,
+    /// and two arrays a call were two allocations each time. Only the one waiting thread touches them.
+    private let readyFDs = UnsafeMutablePointer<Int32>.allocate(capacity: Poller.batch)
+    private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: Poller.batch)
+    private static let batch = 64
 
     public init() throws(PollerError) {
         ep = fb_poll_create()
@@ -43,6 +48,8 @@ public final class Poller: @unchecked Sendable {
     deinit {
         close(ep)
         close(wakeFD)
+        readyFDs.deallocate()
+        readyEvents.deallocate()
     }
 
     /// Starts (or changes) watching `fd`. False with errno set when the kernel refuses.
@@ -57,14 +64,10 @@ public final class Poller: @unchecked Sendable {
     /// Waits up to `timeoutMilliseconds` (-1: until something happens) and calls `ready` for each descriptor
     /// that is (the wake-up itself is consumed here). Returns false on an error other than EINTR.
     public func wait(timeoutMilliseconds: Int32, _ ready: (Int32, Events) -> Void) -> Bool {
-        var fds = [Int32](repeating: -1, count: 64)
-        var events = [UInt32](repeating: 0, count: 64)
-        let n = fds.withUnsafeMutableBufferPointer { f in
-            events.withUnsafeMutableBufferPointer { e in fb_poll_wait(ep, f.baseAddress, e.baseAddress, 64, timeoutMilliseconds) }
-        }
+        let n = fb_poll_wait(ep, readyFDs, readyEvents, Int32(Self.batch), timeoutMilliseconds)
         if n < 0 { return false }
         for i in 0..<Int(n) {
-            if fds[i] == wakeFD { fb_event_drain(wakeFD) } else { ready(fds[i], Events(rawValue: events[i])) }
+            if readyFDs[i] == wakeFD { fb_event_drain(wakeFD) } else { ready(readyFDs[i], Events(rawValue: readyEvents[i])) }
         }
         return true
     }
