@@ -140,10 +140,10 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
             if !idle {
                 // With work done, only a look at the sockets (no wait), so that the jobs just queued by it run next.
                 poll(timeoutMilliseconds: 0)
-                lastWork = monotonicNanoseconds()
+                lastWork = .now
                 continue
             }
-            if spinNanoseconds > 0 && monotonicNanoseconds() - lastWork < spinNanoseconds && spinBriefly() { continue }
+            if spinBriefly() { continue }
             lock.lock()
             let nothing = jobs.isEmpty && calls.isEmpty
             if nothing { asleep = true }
@@ -158,25 +158,16 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// PostgreSQL to 0.91-0.96x (alternated, same window; 20 µs gave 0.85-0.88x, 100 µs no more than 50). It
     /// costs at most 50 µs of one core after each burst of work, and nothing at rest. Not on one processor,
     /// where the spinning thread would hold the core the client needs to send.
-    static let spinAfterWork: UInt64 = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? 50_000 : 0
-    private let spinNanoseconds = DeskThread.spinAfterWork
-    /// When the thread last ran work (CLOCK_MONOTONIC, ns); only the thread itself reads and writes it.
-    private var lastWork: UInt64 = 0
+    static let spinAfterWork: Duration = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? .microseconds(50) : .zero
+    /// When the thread last ran work; only the thread itself reads and writes it.
+    private var lastWork = ContinuousClock.now
 
-    /// Looks at the sockets and the queue without sleeping until `spinNanoseconds` after the last work; true
+    /// Looks at the sockets and the queue without sleeping until `spinAfterWork` after the last work; true
     /// when something came.
     private func spinBriefly() -> Bool {
-        guard let poller else { return false }
-        while monotonicNanoseconds() - lastWork < spinNanoseconds {
-            var came = false
-            _ = poller.wait(timeoutMilliseconds: 0) { fd, events in
-                came = true
-                lock.lock()
-                let handler = handlers[fd]
-                lock.unlock()
-                handler?(events)
-            }
-            if came { return true }
+        guard poller != nil else { return false }
+        while ContinuousClock.now - lastWork < Self.spinAfterWork {
+            if poll(timeoutMilliseconds: 0) { return true }
             lock.lock()
             let queued = !jobs.isEmpty || !calls.isEmpty || stopping
             lock.unlock()
@@ -185,19 +176,17 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
         return false
     }
 
-    private func monotonicNanoseconds() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-    }
-
-    private func poll(timeoutMilliseconds: Int32) {
+    /// Waits for the watched descriptors and runs their handlers; true when a handler ran.
+    @discardableResult
+    private func poll(timeoutMilliseconds: Int32) -> Bool {
         guard let poller else {
             // No epoll: wait for a job by polling the queue (only when descriptors ran out at start).
             if timeoutMilliseconds != 0 { usleep(1_000) }
-            return
+            return false
         }
+        var handled = false
         _ = poller.wait(timeoutMilliseconds: timeoutMilliseconds) { fd, events in
+            handled = true
             lock.lock()
             // Awake now: jobs the handler queues need no wake-up.
             asleep = false
@@ -205,5 +194,6 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
             lock.unlock()
             handler?(events)
         }
+        return handled
     }
 }

@@ -79,7 +79,8 @@ final class Wakeup: Sendable {
             sleeper.cancel()
             s.sleeper = nil
             s.until = nil
-            s.shortenedTo = within.map { _ in min(s.shortenedTo ?? by, by) }
+            // A sleeper is only installed once an earlier shortening was taken, so there is none to keep.
+            s.shortenedTo = within == nil ? nil : by
         }
     }
 }

@@ -37,7 +37,6 @@ struct DaemonBench: ParsableCommand {
             // Rounds alternate the daemon and PostgreSQL, so both see the same stretches of the disk: a small
             // fdatasync here has cost 0.2 ms in one minute and 4 ms in the next, which one 20 s case each made
             // into ratios anywhere from 0.5x to 1.8x for the same two builds.
-            let slice = (seconds / Double(rounds)).rounded()  // pgbench -T counts whole seconds
             var all: [UInt64] = [], pgAll: [UInt64] = []
             var ratios: [Double] = []
             for round in 0..<rounds {
@@ -64,8 +63,11 @@ struct DaemonBench: ParsableCommand {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
+    /// Seconds of each turn: pgbench -T counts whole seconds.
+    private var slice: Double { (seconds / Double(max(rounds, 1))).rounded() }
+
     func validate() throws {
-        guard rounds >= 1, (seconds / Double(rounds)).rounded() >= 1 else { throw ValidationError("--seconds / --rounds must be at least 1 s (pgbench counts whole seconds)") }
+        guard rounds >= 1, slice >= 1 else { throw ValidationError("--seconds / --rounds must be at least 1 s (pgbench counts whole seconds)") }
     }
 
     /// Latencies (ns) of the reports `clients` threads made durable in `seconds`, each waiting for its reply
