@@ -17,7 +17,7 @@ struct DaemonBench: ParsableCommand {
     @Option(help: "Seconds per case.") var seconds = 20.0
     @Option(help: "Concurrent clients to measure.") var clients: [Int] = [1, 16, 64]
     @Option(help: "Scratch directory (on the disk to measure); emptied first.") var dir = ".bench/daemon"
-    @Option(help: "Rounds per case, the daemon and PostgreSQL taking turns (seconds/rounds each turn).") var rounds = 4
+    @Option(help: "Rounds per case, the daemon and PostgreSQL taking turns (seconds/rounds each turn, rounded to whole seconds).") var rounds = 4
     @Option(help: "The daemon's snapshot_every (default: the daemon's own).") var snapshotEvery: Int?
     @Flag(inversion: .prefixedNo, help: "Measure PostgreSQL (Debian's package, started here) at the same concurrency as the baseline.")
     var postgres = true
@@ -27,7 +27,7 @@ struct DaemonBench: ParsableCommand {
         try emptyDirectory(dir)
         let pg = postgres ? try PostgresBaseline.start(in: dir + "/postgres") : nil
         defer { pg?.stop() }
-        print("firebreak-bench daemon: \(format(seconds, 0)) s per case in \(rounds) rounds, \(exe)" + (pg.map { "; baseline PostgreSQL \($0.bin), synchronous_commit=on, pgbench" } ?? ""))
+        print("firebreak-bench daemon: \(format(slice * Double(rounds), 0)) s per case in \(rounds) turns of \(format(slice, 0)) s each, \(exe)" + (pg.map { "; baseline PostgreSQL \($0.bin), synchronous_commit=on, pgbench" } ?? ""))
         print(pad("clients", 10) + pad("reports/s", 12, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true)
               + (pg == nil ? "" : pad("PostgreSQL/s", 14, right: true) + pad("p50 ms", 10, right: true) + pad("p99 ms", 10, right: true) + pad("ratio", 8, right: true)))
         for n in clients {
