@@ -5,13 +5,13 @@ import Foundation
 import Glibc
 #endif
 
-/// The thread the desk runs on: its actor's executor, the executor the spool's requests prefer, and the thread
-/// that serves the control socket's clients. When it has no job it looks for one for 50 µs (`spinAfterWork`),
-/// then waits in `epoll_wait` for both new jobs and ready sockets, so a report read from a client is decided,
-/// journaled, synced and answered on this one thread with no other thread woken on the way; under load it finds
-/// many clients ready at once and decides them in one batch. A thread wake costs about 20 µs on these machines
-/// (a semaphore ping-pong between two threads: 40 µs a round trip), and with a thread per client the wakes were most of the daemon's CPU (`perf`, 16 clients:
-/// 61% of its samples in the kernel, most in the scheduler).
+/// The thread the desk runs on: its actor's executor, the executor the spool's requests prefer, and the thread that
+/// serves the control socket's clients. When it has no job it looks for one for 50 µs (`spinAfterWork`), then waits
+/// in `epoll_wait` for both new jobs and ready sockets, so a report read from a client is decided, journaled,
+/// synced and answered on this one thread with no other thread woken on the way; under load it finds many clients
+/// ready at once and decides them in one batch. A thread wake costs about 20 µs on these machines (a semaphore
+/// ping-pong between two threads: 40 µs a round trip), and with a thread per client the wakes were most of the
+/// daemon's CPU (`perf`, 16 clients: 61% of its samples in the kernel, most in the scheduler).
 ///
 /// Because the desk has a thread of its own, it may block it: it writes and syncs its batches itself
 /// (`Journal.appendNow`), and requests for the desk wait in this queue (or in their sockets) meanwhile, to be
