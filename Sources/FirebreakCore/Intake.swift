@@ -7,7 +7,7 @@ enum Intake {
             return .failure(EngineError(.duplicate, "this report was already filed (\(key)) and went to \(earlier)", incident: earlier))
         }
         let canonical: String
-        switch PostAddress.canonical(r.url) {
+        switch r.canonicalURL {
         case .success(let c): canonical = c
         case .failure(let why): return .failure(EngineError(.invalidReport, "url: \(r.url) \(why)"))
         }

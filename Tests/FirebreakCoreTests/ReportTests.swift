@@ -28,6 +28,22 @@ import Testing
         }
     }
 
+    @Test func theAddressCheckedInTheJSONIsTheOneTheIntakeGoesBy() throws {
+        // The canonical address worked out by the check is kept for the intake; an address changed after the
+        // check must be worked out again, not taken from the check.
+        var sim = Sim(now: ts("2026-11-23T08:40:00Z"))
+        let read = try Report(json: JSONParser.parse(#"{"url":"https://twitter.com/poster/status/1?utm_source=x","category":"negative-viral"}"#))
+        #expect(read == Report(url: "https://twitter.com/poster/status/1?utm_source=x", category: .negativeViral), "the kept address is no part of the value")
+        let first = try sim.run(.report(read, key: nil), by: "kim")
+        let opened = try #require(first.ofType(EventType.incidentOpened).first)
+        #expect(opened.data["canonical_url"]?.stringValue == "https://x.com/poster/status/1")
+        var changed = read
+        changed.url = "https://m.facebook.com/story/2"
+        let second = try sim.run(.report(changed, key: nil), by: "kim")
+        let other = try #require(second.ofType(EventType.incidentOpened).first, "another post opens another incident")
+        #expect(other.data["canonical_url"]?.stringValue == "https://facebook.com/story/2")
+    }
+
     @Test func theReporterIsNeverAField() {
         // Who reported is who the operating system says: the field is refused, not ignored.
         #expect(throws: Report.Problem.self) { try Report(json: ["url": "https://x.com/a", "reporter": "ceo"]) }
