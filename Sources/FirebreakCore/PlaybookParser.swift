@@ -40,7 +40,7 @@ public enum PlaybookParser {
             match.keywords = r.strings(mm["keywords"], "match.keywords").map { Keywords.normalise($0) }.filter { !$0.isEmpty }
             match.platforms = Set(r.strings(mm["platforms"], "match.platforms").map { $0.lowercased() })
             if let f = mm["fallback"] {
-                guard let b = f.bool else { r.error(f, "match.fallback must be true or false"); return (nil, r.diagnostics) }
+                guard let b = YAMLReader.bool(f) else { r.error(f, "match.fallback must be true or false"); return (nil, r.diagnostics) }
                 match.fallback = b
             }
             if match.fallback && match.specificity > 0 {

@@ -57,7 +57,8 @@ public struct DaemonConfig: Sendable, Equatable {
         }
         var config = DaemonConfig()
         let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
+        // Every scalar as text, as for playbooks (YAMLReader.resolver): the values are read from text below.
+        do { node = try Yams.compose(yaml: text, .basic) } catch {
             throw Problem(description: "\(file): not YAML: \(error)")
         }
         guard let node else { return config }

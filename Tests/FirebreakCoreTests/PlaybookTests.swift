@@ -22,6 +22,15 @@ import Testing
         #expect(TimeSpan(parsing: text) != nil)
     }
 
+    @Test(arguments: [("true", true), ("True", true), ("yes", true), ("on", true), ("false", false), ("no", false), ("OFF", false)])
+    func fallbackIsReadAsYAMLReadsABoolean(_ text: String, _ value: Bool) throws {
+        // Scalars come from Yams as text (YAMLReader.resolver): the parser reads the boolean words itself.
+        let match = value ? "{fallback: \(text)}" : "{categories: [harassment], fallback: \(text)}"  // a fallback matches nothing else
+        let yaml = "id: x\ntitle: X\nmatch: \(match)\nseverity: high\nacknowledge: 15m\nsteps:\n  - {id: a, title: A, owner: legal, due: 1h}\n"
+        let (playbook, diagnostics) = PlaybookParser.parse(yaml, file: "fallback.yaml", roster: shipped.roster)
+        #expect(try #require(playbook, "\(diagnostics)").match.fallback == value)
+    }
+
     @Test func durationsHaveTheRightLength() {
         #expect(TimeSpan(parsing: "1h30m") == .minutes(90))
         #expect(TimeSpan(parsing: "PT1H30M") == .minutes(90))
@@ -58,6 +67,10 @@ import Testing
          "", "not YAML"),
         ("id: X Y\ntitle: X\nmatch: {categories: [harassment]}\nseverity: high\nacknowledge: 15m\nsteps:\n  - {id: a, title: A, owner: legal, due: 1h}\n",
          "1:5", "must be lowercase letters, digits and dashes"),
+        ("id: x\ntitle: X\nmatch: {fallback: \"true\"}\nseverity: high\nacknowledge: 15m\nsteps:\n  - {id: a, title: A, owner: legal, due: 1h}\n",
+         "3:19", "match.fallback must be true or false"),
+        ("id: x\ntitle: X\nmatch: {fallback: maybe}\nseverity: high\nacknowledge: 15m\nsteps:\n  - {id: a, title: A, owner: legal, due: 1h}\n",
+         "3:19", "match.fallback must be true or false"),
     ])
     func brokenPlaybooksGiveTheLineColumnAndReason(_ yaml: String, _ place: String, _ message: String) {
         let (playbook, diagnostics) = PlaybookParser.parse(yaml, file: "bad.yaml", roster: shipped.roster)
