@@ -121,6 +121,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The memory baseline: the libraries firebreakd loads, used as it uses them, and nothing of Firebreak.
+        .executableTarget(
+            name: "firebreak-floor",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                "Yams",
+            ]
+        ),
         .testTarget(
             name: "FirebreakCoreTests",
             dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview", "FirebreakJournal", "FirebreakFuzzing"]

@@ -51,9 +51,28 @@ struct BenchDaemon {
         process.waitUntilExit()
     }
 
-    /// Resident memory now.
-    var residentBytes: Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/statm", encoding: .utf8) else { return 0 }
+    /// The baseline of idle memory: resident bytes of `firebreak-floor` (beside this executable), which loads the
+    /// libraries firebreakd loads and nothing of Firebreak, read once it says it is ready. Nil when it is missing.
+    static func floorResidentBytes() throws -> Int? {
+        let path = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("firebreak-floor").path
+        guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        let said = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        guard said.hasPrefix("ready") else { throw ValidationError("firebreak-floor did not say ready (\(said))") }
+        return BenchDaemon.resident(p.processIdentifier)
+    }
+
+    static func resident(_ pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return 0 }
         return (Int(text.split(separator: " ")[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
+
+    /// Resident memory now.
+    var residentBytes: Int { BenchDaemon.resident(process.processIdentifier) }
 }

@@ -44,6 +44,7 @@ struct DeadlineBench: ParsableCommand {
         let idle = try BenchDaemon.start(state: dir + "/idle")
         let idleRSS = idle.residentBytes
         idle.stop()
+        let floorRSS = try BenchDaemon.floorResidentBytes()
 
         // The journal: incidents opened so that their acknowledgement falls due in [start, start + window].
         let journalDir = dir + "/state/journal"
@@ -119,6 +120,12 @@ struct DeadlineBench: ParsableCommand {
         if firedAtStart > 0 { print("  (\(firedAtStart) fell due before READY and are not counted)") }
         print("READY after \(format(readySeconds, 2)) s with \(incidents) incidents in the journal")
         print("resident memory: idle \(format(Double(idleRSS) / 1e6, 1)) MB; with \(incidents) open incidents \(format(Double(loadedRSS) / 1e6, 1)) MB")
+        if let floorRSS {
+            print("baseline: firebreak-floor, its libraries loaded and nothing of Firebreak: \(format(Double(floorRSS) / 1e6, 1)) MB "
+                  + "(Firebreak's own at idle: \(format(Double(idleRSS - floorRSS) / 1e6, 1)) MB)")
+        } else {
+            print("baseline: firebreak-floor is not beside firebreakd; build it to compare")
+        }
         if !keep { try? FileManager.default.removeItem(atPath: dir) }
     }
 }
