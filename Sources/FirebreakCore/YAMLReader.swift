@@ -104,7 +104,7 @@ struct YAMLReader {
 
     /// A YAML boolean: a plain (unquoted) true/yes/on or false/no/off, as YAML 1.1 and Yams' default read it.
     static func bool(_ node: Node) -> Bool? {
-        guard case .scalar(let s) = node, s.style == .plain || s.style == .any else { return nil }
+        guard case .scalar(let s) = node, s.style == .plain else { return nil }
         switch s.string.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false

@@ -51,8 +51,8 @@ struct DeadlineBench: ParsableCommand {
             idle.stop()
             if let floor = try BenchDaemon.floorResidentBytes() { floorSamples.append(floor) }
         }
-        let idleRSS = idleSamples.sorted()[2]
-        let floorRSS = floorSamples.isEmpty ? nil : floorSamples.sorted()[floorSamples.count / 2]
+        let idleRSS = Int(median(idleSamples.map(Double.init)))
+        let floorRSS = floorSamples.isEmpty ? nil : Int(median(floorSamples.map(Double.init)))
 
         // The journal: incidents opened so that their acknowledgement falls due in [start, start + window].
         let journalDir = dir + "/state/journal"
@@ -128,10 +128,10 @@ struct DeadlineBench: ParsableCommand {
         if firedAtStart > 0 { print("  (\(firedAtStart) fell due before READY and are not counted)") }
         print("READY after \(format(readySeconds, 2)) s with \(incidents) incidents in the journal")
         let mb = { (bytes: Int) in format(Double(bytes) / 1e6, 1) }
-        print("resident memory: idle \(mb(idleRSS)) MB (median of 5 starts, \(mb(idleSamples.min()!))–\(mb(idleSamples.max()!))); with \(incidents) open incidents \(format(Double(loadedRSS) / 1e6, 1)) MB")
+        print("resident memory: idle \(mb(idleRSS)) MB (median of \(idleSamples.count) starts, \(mb(idleSamples.min()!))–\(mb(idleSamples.max()!))); with \(incidents) open incidents \(format(Double(loadedRSS) / 1e6, 1)) MB")
         if let floorRSS {
             print("baseline: firebreak-floor, its libraries loaded and nothing of Firebreak: \(mb(floorRSS)) MB "
-                  + "(median of 5, \(mb(floorSamples.min()!))–\(mb(floorSamples.max()!))) (Firebreak's own at idle: \(format(Double(idleRSS - floorRSS) / 1e6, 1)) MB)")
+                  + "(median of \(floorSamples.count), \(mb(floorSamples.min()!))–\(mb(floorSamples.max()!))) (Firebreak's own at idle: \(format(Double(idleRSS - floorRSS) / 1e6, 1)) MB)")
         } else {
             print("baseline: firebreak-floor is not beside firebreakd; build it to compare")
         }
