@@ -133,10 +133,15 @@ public final class ControlSocket: @unchecked Sendable {
         PollTimer.drain(sweepTimer)
         let now = ContinuousClock.now
         for c in Array(connections.values) where !c.busy && now - c.lastActive > Self.idleLimit { drop(c) }
-        if acceptPaused && !stopped {
-            acceptPaused = false
-            desk.thread.watch(listenFD, for: .readable) { [self] _ in acceptReady() }
-        }
+        resumeAccepting()
+    }
+
+    /// After running out of descriptors: at the sweep, or as soon as a client's going frees one, so that a
+    /// backlog of clients that already left is worked through without waiting five seconds for each pause.
+    private func resumeAccepting() {
+        guard acceptPaused && !stopped else { return }
+        acceptPaused = false
+        desk.thread.watch(listenFD, for: .readable) { [self] _ in acceptReady() }
     }
 
     /// Writable only while a reply waits for room: otherwise every read of a reply by the client would wake
@@ -274,6 +279,7 @@ public final class ControlSocket: @unchecked Sendable {
         for fd in c.outputFDs { close(fd) }
         c.passed = []
         c.outputFDs = []
+        resumeAccepting()
     }
 
     /// Answered by the task started here, on the desk's thread.
