@@ -112,8 +112,8 @@ public final class ControlSocket: @unchecked Sendable {
                     return
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
                     // Level-triggered: the waiting client would make the listener ready again at once. Pause until
-                    // the next sweep, when clients may have gone.
-                    logger.error("control socket: cannot accept (\(String(cString: strerror(e)))); trying again in 5 s")
+                    // a client goes or the next sweep.
+                    logger.error("control socket: cannot accept (\(String(cString: strerror(e)))); trying again when a client goes, or in 5 s")
                     acceptPaused = true
                     desk.thread.unwatch(listenFD)
                     return

@@ -212,7 +212,7 @@ import Glibc
 
     /// Out of descriptors (a limit of 64, and more clients than fit): the daemon stops accepting instead of
     /// spinning on a listener it cannot take from, goes on answering the clients it has, and accepts again once
-    /// clients have gone (the next sweep, within five seconds).
+    /// a client has gone (at once, or at the sweep within five seconds).
     @Test func runningOutOfDescriptorsPausesAcceptingAndServingGoesOn() throws {
         let dir = TempDir("socket-emfile")
         let (d, _) = try startDaemon(dir, wrapper: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
