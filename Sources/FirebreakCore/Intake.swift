@@ -42,16 +42,16 @@ enum Intake {
         }
         let p = choice.playbook
         let id = EngineState.incidentID(state.incidentCount + 1)
-        let plan = Plan(playbook: p.id, title: p.title, steps: p.steps, escalation: p.escalation, raise: p.raise)
         var opened: [String: JSONValue] = [
             "incident": .string(id), "url": .string(r.url), "canonical_url": .string(canonical),
-            "plan": PlanCoding.json(plan), "severity": .string(p.severity.rawValue),
+            "plan": choice.recorded.json, "severity": .string(p.severity.rawValue),
             "ack_due": .string((now + p.acknowledge).rfc3339), "reason": .string(choice.reason),
         ]
         if let platform { opened["platform"] = .string(platform) }
         if let c = r.category { opened["category"] = .string(c.rawValue) }
         if let earlier = state.latestByURL[canonical] { opened["linked_to"] = .string(earlier) }
-        let openedEvent = Event(time: now, type: EventType.incidentOpened, actor: "firebreakd", data: .object(opened))
+        let openedEvent = Event(time: now, type: EventType.incidentOpened, actor: "firebreakd", data: .object(opened),
+                                plan: choice.recorded.plan)
         var scratch = EngineState()
         scratch.apply(openedEvent)
         guard let incident = scratch.incidents[id] else {

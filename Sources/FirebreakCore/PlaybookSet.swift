@@ -1,9 +1,13 @@
 /// All playbooks in force, checked together, and the choice of the one that runs for a report.
 public struct PlaybookSet: Sendable, Hashable {
-    public private(set) var playbooks: [Playbook]
+    public let playbooks: [Playbook]
+    /// `playbooks[i]`'s plan and the JSON an `incident.opened` record carries of it, made once here rather than
+    /// for every incident: one object shared by every incident the playbook opens.
+    private let recorded: [RecordedPlan]
 
     public init(_ playbooks: [Playbook]) {
         self.playbooks = playbooks.sorted { $0.id < $1.id }
+        recorded = self.playbooks.map(RecordedPlan.init)
     }
 
     public subscript(id: String) -> Playbook? { playbooks.first { $0.id == id } }
@@ -48,6 +52,8 @@ public struct PlaybookSet: Sendable, Hashable {
     public struct Choice: Sendable, Hashable {
         public let playbook: Playbook
         public let reason: String
+        /// The playbook's plan, to record with the incident.
+        let recorded: RecordedPlan
     }
 
     /// The most specific matching playbook: the one naming the most kinds of criteria (category, keywords,
@@ -55,8 +61,8 @@ public struct PlaybookSet: Sendable, Hashable {
     /// The fallback playbook when nothing else matches.
     public func choose(for report: Report, platform: String?) -> Choice? {
         let text = [report.text, report.note].compactMap { $0 }.joined(separator: "\n")
-        var best: (Playbook, Int, [String])?
-        for p in playbooks where !p.match.fallback {
+        var best: (Int, Int, [String])?
+        for (i, p) in playbooks.enumerated() where !p.match.fallback {
             let m = p.match
             if !m.categories.isEmpty {
                 guard let c = report.category, m.categories.contains(c) else { continue }
@@ -70,23 +76,38 @@ public struct PlaybookSet: Sendable, Hashable {
                 guard !hits.isEmpty else { continue }
             }
             let better: Bool
-            if let (bp, bs, bh) = best {
+            if let (bi, bs, bh) = best {
+                let bp = playbooks[bi]
                 better = (m.specificity, hits.count, p.severity, bp.id) > (bs, bh.count, bp.severity, p.id)
             } else {
                 better = true
             }
-            if better { best = (p, m.specificity, hits) }
+            if better { best = (i, m.specificity, hits) }
         }
-        if let (p, _, hits) = best {
+        if let (i, _, hits) = best {
+            let p = playbooks[i]
             var parts: [String] = []
             if let c = report.category, p.match.categories.contains(c) { parts.append("category \(c.rawValue)") }
             if !hits.isEmpty { parts.append("keyword\(hits.count > 1 ? "s" : "") " + hits.map { "\"\($0)\"" }.joined(separator: ", ")) }
             if let pl = platform, p.match.platforms.contains(pl) { parts.append("platform \(pl)") }
-            return Choice(playbook: p, reason: "matched on " + parts.joined(separator: " and ") + " (specificity \(p.match.specificity))")
+            return Choice(playbook: p, reason: "matched on " + parts.joined(separator: " and ") + " (specificity \(p.match.specificity))",
+                          recorded: recorded[i])
         }
-        if let fallback = playbooks.first(where: { $0.match.fallback }) {
-            return Choice(playbook: fallback, reason: "no other playbook matched; \(fallback.id) takes the rest")
+        if let i = playbooks.firstIndex(where: { $0.match.fallback }) {
+            let fallback = playbooks[i]
+            return Choice(playbook: fallback, reason: "no other playbook matched; \(fallback.id) takes the rest", recorded: recorded[i])
         }
         return nil
+    }
+}
+
+/// A playbook's plan with its JSON, as journaled in `incident.opened`.
+struct RecordedPlan: Sendable, Hashable {
+    let plan: Plan
+    let json: JSONValue
+
+    init(_ p: Playbook) {
+        plan = Plan(playbook: p.id, title: p.title, steps: p.steps, escalation: p.escalation, raise: p.raise)
+        json = PlanCoding.json(plan)
     }
 }

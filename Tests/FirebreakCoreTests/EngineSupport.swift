@@ -71,11 +71,18 @@ struct Sim {
 
     func incident(_ id: String) -> IncidentState { state.incidents[id]! }
 
-    /// A state rebuilt from the log alone.
+    /// The state rebuilt from the events as the journal gives them back: their data written and parsed again,
+    /// so nothing the engine kept beside the data (an opened incident's plan object) is used.
     func replayed() -> EngineState {
         var s = EngineState()
-        for e in log { s.apply(e) }
+        for e in log { s.apply(Self.readBack(e)) }
         return s
+    }
+
+    static func readBack(_ e: Event) -> Event {
+        var bytes: [UInt8] = []
+        JSONWriter.write(e.data, into: &bytes)
+        return Event(time: e.time, type: e.type, actor: e.actor, data: try! JSONParser.parse(bytes))
     }
 }
 

@@ -25,6 +25,23 @@ import Testing
         let later = sim.now + .days(2)
         #expect(sim.fireAll(&replayed, until: later) == sim.fireAll(&live, until: later))
     }
+    /// An incident the engine opens is applied from the plan object its playbook set keeps, not from the
+    /// record's JSON; from the journal it is decoded. Both give the same incident, for every shipped playbook.
+    @Test func anIncidentOpenedLiveEqualsTheOneReadBackForEveryPlaybook() throws {
+        var sim = Sim(now: ts("2026-11-20T07:00:00Z"))
+        var opened: Set<String> = []
+        for (i, category) in ([nil] + ReportCategory.allCases.map(Optional.some)).enumerated() {
+            let events = try sim.run(.report(Report(url: "https://x.com/p/status/\(900 + i)", category: category), key: nil), by: "kim")
+            let incident = try #require(events.first { $0.type == EventType.incidentOpened }?.incident)
+            opened.insert(sim.incident(incident).playbook)
+        }
+        #expect(opened == Set(shipped.playbooks.playbooks.map(\.id)))
+        let replayed = sim.replayed()
+        #expect(replayed == sim.state)
+        #expect(replayed.distinctPlans == opened.count)
+        for (id, live) in sim.state.incidents { #expect(replayed.incidents[id]?.plan == live.plan, "\(id)") }
+    }
+
     static let people = ["kim", "amira", "ben", "chloe", "dana", "eli", "farah", "gus", "hana", "ivan", "jo"]
     static let urls = (0..<12).map { "https://x.com/p/status/\($0)" } + ["https://twitter.com/p/status/3?utm_source=a", "https://m.x.com/p/status/4/"]
 

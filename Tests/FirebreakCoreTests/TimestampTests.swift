@@ -1,4 +1,5 @@
 import FirebreakCore
+import Foundation
 import Testing
 
 @Suite struct TimestampTests {
@@ -7,6 +8,33 @@ import Testing
         #expect(Timestamp(millisecondsSinceEpoch: 1_795_336_200_123).rfc3339 == "2026-11-22T08:30:00.123Z")
         #expect(Timestamp(millisecondsSinceEpoch: 951_782_400_000).rfc3339 == "2000-02-29T00:00:00.000Z")
         #expect(Timestamp(millisecondsSinceEpoch: -1).rfc3339 == "1969-12-31T23:59:59.999Z")
+    }
+
+    /// The four-digit years are written digit by digit in place, others the long way: both agree with
+    /// Foundation's calendar and formatting, across the edges of the fast path (year 0 written out: Foundation's
+    /// calendar is Julian before 1582).
+    @Test func formatsLikeFoundationInsideAndOutsideFourDigitYears() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let edges: [Int64] = [253_402_300_799_999, 253_402_300_800_000, 0, -1]
+        var instants = edges
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            // From 1600: Foundation's Gregorian calendar is Julian before 1582, the journal's proleptic.
+            instants.append(-11_676_096_000_000 + Int64(x % (253_402_300_800_000 + 11_676_096_000_000)))
+        }
+        for ms in instants {
+            let date = Date(timeIntervalSince1970: Double(ms.dividedRoundingDown(by: 1000)))
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let frac = ((ms % 1000) + 1000) % 1000
+            let year = c.era == 0 ? 1 - c.year! : c.year!
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, c.month!, c.day!, c.hour!, c.minute!, c.second!, Int(frac))
+            #expect(Timestamp(millisecondsSinceEpoch: ms).rfc3339 == expected, "\(ms)")
+        }
+        #expect(Timestamp(millisecondsSinceEpoch: 253_402_300_800_000).rfc3339 == "10000-01-01T00:00:00.000Z")
+        #expect(Timestamp(millisecondsSinceEpoch: 253_402_300_799_999).rfc3339 == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(millisecondsSinceEpoch: -62_167_219_200_000).rfc3339 == "0000-01-01T00:00:00.000Z")
     }
 
     @Test func parsesWhatItFormatsForEveryDayOfSeveralYears() {
@@ -31,4 +59,8 @@ import Testing
     func rejectsMalformedTimes(_ text: String) {
         #expect(Timestamp(rfc3339: text) == nil)
     }
+}
+
+private extension Int64 {
+    func dividedRoundingDown(by d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }
