@@ -23,19 +23,34 @@ public enum JSONWriter {
                 write(item, into: &out)
             }
             out.append(UInt8(ascii: "]"))
-        case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            // The members sorted as pairs: sorting the keys and looking each up again hashed every key twice.
-            for (key, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+        case .object(let members): write(members, into: &out, written: nil)
         }
+    }
+
+    /// An object, with the member `written.key` copied from `written.bytes` (which must be what `write` makes of
+    /// it; debug builds check) rather than written again.
+    public static func write(_ members: [String: JSONValue], into out: inout [UInt8], written: (key: String, bytes: [UInt8])?) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        // The members' positions sorted by key, then each member read at its position: looking keys up
+        // again hashed every key twice, and sorting (key, value) pairs copied every value to compare keys.
+        let keys = members.keys
+        var order = Array(keys.indices)
+        order.sort { keys[$0].utf8.lexicographicallyPrecedes(keys[$1].utf8) }
+        for i in order {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            writeString(keys[i], into: &out)
+            out.append(UInt8(ascii: ":"))
+            if let written, keys[i] == written.key {
+                assert({ var check: [UInt8] = []; write(members.values[i], into: &check); return check == written.bytes }(),
+                       "the member \(written.key) was written otherwise than given")
+                out.append(contentsOf: written.bytes)
+            } else {
+                write(members.values[i], into: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
