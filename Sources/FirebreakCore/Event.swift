@@ -5,10 +5,15 @@ public struct Event: Sendable, Hashable {
     public var type: String
     public var actor: String
     public var data: JSONValue
-    /// The plan of an `incident.opened` event the engine made, as the object `data.plan` was written from, so
-    /// that applying the event does not decode it again (a fifth of the work of opening an incident, 2026-12-03).
-    /// Never journaled and not part of `==`: events read back from the journal have none and decode `data.plan`.
-    var plan: Plan?
+    /// The plan of an `incident.opened` event the engine made, as the object `data.plan` was made from and as
+    /// its bytes: applying the event does not decode `data.plan` again, nor does the journal write it again
+    /// (together a third of the work of opening an incident, 2026-12-03). Not part of `==`: events read back
+    /// from the journal have none and decode `data.plan`.
+    var recorded: RecordedPlan?
+    var plan: Plan? { recorded?.plan }
+
+    /// A member of `data` already written as JSON (`JSONWriter.write(data[key])`), for the journal to copy.
+    public var writtenMember: (key: String, bytes: [UInt8])? { recorded.map { ("plan", $0.written) } }
 
     public init(time: Timestamp, type: String, actor: String, data: JSONValue) {
         self.time = time
@@ -17,9 +22,9 @@ public struct Event: Sendable, Hashable {
         self.data = data
     }
 
-    init(time: Timestamp, type: String, actor: String, data: JSONValue, plan: Plan) {
+    init(time: Timestamp, type: String, actor: String, data: JSONValue, recorded: RecordedPlan) {
         self.init(time: time, type: type, actor: actor, data: data)
-        self.plan = plan
+        self.recorded = recorded
     }
 
     public static func == (a: Event, b: Event) -> Bool {

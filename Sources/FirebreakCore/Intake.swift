@@ -51,7 +51,7 @@ enum Intake {
         if let c = r.category { opened["category"] = .string(c.rawValue) }
         if let earlier = state.latestByURL[canonical] { opened["linked_to"] = .string(earlier) }
         let openedEvent = Event(time: now, type: EventType.incidentOpened, actor: "firebreakd", data: .object(opened),
-                                plan: choice.recorded.plan)
+                                recorded: choice.recorded)
         var scratch = EngineState()
         scratch.apply(openedEvent)
         guard let incident = scratch.incidents[id] else {

@@ -101,13 +101,18 @@ public struct PlaybookSet: Sendable, Hashable {
     }
 }
 
-/// A playbook's plan with its JSON, as journaled in `incident.opened`.
+/// A playbook's plan with its JSON, as journaled in `incident.opened`, and that JSON written out.
 struct RecordedPlan: Sendable, Hashable {
     let plan: Plan
     let json: JSONValue
+    /// `JSONWriter.write(json)`: the plan is most of an `incident.opened` line, written once here.
+    let written: [UInt8]
 
     init(_ p: Playbook) {
         plan = Plan(playbook: p.id, title: p.title, steps: p.steps, escalation: p.escalation, raise: p.raise)
         json = PlanCoding.json(plan)
+        var bytes: [UInt8] = []
+        JSONWriter.write(json, into: &bytes)
+        written = bytes
     }
 }

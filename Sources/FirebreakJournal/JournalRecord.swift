@@ -6,12 +6,26 @@ public struct JournalEntry: Sendable, Hashable {
     public var type: String
     public var actor: String
     public var data: JSONValue
+    /// A member of `data` the engine has written already (an opened incident's plan): copied, not written again.
+    /// Not part of `==`: the line is the same either way.
+    var written: (key: String, bytes: [UInt8])?
 
     public init(time: Timestamp, type: String, actor: String, data: JSONValue = .object([:])) {
         self.time = time
         self.type = type
         self.actor = actor
         self.data = data
+    }
+
+    public static func == (a: JournalEntry, b: JournalEntry) -> Bool {
+        a.time == b.time && a.type == b.type && a.actor == b.actor && a.data == b.data
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(time)
+        h.combine(type)
+        h.combine(actor)
+        h.combine(data)
     }
 }
 
@@ -50,5 +64,6 @@ extension JournalEntry {
     /// An engine event, to be appended.
     public init(_ event: Event) {
         self.init(time: event.time, type: event.type, actor: event.actor, data: event.data)
+        written = event.writtenMember
     }
 }

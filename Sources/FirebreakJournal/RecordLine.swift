@@ -20,7 +20,7 @@ public enum RecordLine {
 
     static func body(for entry: JournalEntry) throws(JournalError) -> Body {
         guard !entry.type.isEmpty else { throw JournalError(.invalidEntry, "a journal record needs a type") }
-        guard case .object = entry.data else {
+        guard case .object(let members) = entry.data else {
             throw JournalError(.invalidEntry, "the data of a \(entry.type) record must be a JSON object")
         }
         var out: [UInt8] = []
@@ -32,7 +32,7 @@ public enum RecordLine {
         out.append(contentsOf: #","actor":"#.utf8)
         JSONWriter.writeString(entry.actor, into: &out)
         out.append(contentsOf: #","data":"#.utf8)
-        JSONWriter.write(entry.data, into: &out)
+        JSONWriter.write(members, into: &out, written: entry.written)
         return Body(bytes: out, entry: entry)
     }
 

@@ -6,6 +6,30 @@ import Testing
 /// The engine's state is a fold of journal records: events written to a real journal and read back rebuild
 /// the same state, byte for byte through the JSON of the lines.
 @Suite struct EngineJournalTests {
+    /// The engine hands the journal an opened incident's plan written already; the line is byte for byte the
+    /// one written from the data alone, for every shipped playbook.
+    @Test func aPlanWrittenOnceGivesTheSameLineAsOneWrittenFromTheData() throws {
+        let loaded = ConfigFiles.load(playbooks: InteropTests.repoRoot + "/Playbooks", roster: InteropTests.repoRoot + "/Playbooks/roster.example.yaml")
+        let context = EngineContext(playbooks: loaded.playbooks, roster: loaded.roster!)
+        var state = EngineState()
+        let kim = Actor(id: "kim", access: .reporter), now = Timestamp(rfc3339: "2026-11-23T08:30:00Z")!
+        var playbooks: Set<String> = []
+        for (i, category) in ([nil] + ReportCategory.allCases.map(Optional.some)).enumerated() {
+            let report = Report(url: "https://x.com/p/status/\(i)", category: category, text: "a \"quoted\" line\nand another")
+            let events = try Engine.handle(.report(report, key: nil), by: kim, state: state, now: now, context: context).get()
+            let opened = try #require(events.first { $0.type == EventType.incidentOpened })
+            #expect(opened.writtenMember?.key == "plan")
+            playbooks.insert(try #require(opened.data["plan"]?["playbook"]?.stringValue))
+            let given = try RecordLine.encode(JournalEntry(opened), seq: 7, prev: String(repeating: "a", count: 64))
+            let plain = try RecordLine.encode(JournalEntry(time: opened.time, type: opened.type, actor: opened.actor, data: opened.data),
+                                              seq: 7, prev: String(repeating: "a", count: 64))
+            #expect(given.line == plain.line)
+            #expect(given.record == plain.record)
+            for e in events { state.apply(e) }
+        }
+        #expect(playbooks.count == loaded.playbooks.playbooks.count)
+    }
+
     @Test func stateRebuiltFromTheJournalEqualsTheLiveState() throws {
         let loaded = ConfigFiles.load(playbooks: InteropTests.repoRoot + "/Playbooks", roster: InteropTests.repoRoot + "/Playbooks/roster.example.yaml")
         let context = EngineContext(playbooks: loaded.playbooks, roster: loaded.roster!)
