@@ -17,16 +17,12 @@ public struct JournalEntry: Sendable, Hashable {
         self.data = data
     }
 
-    public static func == (a: JournalEntry, b: JournalEntry) -> Bool {
-        a.time == b.time && a.type == b.type && a.actor == b.actor && a.data == b.data
-    }
+    /// Equal when they would be the same record: the four members an `Event` compares.
+    public static func == (a: JournalEntry, b: JournalEntry) -> Bool { a.asEvent == b.asEvent }
 
-    public func hash(into h: inout Hasher) {
-        h.combine(time)
-        h.combine(type)
-        h.combine(actor)
-        h.combine(data)
-    }
+    public func hash(into h: inout Hasher) { h.combine(asEvent) }
+
+    private var asEvent: Event { Event(time: time, type: type, actor: actor, data: data) }
 }
 
 /// A record as it stands in the journal: the entry plus its place in the hash chain.
