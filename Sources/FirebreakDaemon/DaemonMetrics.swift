@@ -15,18 +15,21 @@ public final class DaemonMetrics: Sendable {
     let appendLatency: DurationHistogram
 
     public init() {
-        reportsReceived = registry.makeCounter(name: "firebreak_reports_received_total", help: "Reports journaled (socket, spool, web).")
-        reportsRejected = registry.makeCounter(name: "firebreak_reports_rejected_total", help: "Spool files refused and moved to rejected/.")
-        incidentsOpened = registry.makeCounter(name: "firebreak_incidents_opened_total", help: "Incidents opened.")
-        notificationFailures = registry.makeCounter(name: "firebreak_notification_failures_total", help: "Failed notification attempts.")
-        notificationsSent = registry.makeCounter(name: "firebreak_notifications_sent_total", help: "Notifications delivered.")
-        stepsOverdue = registry.makeGauge(name: "firebreak_steps_overdue", help: "Open steps past their deadline, when last scraped.")
-        openIncidents = registry.makeGauge(name: "firebreak_open_incidents", help: "Open or acknowledged incidents, when last scraped.")
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "firebreak", metricName: metric, unitName: unit, helpText: help)
+        }
+        reportsReceived = registry.makeCounter(descriptor: name("reports_received", "total", "Reports journaled (socket, spool, web)."))
+        reportsRejected = registry.makeCounter(descriptor: name("reports_rejected", "total", "Spool files refused and moved to rejected/."))
+        incidentsOpened = registry.makeCounter(descriptor: name("incidents_opened", "total", "Incidents opened."))
+        notificationFailures = registry.makeCounter(descriptor: name("notification_failures", "total", "Failed notification attempts."))
+        notificationsSent = registry.makeCounter(descriptor: name("notifications_sent", "total", "Notifications delivered."))
+        // Counts of things, without a unit.
+        stepsOverdue = registry.makeGauge(descriptor: name("steps_overdue", "", "Open steps past their deadline, when last scraped."))
+        openIncidents = registry.makeGauge(descriptor: name("open_incidents", "", "Open or acknowledged incidents, when last scraped."))
         appendLatency = registry.makeDurationHistogram(
-            name: "firebreak_journal_append_seconds",
+            descriptor: name("journal_append", "seconds", "Time from handing a batch to the journal to its fdatasync."),
             buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)],
-            help: "Time from handing a batch to the journal to its fdatasync.")
+                      .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)])
     }
 
     /// Counts the types of records just made durable.

@@ -65,7 +65,7 @@ public enum DaemonRunner {
         var snapshot: SnapshotStore.Loaded?
         do { snapshot = try snapshots?.load() } catch {
             logger.warning("snapshot not used, replaying the whole journal: \(error)")
-            snapshots?.discard(reason: error.description)
+            if let failed = snapshots?.discard(reason: error.description) { logger.warning("\(failed)") }
         }
         let journal: Journal
         do {
@@ -77,7 +77,7 @@ public enum DaemonRunner {
                 journal = try open(from: snapshot)
             } catch let mismatch as JournalResume.Mismatch {
                 logger.warning("snapshot does not match the journal (\(mismatch)); replaying the whole journal")
-                snapshots?.discard(reason: mismatch.reason)
+                if let failed = snapshots?.discard(reason: mismatch.reason) { logger.warning("\(failed)") }
                 snapshot = nil
                 journal = try open(from: nil)
             }

@@ -54,7 +54,7 @@ enum SnapshotCheck {
             yieldCoresToOthers()
             let started = Date()
             if let problem = run(journalDirectory: journalDirectory, snapshot: snapshot) {
-                store.discard(reason: problem)
+                if let failed = store.discard(reason: problem) { logger.error("\(failed)") }
                 logger.critical("the snapshot at seq \(snapshot.resume.seq) does not hold up against the journal: \(problem). It was moved to \(store.directory)/state.json.rejected; stopping so the restart replays the whole journal",
                                 metadata: MessageID.meta(MessageID.journalFailed))
                 SystemdNotify.send("STATUS=snapshot check failed: \(problem)\nERRNO=5")

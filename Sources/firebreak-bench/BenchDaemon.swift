@@ -25,7 +25,9 @@ struct BenchDaemon {
         p.arguments = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket, "--playbooks", root + "/Playbooks",
                        "--roster", root + "/Playbooks/roster.example.yaml", "--log", "stderr", "--http", "off"] + extra
         // The daemon's log beside its state, for a look when a figure surprises.
-        if !FileManager.default.fileExists(atPath: state + ".log") { FileManager.default.createFile(atPath: state + ".log", contents: nil) }
+        if !FileManager.default.fileExists(atPath: state + ".log"), !FileManager.default.createFile(atPath: state + ".log", contents: nil) {
+            throw ValidationError("cannot create \(state).log for the daemon's log")
+        }
         let log = FileHandle(forWritingAtPath: state + ".log")
         _ = try? log?.seekToEnd()
         p.standardError = log ?? FileHandle.nullDevice

@@ -22,7 +22,7 @@ import Glibc
         init(_ script: String, in dir: TempDir) throws {
             let portFile = dir.sub(script + ".port")
             log = dir.sub(script + ".log")
-            FileManager.default.createFile(atPath: log, contents: nil)
+            try #require(FileManager.default.createFile(atPath: log, contents: nil), "cannot create \(log)")
             process = try launch(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/" + script, portFile, log], log: dir.sub(script + ".out"))
             var port = 0
             for _ in 0..<500 {
