@@ -69,7 +69,7 @@ public struct EngineState: Sendable {
         let d = e.data
         if e.type == EventType.incidentOpened {
             guard let id = d["incident"]?.stringValue, let url = d["url"]?.stringValue, let canonical = d["canonical_url"]?.stringValue,
-                  let planValue = d["plan"], let decoded = e.plan ?? PlanCoding.plan(planValue),
+                  let planValue = d[RecordedPlan.key], let decoded = e.recorded?.plan ?? PlanCoding.plan(planValue),
                   let severity = d["severity"]?.stringValue.flatMap(Severity.init(rawValue:)),
                   let ackDue = d["ack_due"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) else { return }
             let plan = intern(decoded)

@@ -10,10 +10,9 @@ public struct Event: Sendable, Hashable {
     /// (together a third of the work of opening an incident, 2026-12-03). Not part of `==`: events read back
     /// from the journal have none and decode `data.plan`.
     var recorded: RecordedPlan?
-    var plan: Plan? { recorded?.plan }
 
     /// A member of `data` already written as JSON (`JSONWriter.write(data[key])`), for the journal to copy.
-    public var writtenMember: (key: String, bytes: [UInt8])? { recorded.map { ("plan", $0.written) } }
+    public var writtenMember: (key: String, bytes: [UInt8])? { recorded.map { (RecordedPlan.key, $0.written) } }
 
     public init(time: Timestamp, type: String, actor: String, data: JSONValue) {
         self.time = time

@@ -44,7 +44,7 @@ enum Intake {
         let id = EngineState.incidentID(state.incidentCount + 1)
         var opened: [String: JSONValue] = [
             "incident": .string(id), "url": .string(r.url), "canonical_url": .string(canonical),
-            "plan": choice.recorded.json, "severity": .string(p.severity.rawValue),
+            RecordedPlan.key: choice.recorded.json, "severity": .string(p.severity.rawValue),
             "ack_due": .string((now + p.acknowledge).rfc3339), "reason": .string(choice.reason),
         ]
         if let platform { opened["platform"] = .string(platform) }

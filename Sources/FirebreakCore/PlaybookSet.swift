@@ -103,6 +103,8 @@ public struct PlaybookSet: Sendable, Hashable {
 
 /// A playbook's plan with its JSON, as journaled in `incident.opened`, and that JSON written out.
 struct RecordedPlan: Sendable, Hashable {
+    /// The member of `incident.opened`'s data that holds it.
+    static let key = "plan"
     let plan: Plan
     let json: JSONValue
     /// `JSONWriter.write(json)`: the plan is most of an `incident.opened` line, written once here.

@@ -116,7 +116,6 @@ public struct SnapshotStore: Sendable {
     /// Moves a snapshot that turned out wrong aside, with why in `state.json.rejected.why` (kept for a look,
     /// never read again). Returns what could not be done, for the caller's log: the journal is unaffected
     /// either way, the next start replays it.
-    @discardableResult
     public func discard(reason: String) -> String? {
         guard rename(path, directory + "/state.json.rejected") == 0 else {
             return "could not move \(path) aside: \(String(cString: strerror(errno)))"

@@ -59,7 +59,6 @@ struct IntakeBench: ParsableCommand {
     struct Chain {
         var seq: UInt64 = 0
         var prev = String(repeating: "0", count: 64)
-        var bytes = 0
     }
 
     /// Seconds to take `lines` as the desk does, and the records they made.
@@ -77,9 +76,7 @@ struct IntakeBench: ParsableCommand {
             for e in events { state.apply(e, undo: &undo) }
             for e in events {
                 chain.seq += 1
-                let (bytes, record) = try RecordLine.encode(JournalEntry(e), seq: chain.seq, prev: chain.prev)
-                chain.prev = record.hash
-                chain.bytes += bytes.count
+                chain.prev = try RecordLine.encode(JournalEntry(e), seq: chain.seq, prev: chain.prev).record.hash
             }
             records += events.count
         }
