@@ -5,13 +5,14 @@ import Foundation
 import Glibc
 #endif
 
-/// The thread the desk runs on: its actor's executor, the executor the spool's requests prefer, and the thread that
-/// serves the control socket's clients. When it has no job it looks for one for 50 µs (`spinAfterWork`), then waits
-/// in `epoll_wait` for both new jobs and ready sockets, so a report read from a client is decided, journaled,
-/// synced and answered on this one thread with no other thread woken on the way; under load it finds many clients
-/// ready at once and decides them in one batch. A thread wake costs about 20 µs on these machines (a semaphore
-/// ping-pong between two threads: 40 µs a round trip), and with a thread per client the wakes were most of the
-/// daemon's CPU (`perf`, 16 clients: 61% of its samples in the kernel, most in the scheduler).
+/// A thread that is a Swift executor and waits in `epoll_wait` for both new jobs and ready descriptors: the desk
+/// runs on one (its actor's executor, the executor the spool's requests prefer), the control socket on another
+/// (its clients and its requests' tasks). When it has no job it looks for one for a while (`spin`, 50 µs by
+/// default) before it sleeps, so that work handed over soon after needs no wake; under load it finds many clients
+/// or jobs ready at once, and they go on as one batch. A thread wake costs about 20 µs on these machines (a
+/// semaphore ping-pong between two threads: 40 µs a round trip), and with a thread per client the wakes were most
+/// of the daemon's CPU (`perf`, 16 clients: 61% of its samples in the kernel, most in the scheduler); two threads
+/// handing batches to each other wake each other about once a batch.
 ///
 /// Because the desk has a thread of its own, it may block it: it writes and syncs its batches itself
 /// (`Journal.appendNow`), and requests for the desk wait in this queue (or in their sockets) meanwhile, to be
@@ -37,8 +38,10 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var asleep = false
     private var threadID: pthread_t?
 
-    init(name: String) {
+    /// `spin`: how long to look for work after work before sleeping (`spinAfterWork`).
+    init(name: String, spin: Duration = DeskThread.spinAfterWork) {
         self.name = name
+        self.spin = DeskThread.multiprocessor ? spin : .zero
         // Without epoll (no descriptors left) the desk still runs; only the control socket needs it.
         poller = try? Poller()
     }
@@ -158,15 +161,26 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// PostgreSQL to 0.91-0.96x (alternated, same window; 20 µs gave 0.85-0.88x, 100 µs no more than 50). It
     /// costs at most 50 µs of one core after each burst of work, and nothing at rest. Not on one processor,
     /// where the spinning thread would hold the core the client needs to send.
-    static let spinAfterWork: Duration = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? .microseconds(50) : .zero
+    static let spinAfterWork: Duration = .microseconds(50)
+    static let multiprocessor = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+    /// The longest a thread with answers awaited looks: a fast sync here takes 0.2-0.4 ms, a slow one milliseconds
+    /// (then it sleeps and is woken, as before).
+    static let spinWhileWaiting: Duration = .milliseconds(2)
+    private let spin: Duration
+    /// Answers this thread waits for from another (requests of the socket's at the desk): while there are any,
+    /// it looks for work for up to `spinWhileWaiting`, as each will come within a sync. Only this thread reads
+    /// and writes it.
+    var awaiting = 0
     /// When the thread last ran work; only the thread itself reads and writes it.
     private var lastWork = ContinuousClock.now
 
-    /// Looks at the sockets and the queue without sleeping until `spinAfterWork` after the last work; true
-    /// when something came.
+    /// Looks at the sockets and the queue without sleeping until `spin` after the last work (longer while answers
+    /// are awaited); true when something came.
     private func spinBriefly() -> Bool {
         guard poller != nil else { return false }
-        while ContinuousClock.now - lastWork < Self.spinAfterWork {
+        while true {
+            let since = ContinuousClock.now - lastWork
+            guard since < spin || (awaiting > 0 && spin > .zero && since < Self.spinWhileWaiting) else { break }
             if poll(timeoutMilliseconds: 0) { return true }
             lock.lock()
             let queued = !jobs.isEmpty || !calls.isEmpty || stopping

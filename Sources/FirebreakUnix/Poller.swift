@@ -6,7 +6,7 @@ import Glibc
 /// An epoll instance with an eventfd to wake it: one thread waits here both for work handed to it by other
 /// threads and for descriptors becoming ready. Written by hand over a few system calls: swift-nio's event loop
 /// would do this, but it cannot read SO_PEERCRED or SCM_RIGHTS on a stream socket (see `UnixSocket`), and the
-/// desk's thread must also be a Swift `TaskExecutor`, which NIO's loops are not.
+/// desk's and the socket's threads must also be Swift `TaskExecutor`s, which NIO's loops are not.
 public final class Poller: @unchecked Sendable {
     public struct Events: OptionSet, Sendable {
         public let rawValue: UInt32
@@ -22,7 +22,7 @@ public final class Poller: @unchecked Sendable {
 
     private let ep: Int32
     private let wakeFD: Int32
-    /// What `epoll_wait` fills in, kept between waits: `wait` runs several times a report on the desk's thread,
+    /// What `epoll_wait` fills in, kept between waits: `wait` runs several times a report on the socket's thread,
     /// and two arrays a call were two allocations each time. Only the one waiting thread touches them.
     private let readyFDs = UnsafeMutablePointer<Int32>.allocate(capacity: Poller.batch)
     private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: Poller.batch)

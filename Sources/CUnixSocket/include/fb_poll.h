@@ -2,8 +2,8 @@
 #define FB_POLL_H
 #include <stdint.h>
 
-/* epoll, eventfd and timerfd for the desk's thread, which waits for its jobs and for the control socket's
- * clients in one epoll_wait. In C because Swift's Glibc module does not include <sys/epoll.h> and
+/* epoll, eventfd and timerfd for the desk's and the control socket's threads, each waiting for its jobs and its
+ * descriptors (clients, timers) in one epoll_wait. In C because Swift's Glibc module does not include <sys/epoll.h> and
  * `struct epoll_event` is packed on x86-64. */
 
 #define FB_POLL_IN 0x001u       /* EPOLLIN */
