@@ -138,7 +138,7 @@ public final class ControlSocket: @unchecked Sendable {
             guard let (_, user) = Self.peer(fd) else { close(fd); continue }
             let c = Connection(fd: fd, user: user)
             connections[fd] = c
-            if !watch(c, writable: false) { connections[fd] = nil; close(fd) }
+            if watch(c, writable: false) { desk.thread.clients.add(1, ordering: .relaxed) } else { connections[fd] = nil; close(fd) }
         }
     }
 
@@ -286,7 +286,7 @@ public final class ControlSocket: @unchecked Sendable {
         guard !c.closed else { return }
         c.closed = true
         thread.unwatch(c.fd)
-        connections[c.fd] = nil
+        if connections.removeValue(forKey: c.fd) != nil { desk.thread.clients.subtract(1, ordering: .relaxed) }
         close(c.fd)
         for p in c.passed { close(p.fd) }
         for fd in c.outputFDs { close(fd) }

@@ -27,11 +27,14 @@ import Glibc
 /// the notifier's bookkeeping (delivery outcomes, thousands at once after a digest) rides along at most
 /// `backgroundPerBatch` a batch, so that it never makes a batch long enough to hold back a deadline.
 public actor Desk {
-    /// The desk's executor; the spool's threads prefer it for their requests. It looks for work for 200 µs after
-    /// work, not 50: a client's next request now reaches it through the socket's thread (its reply sent, the
-    /// client's next read and parsed there), which takes longer than 50 µs. One client, alternated in one window
-    /// (2026-12-03): p50 0.25-0.27 ms against 0.30-0.34 ms with 50 µs, 1.22-1.86x of PostgreSQL against 1.03-1.44x.
-    nonisolated let thread = DeskThread(name: "desk", spin: .microseconds(200))
+    /// The desk's executor; the spool's threads prefer it for their requests. While the control socket has
+    /// clients it looks for work for 200 µs after work, not 50: a client's next request reaches it through the
+    /// socket's thread (its reply sent, the client's next read and parsed there), which takes longer than 50 µs.
+    /// One client, alternated in one window (2026-12-03): p50 0.25-0.27 ms against 0.30-0.34 ms with 50 µs,
+    /// 1.22-1.86x of PostgreSQL against 1.03-1.44x. Not always: with 200 µs after every batch, the deadlines bench
+    /// (100,000 escalations over 30 s, no clients) fired late, p99 273 ms against 7 ms with 50 µs (cause not
+    /// found: the spin holds a core the pool's notifier and snapshot want).
+    nonisolated let thread = DeskThread(name: "desk", spinWithClients: .microseconds(200))
     public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     private var state: EngineState
     private var context: EngineContext

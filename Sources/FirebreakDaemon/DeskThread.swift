@@ -1,6 +1,7 @@
 import DequeModule
 import FirebreakUnix
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,10 +39,12 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var asleep = false
     private var threadID: pthread_t?
 
-    /// `spin`: how long to look for work after work before sleeping (`spinAfterWork`).
-    init(name: String, spin: Duration = DeskThread.spinAfterWork) {
+    /// `spin`: how long to look for work after work before sleeping (`spinAfterWork`); `spinWithClients`: how
+    /// long while `clients` says the control socket has any.
+    init(name: String, spin: Duration = DeskThread.spinAfterWork, spinWithClients: Duration? = nil) {
         self.name = name
         self.spin = DeskThread.multiprocessor ? spin : .zero
+        self.spinWithClients = DeskThread.multiprocessor ? spinWithClients ?? spin : .zero
         // Without epoll (no descriptors left) the desk still runs; only the control socket needs it.
         poller = try? Poller()
     }
@@ -167,6 +170,9 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// (then it sleeps and is woken, as before).
     static let spinWhileWaiting: Duration = .milliseconds(2)
     private let spin: Duration
+    private let spinWithClients: Duration
+    /// The control socket's connected clients (kept by the socket's thread, read by this one).
+    let clients = Atomic<Int>(0)
     /// Answers this thread waits for from another (requests of the socket's at the desk): while there are any,
     /// it looks for work for up to `spinWhileWaiting`, as each will come within a sync. Only this thread reads
     /// and writes it.
@@ -180,7 +186,8 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
         guard poller != nil else { return false }
         while true {
             let since = ContinuousClock.now - lastWork
-            guard since < spin || (awaiting > 0 && spin > .zero && since < Self.spinWhileWaiting) else { break }
+            guard since < spin || (since < spinWithClients && clients.load(ordering: .relaxed) > 0)
+                || (awaiting > 0 && spin > .zero && since < Self.spinWhileWaiting) else { break }
             if poll(timeoutMilliseconds: 0) { return true }
             lock.lock()
             let queued = !jobs.isEmpty || !calls.isEmpty || stopping
