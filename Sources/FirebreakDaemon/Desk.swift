@@ -34,7 +34,7 @@ public actor Desk {
     /// 1.22-1.86x of PostgreSQL against 1.03-1.44x. Not always: with 200 µs after every batch, the deadlines bench
     /// (100,000 escalations over 30 s, no clients) fired late, p99 273 ms against 7 ms with 50 µs (cause not
     /// found: the spin holds a core the pool's notifier and snapshot want).
-    nonisolated let thread = DeskThread(name: "desk", spinWithClients: .microseconds(200))
+    nonisolated let thread = DeskThread(name: "desk", spinWhileExpecting: .microseconds(200))
     public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     private var state: EngineState
     private var context: EngineContext

@@ -39,12 +39,12 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var asleep = false
     private var threadID: pthread_t?
 
-    /// `spin`: how long to look for work after work before sleeping (`spinAfterWork`); `spinWithClients`: how
-    /// long while `clients` says the control socket has any.
-    init(name: String, spin: Duration = DeskThread.spinAfterWork, spinWithClients: Duration? = nil) {
+    /// `spinWhileExpecting`: how long to look for work after work before sleeping while `expecting` is above
+    /// zero (otherwise `spinAfterWork`).
+    init(name: String, spinWhileExpecting: Duration = DeskThread.spinAfterWork) {
         self.name = name
-        self.spin = DeskThread.multiprocessor ? spin : .zero
-        self.spinWithClients = DeskThread.multiprocessor ? spinWithClients ?? spin : .zero
+        self.spin = DeskThread.multiprocessor ? Self.spinAfterWork : .zero
+        self.spinWhileExpecting = DeskThread.multiprocessor ? spinWhileExpecting : .zero
         // Without epoll (no descriptors left) the desk still runs; only the control socket needs it.
         poller = try? Poller()
     }
@@ -166,28 +166,21 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// where the spinning thread would hold the core the client needs to send.
     static let spinAfterWork: Duration = .microseconds(50)
     static let multiprocessor = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
-    /// The longest a thread with answers awaited looks: a fast sync here takes 0.2-0.4 ms, a slow one milliseconds
-    /// (then it sleeps and is woken, as before).
-    static let spinWhileWaiting: Duration = .milliseconds(2)
     private let spin: Duration
-    private let spinWithClients: Duration
-    /// The control socket's connected clients (kept by the socket's thread, read by this one).
-    let clients = Atomic<Int>(0)
-    /// Answers this thread waits for from another (requests of the socket's at the desk): while there are any,
-    /// it looks for work for up to `spinWhileWaiting`, as each will come within a sync. Only this thread reads
-    /// and writes it.
-    var awaiting = 0
+    private let spinWhileExpecting: Duration
+    /// Things that will bring this thread work soon, counted by whoever knows of them: for the socket's thread
+    /// its requests at the desk (each answered within a sync), for the desk's the socket's connected clients.
+    let expecting = Atomic<Int>(0)
     /// When the thread last ran work; only the thread itself reads and writes it.
     private var lastWork = ContinuousClock.now
 
-    /// Looks at the sockets and the queue without sleeping until `spin` after the last work (longer while answers
-    /// are awaited); true when something came.
+    /// Looks at the sockets and the queue without sleeping until `spin` after the last work (`spinWhileExpecting`
+    /// while work is expected); true when something came.
     private func spinBriefly() -> Bool {
         guard poller != nil else { return false }
         while true {
             let since = ContinuousClock.now - lastWork
-            guard since < spin || (since < spinWithClients && clients.load(ordering: .relaxed) > 0)
-                || (awaiting > 0 && spin > .zero && since < Self.spinWhileWaiting) else { break }
+            guard since < spin || (since < spinWhileExpecting && expecting.load(ordering: .relaxed) > 0) else { break }
             if poll(timeoutMilliseconds: 0) { return true }
             lock.lock()
             let queued = !jobs.isEmpty || !calls.isEmpty || stopping
