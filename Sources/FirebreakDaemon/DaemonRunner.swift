@@ -37,12 +37,10 @@ public enum DaemonRunner {
         options.checkpointEverySeconds = config.checkpointSeconds
         do {
             options.signer = try config.signingKey.map { try CheckpointSigner.load(path: $0) } ?? CheckpointSigner.fromCredentials()
+                ?? StateSigningKey.loadOrCreate(stateDir: config.stateDir, logger: logger)
         } catch {
             logger.critical("\(error)")
             return .badConfiguration
-        }
-        if options.signer == nil {
-            logger.warning("no signing key: the journal is hash-chained but not sealed; create one with `firebreak journal keygen`")
         }
 
         let loaded = ConfigFiles.load(playbooks: config.playbooks, roster: config.roster)

@@ -12,7 +12,7 @@ import Glibc
     static func unitForThisBuild(_ dir: TempDir) throws -> String {
         let unit = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreakd.service", encoding: .utf8)
         let path = dir.sub("firebreakd.service")
-        try unit.replacingOccurrences(of: "/usr/local/bin/firebreakd", with: productPath("firebreakd"))
+        try unit.replacingOccurrences(of: "/usr/sbin/firebreakd", with: productPath("firebreakd"))
             .write(toFile: path, atomically: false, encoding: .utf8)
         try FileManager.default.copyItem(atPath: InteropTests.repoRoot + "/systemd/firebreakd.socket", toPath: dir.sub("firebreakd.socket"))
         return path
@@ -38,7 +38,7 @@ import Glibc
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         // The group must exist for the configuration to apply; sysusers.d makes it on a host.
         let conf = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreak.tmpfiles", encoding: .utf8)
-            .replacingOccurrences(of: "root firebreak", with: "root root")
+            .replacingOccurrences(of: "firebreak firebreak", with: "root root")
         try conf.write(toFile: dir.sub("firebreak.conf"), atomically: true, encoding: .utf8)
         let result = try run(Self.tmpfiles!, ["--create", "--root=" + root, dir.sub("firebreak.conf")])
         #expect(result.status == 0, "\(result.stderr)")
