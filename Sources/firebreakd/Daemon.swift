@@ -37,7 +37,7 @@ struct Daemon: AsyncParsableCommand {
     @Option(help: "The control socket, when systemd does not pass one (default /run/firebreak/firebreak.sock).")
     var socket: String?
 
-    @Option(help: "The web server: ADDR or off (only off until the web pages are built).")
+    @Option(help: "The web pages: host:port to serve them on (127.0.0.1:8080), or off (the default without a configuration file).")
     var http: String?
 
     @Option(help: "Private key that signs journal checkpoints (default: the systemd credential journal-signing-key).")
