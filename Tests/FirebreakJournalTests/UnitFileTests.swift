@@ -23,9 +23,10 @@ import Glibc
         let dir = TempDir("unit")
         let service = try Self.unitForThisBuild(dir)
         let result = try run(Self.analyze!, ["verify", service, dir.sub("firebreakd.socket")])
-        // Documentation= points at a file that is only there once installed; anything else is a real problem.
-        let problems = (result.stdout + result.stderr).split(separator: "\n").filter { !$0.contains("Documentation") }
-        #expect(result.status == 0 && problems.isEmpty, "\(result.stdout)\(result.stderr)")
+        // Documentation= points at a man page and a file that are only there once installed (InstalledPackageTests
+        // verifies the installed units with them); anything else is a real problem.
+        let problems = (result.stdout + result.stderr).split(separator: "\n").filter { !$0.contains("Documentation") && !$0.contains("Command 'man ") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        #expect(problems.isEmpty, "\(result.stdout)\(result.stderr)")
     }
 
     static let tmpfiles = ["/usr/bin/systemd-tmpfiles", "/bin/systemd-tmpfiles"].first { FileManager.default.isExecutableFile(atPath: $0) }
