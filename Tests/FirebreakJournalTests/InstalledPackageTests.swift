@@ -54,7 +54,7 @@ import Glibc
 
         // The package checks clean: no lintian errors (warnings are listed in docs/install.md).
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/lintian") {
-            let lint = try run("/usr/bin/lintian", ["--no-tag-display-limit", deb])
+            let lint = try run("/usr/bin/lintian", ["--tag-display-limit", "0", deb])
             let errors = lint.stdout.split(separator: "\n").filter { $0.hasPrefix("E:") }
             #expect(errors.isEmpty, "lintian errors:\n\(lint.stdout)\(lint.stderr)")
         }
