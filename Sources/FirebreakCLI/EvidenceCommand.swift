@@ -15,7 +15,7 @@ struct EvidenceCommand: ParsableCommand {
         abstract: "Save a file handed in with a report (responders and managers). `firebreak show INC` lists them."
     )
 
-    @Argument(help: "The incident (INC-12).") var incident: String
+    @Argument(help: "The incident (INC-12).", transform: EngineState.canonicalIncidentID) var incident: String
     @Argument(help: "The file's SHA-256, as `firebreak show` prints it.") var sha256: String
     @Option(name: [.short, .long], help: "Write it here (default: standard output).") var output: String?
     @OptionGroup var daemon: DaemonOptions

@@ -13,7 +13,7 @@ struct PostmortemCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case markdown, html, json }
 
-    @Argument(help: "The incident (INC-12).") var incident: String
+    @Argument(help: "The incident (INC-12).", transform: EngineState.canonicalIncidentID) var incident: String
     @Option(help: "markdown, html (a printable page) or json.") var format: Format = .markdown
     @Option(name: [.short, .long], help: "Write it to this file instead of standard output.") var output: String?
     @OptionGroup var daemon: DaemonOptions

@@ -5,20 +5,30 @@ import FirebreakCore
 /// daemon's answer; refusals say why and exit 1.
 struct AckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ack", abstract: "Acknowledge an incident, or one of its steps.")
-    @Argument(help: "The incident (INC-n).") var incident: String
+    @Argument(help: "The incident (INC-n, or just n).", transform: EngineState.canonicalIncidentID) var incident: String
     @Argument(help: "A step id, to acknowledge that step.") var step: String?
+    /// Notifications of versions before 0.8.1 printed `ack INC --step STEP`; those messages are still in
+    /// people's inboxes, so the form they show keeps working.
+    @Option(name: .customLong("step"), help: .hidden) var stepOption: String?
     @OptionGroup var daemon: DaemonOptions
 
+    func validate() throws {
+        if step != nil && stepOption != nil { throw ValidationError("give the step once: `firebreak ack INC-n STEP`") }
+    }
+
     func run() throws {
+        let step = self.step ?? stepOption
         var args: [String: JSONValue] = ["incident": .string(incident)]
         if let step { args["step"] = .string(step) }
-        done(try daemon.call("ack", args), daemon, "acknowledged \(incident)\(step.map { " step \($0)" } ?? "")")
+        let result = try daemon.call("ack", args)
+        let what = "\(result["incident"]?.stringValue ?? incident)\(step.map { " step \($0)" } ?? "")"
+        done(result, daemon, result["changed"] == false ? "\(what) was acknowledged already; nothing changed" : "acknowledged \(what)")
     }
 }
 
 struct DoneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "done", abstract: "Mark a step done, with a note for the post-mortem.")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Argument(help: "The step id.") var step: String
     @Option(help: "What was done.") var note: String?
     @OptionGroup var daemon: DaemonOptions
@@ -27,13 +37,13 @@ struct DoneCommand: ParsableCommand {
         var args: [String: JSONValue] = ["incident": .string(incident), "step": .string(step)]
         if let note { args["note"] = .string(note) }
         let result = try daemon.call("done", args)
-        done(result, daemon, "\(incident) step \(step) done")
+        done(result, daemon, result["changed"] == false ? "\(incident) step \(step) was done already; nothing changed" : "\(incident) step \(step) done")
     }
 }
 
 struct SkipCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "skip", abstract: "Skip a step, saying why.")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Argument(help: "The step id.") var step: String
     @Option(help: "Why it is not needed.") var reason: String
     @OptionGroup var daemon: DaemonOptions
@@ -45,7 +55,7 @@ struct SkipCommand: ParsableCommand {
 
 struct AssignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "assign", abstract: "Hand a step over to another person.")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Argument(help: "The step id.") var step: String
     @Argument(help: "The person's roster id.") var person: String
     @OptionGroup var daemon: DaemonOptions
@@ -57,7 +67,7 @@ struct AssignCommand: ParsableCommand {
 
 struct EscalateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "escalate", abstract: "Escalate an incident (or a step) to the manager now.")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Argument(help: "A step id.") var step: String?
     @Option(help: "Why.") var reason: String
     @OptionGroup var daemon: DaemonOptions
@@ -71,7 +81,7 @@ struct EscalateCommand: ParsableCommand {
 
 struct ResolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resolve", abstract: "Resolve an incident with a summary of what was done.")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Option(help: "What was done: it opens the post-mortem.") var summary: String
     @OptionGroup var daemon: DaemonOptions
 
@@ -82,7 +92,7 @@ struct ResolveCommand: ParsableCommand {
 
 struct CloseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a resolved incident after its review (managers).")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Option(help: "A note on the review.") var reason: String?
     @OptionGroup var daemon: DaemonOptions
 
@@ -95,7 +105,7 @@ struct CloseCommand: ParsableCommand {
 
 struct ReopenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "reopen", abstract: "Reopen a resolved or closed incident (managers).")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Option(help: "Why.") var reason: String
     @OptionGroup var daemon: DaemonOptions
 
@@ -106,7 +116,7 @@ struct ReopenCommand: ParsableCommand {
 
 struct NoteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "note", abstract: "Add a note to an incident's record.")
-    @Argument(help: "The incident.") var incident: String
+    @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Argument(help: "The note.") var text: String
     @OptionGroup var daemon: DaemonOptions
 

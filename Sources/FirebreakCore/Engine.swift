@@ -23,9 +23,16 @@ public enum Engine {
     /// `state.rearm(incidents)` with the incidents of these events so that nothing is forgotten.
     public static func dueEvents(state: inout EngineState, now: Timestamp, context: EngineContext) -> [Event] {
         var events: [Event] = []
+        // Several deadlines of one incident can fall due together (an acknowledgement and a first step with
+        // the same deadline); each must see the events of the ones before it, or both would number their
+        // notifications from the same count and one would overwrite the other in the outbox.
+        var seen: [String: IncidentState] = [:]
         for (deadline, due) in state.takeDue(at: now) {
-            guard let inc = state.incidents[deadline.incident] else { continue }
-            events += Escalation.events(for: inc, step: deadline.step, due: due, now: now, context: context)
+            guard var inc = seen[deadline.incident] ?? state.incidents[deadline.incident] else { continue }
+            let made = Escalation.events(for: inc, step: deadline.step, due: due, now: now, context: context)
+            for e in made { inc.apply(e) }
+            seen[deadline.incident] = inc
+            events += made
         }
         return events
     }

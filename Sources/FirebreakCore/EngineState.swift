@@ -54,6 +54,16 @@ public struct EngineState: Sendable {
 
     public static func incidentID(_ n: Int) -> String { "INC-\(n)" }
 
+    /// An incident id as people type it: "inc-42", "INC-42", " 42 " and "#42" all mean INC-42. Anything else is
+    /// returned as given, to be refused as an unknown incident with its own spelling.
+    public static func canonicalIncidentID(_ typed: String) -> String {
+        var s = Substring(typed.trimmingCharacters(in: .whitespaces))
+        if s.first == "#" { s = s.dropFirst() }
+        if s.count > 4, s.prefix(4).uppercased() == "INC-" { s = s.dropFirst(4) }
+        guard !s.isEmpty, s.allSatisfy(\.isASCII), let n = Int32(s), n > 0 else { return typed }
+        return incidentID(Int(n))
+    }
+
     /// The number in an incident id ("INC-42" → 42).
     static func incidentNumber(_ id: String) -> Int32? {
         guard id.hasPrefix("INC-") else { return nil }

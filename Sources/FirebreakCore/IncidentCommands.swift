@@ -57,15 +57,16 @@ enum IncidentCommands {
         switch command {
         case .acknowledge:
             try requireActive(d, "acknowledge it")
-            guard d.incident.status == .open else {
-                throw EngineError(.invalidState, "\(d.incident.id) is already acknowledged (at \(d.incident.acknowledgedAt?.rfc3339 ?? "?"))")
-            }
+            // Acknowledged already (by someone else, or by acknowledging a step): what was asked is true, so it
+            // succeeds and changes nothing. Everyone paged acknowledges; only the first one is recorded.
+            guard d.incident.status == .open else { return }
             d.emit(EventType.incidentAcknowledged, [:])
         case .acknowledgeStep(_, let name):
             try requireActive(d, "work on it")
             let i = try step(name, in: d)
             guard d.incident.steps[i].status == .ready else {
-                if d.incident.steps[i].status == .acknowledged { throw EngineError(.invalidState, "\(name) is already acknowledged") }
+                // Taken up or finished already (the owner acted before the backup read the page): nothing to do.
+                if [.acknowledged, .done, .skipped].contains(d.incident.steps[i].status) { return }
                 try requireOpenStep(d, i)
                 return
             }
@@ -74,6 +75,11 @@ enum IncidentCommands {
         case .completeStep(_, let name, let note):
             try requireActive(d, "work on it")
             let i = try step(name, in: d)
+            // Done already: what was asked for is true. A note would be lost, so that is refused instead.
+            if d.incident.steps[i].status == .done {
+                guard let note, !note.isEmpty else { return }
+                throw EngineError(.invalidState, "\(name) is already done; add what you did with `firebreak note \(d.incident.id) TEXT`")
+            }
             try requireOpenStep(d, i)
             if d.incident.status == .open { d.emit(EventType.incidentAcknowledged, [:]) }
             var data: [String: JSONValue] = ["step": .string(name), "due": .string(d.incident.steps[i].due.rfc3339),

@@ -103,7 +103,7 @@ enum ControlRequests {
                 return nil
             }
             guard let s = v.stringValue else { throw Failure(code: "bad-request", message: "\"\(key)\" must be a string") }
-            return s
+            return key == "incident" ? EngineState.canonicalIncidentID(s) : s
         }
     }
 
@@ -130,7 +130,10 @@ enum ControlRequests {
                 return .success(Answer(result: .array(list)))
             case "show":
                 do {
-                    return .success(Answer(result: try await desk.view(try text("incident")!, for: actor)))
+                    let id = try text("incident")!
+                    let view = try await desk.view(id, for: actor)
+                    let records = try await desk.reviewRecords(id)?.1.map(\.event) ?? []
+                    return .success(Answer(result: IncidentView.withRecords(view, records, for: actor)))
                 } catch let e as EngineError {
                     return .failure(Failure(code: e.code.rawValue, message: e.message))
                 }
@@ -211,7 +214,7 @@ enum ControlRequests {
     /// What the caller is told once their command is durable: the incident, and for a report whether it opened
     /// one or joined one, and which playbook runs it.
     static func summary(of events: [Event], actor: Actor) -> JSONValue {
-        var o: [String: JSONValue] = ["events": .int(Int64(events.count))]
+        var o: [String: JSONValue] = ["events": .int(Int64(events.count)), "changed": .bool(!events.isEmpty)]
         if let inc = events.first?.incident { o["incident"] = .string(inc) }
         if let opened = events.first(where: { $0.type == EventType.incidentOpened }) {
             o["opened"] = true

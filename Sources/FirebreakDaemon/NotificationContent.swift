@@ -20,7 +20,8 @@ public struct NotificationContent: Sendable {
             Post: {{post}}{{#post_text}}
             “{{post_text}}”{{/post_text}}
             {{#command}}To act: {{command}}
-            {{/command}}{{#link}}Open: {{link}}
+            {{/command}}{{#then_command}}Then: {{then_command}}
+            {{/then_command}}{{#link}}Open: {{link}}
             {{/link}}
             """,
         "digest": """
@@ -28,7 +29,8 @@ public struct NotificationContent: Sendable {
             {{#items}}
             • {{headline}}: {{incident}} — {{incident_title}}{{#step_title}}, step {{step_title}}{{/step_title}}{{#due}}, due {{due}} ({{due_relative}}){{/due}}
               {{reason}}{{#command}}
-              To act: {{command}}{{/command}}{{#link}}
+              To act: {{command}}{{/command}}{{#then_command}}
+              Then: {{then_command}}{{/then_command}}{{#link}}
               Open: {{link}}{{/link}}
             {{/items}}{{#more}}
             … and {{more}} more: `firebreak incidents --mine` lists them.
@@ -57,6 +59,9 @@ public struct NotificationContent: Sendable {
         "incident.resolved": "Resolved", "notification.unreachable": "Someone could not be reached",
     ]
 
+    /// Kinds sent the moment they are asked for, never held for a digest.
+    static let urgent: Set<String> = ["escalation", "incident.ack_overdue", "notification.unreachable"]
+
     /// The values a template sees for one notification.
     func values(_ p: PendingNotification, incident: IncidentState?, now: Timestamp) -> [String: Any] {
         var v: [String: Any] = [
@@ -81,22 +86,28 @@ public struct NotificationContent: Sendable {
                 v["due_relative"] = inc.ackDue.relative(to: now)
             }
         }
-        if let command = Self.command(p, incident: incident) { v["command"] = command }
+        let (command, then) = Self.commands(p, incident: incident)
+        v["command"] = command
+        if let then { v["then_command"] = then }
         if let webURL { v["link"] = webURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/incidents/" + p.incident }
         return v
     }
 
-    /// The exact command that acts on it.
-    static func command(_ p: PendingNotification, incident: IncidentState?) -> String? {
+    /// The exact command that acts on it, and the one after it (a step to acknowledge, then to mark done). Each
+    /// is a whole command line that `firebreak` takes as printed (a test runs every one against the daemon).
+    static func commands(_ p: PendingNotification, incident: IncidentState?) -> (command: String, then: String?) {
         switch p.kind {
         case "step.assigned", "step.reminder", "step.missed", "escalation":
-            guard let step = p.step else { return "firebreak show \(p.incident)" }
+            guard let step = p.step else { return ("firebreak show \(p.incident)", nil) }
             if let inc = incident, let i = inc.stepIndex(step), inc.steps[i].status == .ready {
-                return "firebreak ack \(p.incident) --step \(step)   (then: firebreak done \(p.incident) \(step))"
+                return ("firebreak ack \(p.incident) \(step)", "firebreak done \(p.incident) \(step)")
             }
-            return "firebreak done \(p.incident) \(step)"
-        case "incident.ack_overdue": return "firebreak ack \(p.incident)"
-        default: return "firebreak show \(p.incident)"
+            if let inc = incident, let i = inc.stepIndex(step), !inc.steps[i].isOpen { return ("firebreak show \(p.incident)", nil) }
+            return ("firebreak done \(p.incident) \(step)", nil)
+        case "incident.ack_overdue":
+            if let inc = incident, inc.status != .open { return ("firebreak show \(p.incident)", nil) }
+            return ("firebreak ack \(p.incident)", nil)
+        default: return ("firebreak show \(p.incident)", nil)
         }
     }
 

@@ -52,8 +52,10 @@ public struct NotificationService: Service {
                 let due = Outbox.due(in: await desk.outbox, by: now)
                 interval = max(Self.minimumInterval, (ContinuousClock.now - lastScan) * 20)
                 for p in due where unrecorded[p.id] == nil {
-                    // Held for a digest: a first attempt for someone told less than a window ago.
-                    if p.attempts == 0, window.milliseconds > 0, let last = lastSent[p.to], now < last + window {
+                    // Held for a digest: a first attempt for someone told less than a window ago. An
+                    // escalation or an unacknowledged incident is never held: it is the message that matters.
+                    if p.attempts == 0, !NotificationContent.urgent.contains(p.kind), window.milliseconds > 0,
+                       let last = lastSent[p.to], now < last + window {
                         heldUntil = min(heldUntil ?? (last + window), last + window)
                         continue
                     }
@@ -160,7 +162,7 @@ public struct NotificationService: Service {
     static func json(_ p: PendingNotification, _ values: [String: Any]) -> JSONValue {
         var o: [String: JSONValue] = ["id": .string(p.id), "kind": .string(p.kind), "incident": .string(p.incident), "to": .string(p.to),
                                       "reason": .string(p.reason)]
-        for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_relative", "post", "post_text", "command", "link"] {
+        for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_relative", "post", "post_text", "command", "then_command", "link"] {
             if let s = values[key] as? String { o[key] = .string(s) }
         }
         return .object(o)

@@ -46,3 +46,31 @@ public enum IncidentView {
         return .object(o)
     }
 }
+
+extension IncidentView {
+    /// The view with what the journal holds beyond the state: every report as the viewer may see it (its note,
+    /// the post's text, reach and evidence; who sent it only for managers, a reporter's own reports only for
+    /// them) and the notes responders added. It is what a responder needs on the one screen they open.
+    public static func withRecords(_ view: JSONValue, _ events: [Event], for actor: Actor) -> JSONValue {
+        guard case .object(var o) = view else { return view }
+        var reports: [JSONValue] = [], notes: [JSONValue] = []
+        for raw in events {
+            guard let e = Visibility.event(raw, for: actor) else { continue }
+            let d = e.data
+            switch e.type {
+            case EventType.reportReceived:
+                var r: [String: JSONValue] = ["time": .string(e.time.rfc3339)]
+                for key in ["url", "category", "text", "note", "views", "shares", "reporter"] { if let v = d[key], v != .null { r[key] = v } }
+                if Visibility.maySeeEvidence(actor), let ev = d["evidence"] { r["evidence"] = ev }
+                reports.append(.object(r))
+            case EventType.note:
+                notes.append(["time": .string(e.time.rfc3339), "by": .string(e.actor), "text": d["text"] ?? .null])
+            default:
+                break
+            }
+        }
+        o["report_list"] = .array(reports)
+        if actor.access >= .responder { o["notes"] = .array(notes) }
+        return .object(o)
+    }
+}

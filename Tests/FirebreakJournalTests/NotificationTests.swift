@@ -141,7 +141,7 @@ import Glibc
         let got = sink.waitFor(count: 1) { $0["path"] == "/ok/olga" }
         #expect(got.count == 1)
         let text = Self.body(got.first ?? .null)["text"]?.stringValue ?? ""
-        for expected in ["INC-1", "A step is yours", "Look at the post", "owned by olga", "Due: ", "(in 59 min)", "firebreak ack INC-1 --step look",
+        for expected in ["INC-1", "A step is yours", "Look at the post", "owned by olga", "Due: ", "(in 59 min)", "firebreak ack INC-1 look",
                          "http://localhost:8080/incidents/INC-1", "https://x.com/someone/status/1"] {
             #expect(text.contains(expected), "\(expected) in \(text)")
         }
@@ -246,7 +246,7 @@ import Glibc
         #expect(mail?["to"] == ["olga@example.org"] && mail?["from"] == "firebreak@example.org")
         let data = mail?["data"]?.stringValue ?? ""
         #expect(data.contains("Subject: [Firebreak] INC-1 A step is yours: Look at the post"), "\(data)")
-        #expect(data.contains("Message-ID: <INC-1.n1@firebreak>") && data.contains("firebreak ack INC-1 --step look"), "\(data)")
+        #expect(data.contains("Message-ID: <INC-1.n1@firebreak>") && data.contains("firebreak ack INC-1 look"), "\(data)")
         #expect(d.waitForRecord(EventType.notificationSent)?.data["channel"] == "email")
         #expect(d.stop() == 0)
     }
@@ -362,7 +362,7 @@ import Glibc
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         try Self.report(d, 1)
         let text = Self.body(sink.waitFor(count: 1).first ?? .null)["text"]?.stringValue ?? ""
-        #expect(text.hasSuffix("Hello olga, INC-1 needs you: firebreak ack INC-1 --step look   (then: firebreak done INC-1 look)"), "\(text)")
+        #expect(text.hasSuffix("Hello olga, INC-1 needs you: firebreak ack INC-1 look"), "\(text)")
         #expect(d.stop() == 0)
 
         // A template that does not parse stops the start, naming the setting.

@@ -142,6 +142,39 @@ import Testing
         try await s.journal.close()
     }
 
+    /// The incident page is the responder's one screen: every report's note, the post's text and reach, step
+    /// titles and ids, the notes; who reported only for managers; a reporter sees their own report only.
+    @Test func theIncidentPageShowsWhatEachReporterSaidButNotWhoToResponders() async throws {
+        let s = try await setUp(TempDir("web-incident"))
+        let (_, kim) = await s.sessions.issue(for: "kim")
+        let (_, eve) = await s.sessions.issue(for: "eve")
+        let (_, amira) = await s.sessions.issue(for: "amira")
+        let (_, dana) = await s.sessions.issue(for: "dana")
+        try await s.app.test(.router) { client in
+            for (session, fields) in [(kim, ["url": "https://www.linkedin.com/posts/acme_q3-forecast-77", "category": "confidential-information",
+                                             "text": "Q3 forecast: revenue down 12%", "note": "posted by a contractor", "views": "800"]),
+                                      (eve, ["url": "https://www.linkedin.com/posts/acme_q3-forecast-77", "note": "it's back up, 2k likes now"])] {
+                var form = Self.cookie(session)
+                form.append(contentsOf: Self.formType)
+                let page = try await client.execute(uri: "/report", method: .get, headers: Self.cookie(session)) { String(buffer: $0.body) }
+                var all = fields
+                all["csrf"] = Self.csrf(in: page)!
+                try await client.execute(uri: "/report", method: .post, headers: form, body: Self.form(all)) { r in #expect(r.status == .ok) }
+            }
+            let responder = try await client.execute(uri: "/incidents/inc-1", method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            for expected in ["posted by a contractor", "it&#39;s back up, 2k likes now", "Q3 forecast: revenue down 12%", "800 views",
+                             "Capture the post, its replies and reach before it is deleted", "preserve-evidence", "2 reports from 2 people"] {
+                #expect(responder.contains(expected), "\(expected) on the responder's page")
+            }
+            #expect(!responder.contains(">kim<") && !responder.contains(">eve<"), "responders never learn who reported")
+            let manager = try await client.execute(uri: "/incidents/1", method: .get, headers: Self.cookie(dana)) { String(buffer: $0.body) }
+            #expect(manager.contains("by <b>kim</b>") && manager.contains("by <b>eve</b>"))
+            let reporter = try await client.execute(uri: "/incidents/INC-1", method: .get, headers: Self.cookie(eve)) { String(buffer: $0.body) }
+            #expect(reporter.contains("it&#39;s back up") && !reporter.contains("posted by a contractor"), "a reporter sees their own report only")
+        }
+        try await s.journal.close()
+    }
+
     @Test func theAPIWantsABearerTokenOrTheCSRFHeaderAndPrometheusCounts() async throws {
         let s = try await setUp(TempDir("web-api"))
         let (_, amira) = await s.sessions.issue(for: "amira")

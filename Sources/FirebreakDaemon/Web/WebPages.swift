@@ -118,10 +118,10 @@ enum WebPages {
             }
         }
         body += "<h2>\(actor.access >= .responder ? "My incidents" : "My reports")</h2>"
-        body += incidents.isEmpty ? "<p>None open.</p>" : "<table id=\"incidents\"><tr><th>Incident</th><th>Status</th><th>Severity</th><th>Post</th></tr>" + incidents.map { inc in
+        body += incidents.isEmpty ? "<p>None open.</p>" : "<table id=\"incidents\"><tr><th>Incident</th><th>Status</th><th>Severity</th><th>Age</th><th>Post</th></tr>" + incidents.map { inc in
             let id = E.escape(inc["id"]?.stringValue ?? "")
             return "<tr><td><a href=\"/incidents/\(id)\">\(id)</a> \(E.escape(inc["title"]?.stringValue ?? ""))</td><td>\(E.escape(inc["status"]?.stringValue ?? ""))</td>"
-                + "<td>\(E.escape(inc["severity"]?.stringValue ?? ""))</td><td>\(E.escape(inc["url"]?.stringValue ?? ""))</td></tr>"
+                + "<td>\(E.escape(inc["severity"]?.stringValue ?? ""))</td><td>\(E.escape(Timestamp(rfc3339: inc["opened_at"]?.stringValue ?? "").map { max(now - $0, .zero).words } ?? ""))</td><td>\(E.escape(inc["url"]?.stringValue ?? ""))</td></tr>"
         }.joined() + "</table>"
         return page("Board", actor, body, refresh: 60)
     }
@@ -145,11 +145,13 @@ enum WebPages {
                              ("Acknowledged", "acknowledged_at"), ("Resolved", "resolved_at"), ("Summary", "summary")] where v[key] != nil {
             b += "<tr><th>\(label)</th><td id=\"\(key)\">\(E.escape(v[key]?.stringValue ?? ""))</td></tr>"
         }
-        b += "<tr><th>Reports</th><td>\(v["reports"]?.intValue ?? 0) from \(v["reporters"]?.intValue ?? 0) people</td></tr></table>"
+        let reports = v["reports"]?.intValue ?? 0, people = v["reporters"]?.intValue ?? 0
+        b += "<tr><th>Reports</th><td>\(reports) \(reports == 1 ? "report" : "reports") from \(people) \(people == 1 ? "person" : "people")</td></tr></table>"
+        b += reportList(v)
         b += "<h2>Steps</h2><table id=\"steps\"><tr><th>Step</th><th>Owner</th><th>Due</th><th>Status</th></tr>"
         for s in v["steps"]?.arrayValue ?? [] {
             let late = s["overdue"]?.boolValue == true ? " <span class=\"late\">overdue</span>" : ""
-            b += "<tr><td>\(E.escape(s["title"]?.stringValue ?? ""))</td><td>\(E.escape(s["owner"]?.stringValue ?? "—"))</td><td>\(E.escape(s["due"]?.stringValue ?? ""))\(late)</td><td>\(E.escape(s["status"]?.stringValue ?? ""))</td></tr>"
+            b += "<tr><td>\(E.escape(s["title"]?.stringValue ?? "")) <small><code>\(E.escape(s["id"]?.stringValue ?? ""))</code></small></td><td>\(E.escape(s["owner"]?.stringValue ?? "—"))</td><td>\(E.escape(s["due"]?.stringValue ?? ""))\(late)</td><td>\(E.escape(s["status"]?.stringValue ?? ""))</td></tr>"
         }
         b += "</table>"
         if let p = postmortem {
@@ -165,6 +167,35 @@ enum WebPages {
         }
         b += "<p class=\"hint\">This page refreshes every 15 seconds.</p>"
         return page(id, actor, b, refresh: 15)
+    }
+
+    /// Every report as the viewer may see it: what the reporter said and saw, newest last.
+    static func reportList(_ v: JSONValue) -> String {
+        let list = v["report_list"]?.arrayValue ?? []
+        guard !list.isEmpty else { return "" }
+        var b = "<h2>What was reported</h2><ol id=\"reports\" class=\"reports\">"
+        for r in list {
+            var head = "<time>\(E.escape(r["time"]?.stringValue ?? ""))</time>"
+            if let who = r["reporter"]?.stringValue { head += " by <b>\(E.escape(who))</b>" }
+            if let c = r["category"]?.stringValue { head += ", \(E.escape(c))" }
+            let reach = [r["views"]?.intValue.map { "\($0) views" }, r["shares"]?.intValue.map { "\($0) shares" }].compactMap { $0 }
+            if !reach.isEmpty { head += ", " + reach.joined(separator: ", ") }
+            b += "<li class=\"report\">\(head)"
+            if let note = r["note"]?.stringValue { b += "<p class=\"note\">\(E.escape(note))</p>" }
+            if let text = r["text"]?.stringValue { b += "<blockquote class=\"post-text\">\(E.escape(text))</blockquote>" }
+            for e in r["evidence"]?.arrayValue ?? [] {
+                b += "<p class=\"evidence\">Evidence: \(E.escape(e["name"]?.stringValue ?? "")) (\(E.escape(e["type"]?.stringValue ?? "?")), \(e["size"]?.intValue ?? 0) bytes, sha256 <code>\(E.escape(String((e["sha256"]?.stringValue ?? "").prefix(12))))</code>)</p>"
+            }
+            b += "</li>"
+        }
+        let notes = v["notes"]?.arrayValue ?? []
+        b += "</ol>"
+        if !notes.isEmpty {
+            b += "<h2>Notes</h2><ul id=\"notes\">" + notes.map { n in
+                "<li><time>\(E.escape(n["time"]?.stringValue ?? ""))</time> <b>\(E.escape(n["by"]?.stringValue ?? ""))</b>: \(E.escape(n["text"]?.stringValue ?? ""))</li>"
+            }.joined() + "</ul>"
+        }
+        return b
     }
 
     // MARK: Review

@@ -1,0 +1,180 @@
+import FirebreakCore
+@testable import FirebreakJournal
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An on-call week in seconds: the shipped playbooks' shape (acknowledgement and first step due together, a
+/// first escalation level at 0 minutes to the owner, then backup, then manager), three people with webhook
+/// contacts on a real receiver, the real daemon. Every notification the journal calls sent arrived exactly
+/// once; escalations are not held for a digest; and every command a message prints succeeds, run as printed
+/// by the person it was sent to.
+@Suite(.serialized) struct OnCallWeekTests {
+    static let playbook = """
+        id: leak
+        title: Confidential information posted
+        match:
+          fallback: true
+        severity: high
+        acknowledge: 2s
+        escalation:
+          levels:
+            - after: 0s
+              notify: owner
+            - after: 1s
+              notify: backup
+            - after: 2s
+              notify: manager
+        steps:
+          - id: preserve-evidence
+            title: Capture the post, its replies and reach
+            owner: on-call
+            due: 2s
+          - id: takedown-request
+            title: Ask the poster to remove it
+            owner: on-call
+            due: 1h
+            after: [preserve-evidence]
+
+        """
+
+    /// Olga is on call (played by the responder test user), Bert her backup (the reporter test user), Mia the
+    /// manager (whoever runs the tests, root in CI).
+    static func setUp(_ dir: TempDir, sink: NotificationTests.Sink) throws -> [String] {
+        let playbooks = dir.sub("playbooks")
+        try FileManager.default.createDirectory(atPath: playbooks, withIntermediateDirectories: true)
+        try playbook.write(toFile: playbooks + "/leak.yaml", atomically: true, encoding: .utf8)
+        let me = String(cString: getpwuid(getuid())!.pointee.pw_name)
+        let roster = """
+            people:
+              - {id: olga, name: Olga, unix_user: \(SocketTests.responderUser), contacts: [{webhook: "\(sink.url)/ok/olga"}]}
+              - {id: bert, name: Bert, unix_user: \(SocketTests.reporterUser), contacts: [{webhook: "\(sink.url)/ok/bert"}]}
+              - {id: mia, name: Mia, unix_user: \(me), contacts: [{webhook: "\(sink.url)/ok/mia"}]}
+            managers: [mia]
+            roles:
+              - {id: on-call, title: On call, members: [olga], backup: cover, manager: mia}
+              - {id: cover, title: Cover, members: [bert], manager: mia}
+
+            """
+        try roster.write(toFile: dir.sub("roster.yaml"), atomically: true, encoding: .utf8)
+        // A digest window longer than the whole escalation ladder: what is urgent must not wait for it.
+        try "notifications:\n  digest_seconds: 4\n".write(toFile: dir.sub("firebreakd.yaml"), atomically: true, encoding: .utf8)
+        return ["--config", dir.sub("firebreakd.yaml"), "--playbooks", playbooks, "--roster", dir.sub("roster.yaml"),
+                "--state-dir", dir.sub("state"), "--spool-dir", dir.sub("state") + "/spool", "--socket", dir.sub("fb.sock"),
+                "--http", "127.0.0.1:0"]
+    }
+
+    /// Each message the receiver got, flattened: a digest's items one by one, with the path it came on.
+    static func messages(_ sink: NotificationTests.Sink) -> [(to: String, item: JSONValue)] {
+        sink.records.flatMap { r -> [(to: String, item: JSONValue)] in
+            let to = String((r["path"]?.stringValue ?? "").split(separator: "/").last ?? "")
+            let body = NotificationTests.body(r)
+            if let items = body["digest"]?.arrayValue { return items.map { (to, $0) } }
+            return [(to, body)]
+        }
+    }
+
+    @Test(.enabled(if: NotificationTests.python != nil && SocketTests.usersReady, "needs python3, root and useradd"))
+    func everyAlertArrivesOnceAndEveryPrintedCommandWorks() throws {
+        let dir = TempDir("oncall-week")
+        chmod(dir.path, 0o755)
+        let sink = try NotificationTests.Sink("http_sink.py", in: dir)
+        let d = try NotificationTests.start(dir, try Self.setUp(dir, sink: sink))
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        for n in 1...3 { try NotificationTests.report(d, n) }
+
+        // Each incident's acknowledgement escalates to the manager (level 2) 4 s after opening.
+        for n in 1...3 {
+            #expect(d.waitForRecord(EventType.escalation, timeout: 20) { $0.data["incident"]?.stringValue == "INC-\(n)" && $0.data["step"] == nil && $0.data["level"] == 2 } != nil)
+        }
+        // Then everything asked for ends: sent or failed for good.
+        let deadline = Date().addingTimeInterval(20)
+        var requested: [JournalRecord] = [], sent: [JournalRecord] = []
+        repeat {
+            requested = d.records(EventType.notification)
+            sent = d.records(EventType.notificationSent)
+            if sent.count >= requested.count { break }
+            usleep(50_000)
+        } while Date() < deadline
+        let ids = requested.compactMap { $0.data["id"]?.stringValue }
+        #expect(Set(ids).count == ids.count, "notification ids collide: \(ids)")
+        #expect(Set(sent.compactMap { $0.data["id"]?.stringValue }) == Set(ids), "every request was sent")
+        #expect(d.records(EventType.notificationFailed).isEmpty)
+
+        // The receiver got each one exactly once, on the person's own path.
+        usleep(200_000)
+        let got = Self.messages(sink)
+        let gotIDs = got.compactMap { $0.item["id"]?.stringValue }
+        #expect(gotIDs.sorted() == ids.sorted(), "received \(gotIDs.count) of \(ids.count)")
+        for r in requested {
+            let id = r.data["id"]?.stringValue ?? ""
+            #expect(got.first { $0.item["id"]?.stringValue == id }?.to == r.data["to"]?.stringValue, "\(id) went to its person")
+        }
+        let ackOverdue = requested.filter { $0.data["kind"] == "incident.ack_overdue" }
+        #expect(ackOverdue.count == 9, "three levels for each of three incidents")
+        #expect(got.filter { $0.item["kind"] == "incident.ack_overdue" }.count == ackOverdue.count)
+
+        // Escalations are sent as soon as they are asked for, not at the end of a digest window.
+        let sentAt = Dictionary(sent.map { ($0.data["id"]?.stringValue ?? "", $0.event.time) }) { a, _ in a }
+        for r in requested where ["escalation", "incident.ack_overdue"].contains(r.data["kind"]?.stringValue ?? "") {
+            let id = r.data["id"]?.stringValue ?? ""
+            let wait = (sentAt[id].map { $0 - r.event.time } ?? .days(1)).milliseconds
+            #expect(wait < 2000, "\(id) (\(r.data["kind"]?.stringValue ?? "")) waited \(wait) ms")
+        }
+
+        // Every command printed, run as printed by the person it went to, in the order they arrived.
+        let users = ["olga": SocketTests.responderUser, "bert": SocketTests.reporterUser, "mia": String(cString: getpwuid(getuid())!.pointee.pw_name)]
+        var ran: Set<String> = []
+        for (to, item) in got {
+            for key in ["command", "then_command"] {
+                guard let line = item[key]?.stringValue, ran.insert(to + " " + line).inserted else { continue }
+                let words = line.split(separator: " ").map(String.init)
+                try #require(words.first == "firebreak", "\(line)")
+                let r = try SocketTests().cli(Array(words.dropFirst()), as: users[to], socket: d.socket)
+                #expect(r.status == 0, "\(to): \(line) → \(r.status) \(r.stdout)\(r.stderr)")
+            }
+        }
+        #expect(ran.contains { $0.hasPrefix("olga firebreak ack INC-1 preserve-evidence") }, "\(ran.sorted())")
+        #expect(ran.contains { $0.hasSuffix("firebreak done INC-1 preserve-evidence") }, "\(ran.sorted())")
+        #expect(d.records(EventType.stepDone).count == 3)
+        #expect(d.stop() == 0)
+    }
+
+    @Test(.enabled(if: SocketTests.usersReady, "needs root and useradd"))
+    func incidentIDsAreAcceptedInAnyCaseAndAsBareNumbers() throws {
+        let dir = TempDir("oncall-ids")
+        chmod(dir.path, 0o755)
+        let sockets = SocketTests()
+        let (d, _) = try sockets.startDaemon(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        #expect(try sockets.cli(["report", "https://x.com/someone/status/5", "--category", "harassment", "--text", "you again",
+                                 "--note", "aimed at Sam", "--views", "300"], socket: d.socket).status == 0)
+        #expect(try sockets.cli(["report", "https://x.com/someone/status/5", "--note", "2k likes now"], socket: d.socket).status == 0)
+        for typed in ["inc-1", "1", "#1", "Inc-1"] {
+            let r = try sockets.cli(["show", typed], as: SocketTests.responderUser, socket: d.socket)
+            #expect(r.status == 0 && r.stdout.hasPrefix("INC-1 — "), "show \(typed): \(r.stdout)\(r.stderr)")
+        }
+        // What the reporter said, on the responder's one screen, without who said it.
+        let shown = try sockets.cli(["show", "INC-1"], as: SocketTests.responderUser, socket: d.socket).stdout
+        for expected in ["note: aimed at Sam", "post text: “you again”", "300 views", "note: 2k likes now", "2 reports from 1 person",
+                         "Capture the posts and the accounts involved"] {
+            #expect(shown.contains(expected), "\(expected) in \(shown)")
+        }
+        #expect(!shown.contains("root"), "responders never learn who reported: \(shown)")
+        let listed = try sockets.cli(["incidents"], as: SocketTests.responderUser, socket: d.socket).stdout
+        #expect(listed.contains("Harassment") && listed.contains("https://x.com/someone/status/5") && listed.contains("AGE"), "\(listed)")
+        let ack = try sockets.cli(["ack", "inc-1"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(ack.status == 0 && ack.stdout.contains("acknowledged INC-1"), "\(ack.stdout)\(ack.stderr)")
+        // A second acknowledgement (a colleague paged too) succeeds and changes nothing.
+        let again = try sockets.cli(["ack", "1"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(again.status == 0 && again.stdout.contains("INC-1 was acknowledged already"), "\(again.stdout)\(again.stderr)")
+        // The form older notifications printed still works.
+        let old = try sockets.cli(["ack", "INC-1", "--step", "preserve-evidence"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(old.status == 0, "\(old.stdout)\(old.stderr)")
+        let unknown = try sockets.cli(["show", "INC-99"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(unknown.status == 1 && unknown.stderr.contains("there is no incident INC-99"), "\(unknown.stderr)")
+        #expect(SpoolTests.records(d.state + "/journal").filter { $0.type == EventType.incidentAcknowledged }.count == 1)
+    }
+}
