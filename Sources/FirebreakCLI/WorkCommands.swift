@@ -83,10 +83,14 @@ struct ResolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resolve", abstract: "Resolve an incident with a summary of what was done.")
     @Argument(help: "The incident.", transform: EngineState.canonicalIncidentID) var incident: String
     @Option(help: "What was done: it opens the post-mortem.") var summary: String
+    @Flag(help: "Resolve even with steps still open; each is recorded as abandoned and listed in the post-mortem.")
+    var abandonOpenSteps = false
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        done(try daemon.call("resolve", ["incident": .string(incident), "summary": .string(summary)]), daemon, "\(incident) resolved")
+        let result = try daemon.call("resolve", ["incident": .string(incident), "summary": .string(summary), "abandon_open_steps": .bool(abandonOpenSteps)])
+        let abandoned = result["abandoned"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        done(result, daemon, "\(incident) resolved" + (abandoned.isEmpty ? "" : "; abandoned: " + abandoned.joined(separator: ", ")))
     }
 }
 

@@ -28,7 +28,9 @@ public enum Command: Sendable, Hashable {
     case skipStep(incident: String, step: String, reason: String)
     case assignStep(incident: String, step: String, to: String)
     case escalate(incident: String, step: String?, reason: String)
-    case resolve(incident: String, summary: String)
+    /// With steps still open it is refused unless `abandonOpenSteps`: then each open step is recorded as
+    /// abandoned (a skip saying so), and the post-mortem lists it, rather than staying "ready" forever.
+    case resolve(incident: String, summary: String, abandonOpenSteps: Bool = false)
     case close(incident: String, reason: String?)
     case reopen(incident: String, reason: String)
     case note(incident: String, text: String)

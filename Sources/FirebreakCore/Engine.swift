@@ -75,11 +75,12 @@ struct IncidentDraft {
                 }
                 if blocked { continue }
                 let owner = roster.holder(of: plan.owner, at: now)
-                var data: [String: JSONValue] = ["step": .string(plan.id), "role": .string(plan.owner), "due": .string(step.due.rfc3339)]
+                let due = plan.dueAfterReady ? now + plan.due : step.due
+                var data: [String: JSONValue] = ["step": .string(plan.id), "role": .string(plan.owner), "due": .string(due.rfc3339)]
                 data["owner"] = owner.map { .string($0) } ?? .null
                 emit(EventType.stepReady, data, actor: "firebreakd")
                 if let owner {
-                    notify(owner, kind: "step.assigned", step: plan.id, reason: "\(plan.title) is yours, due \(step.due.rfc3339)")
+                    notify(owner, kind: "step.assigned", step: plan.id, reason: "\(plan.title) is yours, due \(due.rfc3339)")
                 }
                 changed = true
             }

@@ -17,7 +17,10 @@ enum Escalation {
             case .missed:
                 d.emit(EventType.stepMissed, ["step": .string(plan.id), "due": .string(s.due.rfc3339),
                                               "owner": s.owner.map { .string($0) } ?? .null])
-                if let owner = s.owner {
+                // When the first escalation level tells the owner at once, that message is the one they get:
+                // one message per person per event, not "missed" and "escalated to you" together.
+                let ownerToldAtOnce = inc.plan.escalation.levels.first.map { $0.after == .zero && $0.notify == .owner } ?? false
+                if let owner = s.owner, !ownerToldAtOnce {
                     d.notify(owner, kind: "step.missed", step: plan.id, reason: "\(plan.title) missed its deadline of \(s.due.rfc3339)")
                 }
             case .escalation(let n):
@@ -54,12 +57,28 @@ enum Escalation {
             }
         }
         let chain: [EscalationPolicy.Target] = [level.notify, .manager, .owner]
-        let to = chain.compactMap(resolve).first ?? roster.managers.sorted().first
+        let found = chain.lazy.compactMap { t in resolve(t).map { (target: t, person: $0) } }.first
+        let to = found?.person ?? roster.managers.sorted().first
+        // Who they are in this, said in their message: a backup and a manager told about the same step get
+        // different words, and each knows which rung of the ladder they are on.
+        let title = roster.roles[role]?.title ?? role
+        let levels = d.incident.plan.escalation.levels.count
+        let rung = n < levels ? "escalation level \(n + 1) of \(levels)" : "escalation repeat \(n - levels + 1)"
+        let part: String
+        switch found?.target {
+        case .owner?: part = step == nil ? "the owner of its first step" : "the owner of this step"
+        case .backup?: part = "the backup for \(title)"
+        case .manager?: part = "the manager of \(title)"
+        case .role(let r)?: part = "on \(roster.roles[r]?.title ?? r)"
+        case nil: part = "a manager (nobody nearer could be found)"
+        }
         var data: [String: JSONValue] = ["level": .int(Int64(n)), "notify": .string(level.notify.description),
                                          "reason": .string(reason), "to": to.map { .string($0) } ?? .null]
         if n >= d.incident.plan.escalation.levels.count { data["repeat"] = .int(Int64(n - d.incident.plan.escalation.levels.count + 1)) }
         if let step { data["step"] = .string(step) }
         d.emit(EventType.escalation, data)
-        if let to { d.notify(to, kind: step == nil ? "incident.ack_overdue" : "escalation", step: step, reason: reason) }
+        if let to {
+            d.notify(to, kind: step == nil ? "incident.ack_overdue" : "escalation", step: step, reason: "You are \(part) (\(rung)). \(reason)")
+        }
     }
 }

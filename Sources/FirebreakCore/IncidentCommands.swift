@@ -5,7 +5,7 @@ enum IncidentCommands {
         let id: String
         switch command {
         case .acknowledge(let i), .acknowledgeStep(let i, _), .completeStep(let i, _, _), .skipStep(let i, _, _),
-             .assignStep(let i, _, _), .escalate(let i, _, _), .resolve(let i, _), .close(let i, _), .reopen(let i, _), .note(let i, _):
+             .assignStep(let i, _, _), .escalate(let i, _, _), .resolve(let i, _, _), .close(let i, _), .reopen(let i, _), .note(let i, _):
             id = i
         case .report, .delivered, .deliveryFailed:
             return .failure(EngineError(.invalidState, "reports go through intake, deliveries through the outbox"))
@@ -85,6 +85,8 @@ enum IncidentCommands {
             var data: [String: JSONValue] = ["step": .string(name), "due": .string(d.incident.steps[i].due.rfc3339),
                                              "on_time": .bool(d.now <= d.incident.steps[i].due)]
             if let note, !note.isEmpty { data["note"] = .string(note) }
+            // Done by someone else (the backup, a manager): they are credited, and the record says whose it was.
+            if let owner = d.incident.steps[i].owner, owner != actor.id { data["done_for"] = .string(owner) }
             d.emit(EventType.stepDone, data)
             d.readySteps(roster: roster)
         case .skipStep(_, let name, let reason):
@@ -125,10 +127,21 @@ enum IncidentCommands {
             data["to"] = .string(manager)
             d.emit(EventType.escalation, data)
             d.notify(manager, kind: "escalation", step: name, reason: "\(actor.id) escalated \(d.incident.id)\(name.map { " (\($0))" } ?? ""): \(reason)")
-        case .resolve(_, let summary):
+        case .resolve(_, let summary, let abandon):
             try requireActive(d, "resolve it")
             guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw EngineError(.invalidState, "a resolution needs a summary of what was done: it opens the post-mortem")
+            }
+            let open = d.incident.steps.indices.filter { [.waiting, .ready, .acknowledged].contains(d.incident.steps[$0].status) }
+            if !open.isEmpty {
+                let names = open.map { d.incident.plan.steps[$0].id }
+                guard abandon else {
+                    throw EngineError(.invalidState, "\(d.incident.id) still has \(names.count) open \(names.count == 1 ? "step" : "steps") (\(names.joined(separator: ", "))): finish or skip \(names.count == 1 ? "it" : "them"), or resolve with --abandon-open-steps to record \(names.count == 1 ? "it" : "them") as abandoned")
+                }
+                for i in open {
+                    d.emit(EventType.stepSkipped, ["step": .string(d.incident.plan.steps[i].id), "abandoned": true,
+                                                   "reason": .string("abandoned: the incident was resolved with this step open")])
+                }
             }
             d.emit(EventType.incidentResolved, ["summary": .string(summary)])
             // Everyone who owned a step hears it is over (not the one who resolved it).

@@ -76,6 +76,7 @@ public struct IncidentState: Sendable, Hashable {
                 steps[i].status = .ready
                 steps[i].owner = d["owner"]?.stringValue
                 steps[i].readyAt = e.time
+                if plan.steps[i].dueAfterReady, let due = d["due"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) { steps[i].due = due }
             }
         case EventType.stepAcknowledged:
             if let i = stepIndex, steps[i].status == .ready { steps[i].status = .acknowledged }
@@ -83,6 +84,10 @@ public struct IncidentState: Sendable, Hashable {
             if let i = stepIndex {
                 steps[i].status = e.type == EventType.stepDone ? .done : .skipped
                 steps[i].finishedAt = e.time
+                if e.type == EventType.stepDone, d["done_for"] != nil {
+                    steps[i].owner = e.actor
+                    steps[i].doneByOther = true
+                }
             }
         case EventType.stepAssigned:
             if let i = stepIndex { steps[i].owner = d["to"]?.stringValue }
@@ -181,6 +186,9 @@ public struct StepState: Sendable, Hashable {
     public var escalations: Int32 = 0
     public var reminded = false
     public var missed = false
+    /// Done by someone other than its owner; `owner` then names who did it (the one credited), and the
+    /// journal's `step.done` says whose it was (`done_for`).
+    public var doneByOther = false
 
     public init(status: Status, due: Timestamp) {
         self.status = status

@@ -19,6 +19,7 @@ enum PlanCoding {
         if let w = s.when { o["when"] = .string(w.rawValue) }
         if let r = s.remindBefore { o["remind_before_ms"] = .int(r.milliseconds) }
         if let i = s.instructions { o["instructions"] = .string(i) }
+        if s.dueAfterReady { o["due_after"] = "ready" }
         return .object(o)
     }
 
@@ -44,7 +45,7 @@ enum PlanCoding {
                                   after: s["after"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                                   when: s["when"]?.stringValue.flatMap(Severity.init(rawValue:)),
                                   remindBefore: s["remind_before_ms"]?.intValue.map(TimeSpan.init(milliseconds:)),
-                                  instructions: s["instructions"]?.stringValue))
+                                  instructions: s["instructions"]?.stringValue, dueAfterReady: s["due_after"] == "ready"))
         }
         var policy = EscalationPolicy(remindBefore: esc["remind_before_ms"]?.intValue.map(TimeSpan.init(milliseconds:)), levels: [],
                                       repeatEvery: esc["repeat_ms"]?.intValue.map(TimeSpan.init(milliseconds:)),

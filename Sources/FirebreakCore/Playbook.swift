@@ -61,9 +61,13 @@ public struct StepPlan: Sendable, Hashable {
     public var when: Severity?
     public var remindBefore: TimeSpan?
     public var instructions: String?
+    /// `due_after: ready`: the deadline counts from when the step becomes ready, so a late step before it does
+    /// not make its owner late on arrival. The default (`opening`) counts from the incident's opening.
+    public var dueAfterReady: Bool
 
     public init(id: String, title: String, owner: String, due: TimeSpan, after: [String] = [], when: Severity? = nil,
-                remindBefore: TimeSpan? = nil, instructions: String? = nil) {
+                remindBefore: TimeSpan? = nil, instructions: String? = nil, dueAfterReady: Bool = false) {
+        self.dueAfterReady = dueAfterReady
         self.id = id
         self.title = title
         self.owner = owner

@@ -4,7 +4,7 @@ import Yams
 public enum PlaybookParser {
     static let topKeys = ["id", "title", "description", "match", "severity", "acknowledge", "escalation", "raise", "steps"]
     static let matchKeys = ["categories", "keywords", "platforms", "fallback"]
-    static let stepKeys = ["id", "title", "owner", "due", "after", "when", "remind_before", "instructions"]
+    static let stepKeys = ["id", "title", "owner", "due", "after", "when", "remind_before", "instructions", "due_after"]
     static let escalationKeys = ["remind_before", "levels", "repeat", "max_repeats"]
     static let levelKeys = ["after", "notify"]
     static let raiseKeys = ["views", "shares", "reporters", "to"]
@@ -126,8 +126,17 @@ public enum PlaybookParser {
                 if let remind, remind >= due, due > .zero {
                     r.warning(sm["remind_before"], "steps[\(i)].remind_before (\(remind)) is not shorter than its due (\(due)): the reminder comes at once")
                 }
+                var dueAfterReady = false
+                if let node = sm["due_after"] {
+                    switch r.string(node, "steps[\(i)].due_after") {
+                    case "ready": dueAfterReady = true
+                    case "opening", nil: break
+                    case let other?: r.error(node, "steps[\(i)].due_after is \"\(other)\"; it is \"opening\" (the default: due counts from the incident's opening) or \"ready\" (from when the step becomes ready)")
+                    }
+                }
                 steps.append(StepPlan(id: sid, title: stitle, owner: owner, due: due, after: after, when: when,
-                                      remindBefore: remind, instructions: r.string(sm["instructions"], "steps[\(i)].instructions")))
+                                      remindBefore: remind, instructions: r.string(sm["instructions"], "steps[\(i)].instructions"),
+                                      dueAfterReady: dueAfterReady))
             }
         } else {
             r.error(root, "steps is required: a playbook with no steps gives nobody anything to do")

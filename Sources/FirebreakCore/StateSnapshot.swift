@@ -112,11 +112,13 @@ public enum StateSnapshot {
 
     private static func step(_ s: StepState) -> JSONValue {
         .array([.string(s.status.rawValue), opt(s.owner), time(s.due), time(s.readyAt), time(s.finishedAt),
-                .int(Int64(s.escalations)), .bool(s.reminded), .bool(s.missed)])
+                .int(Int64(s.escalations)), .bool(s.reminded), .bool(s.missed)] + (s.doneByOther ? [.bool(true)] : []))
     }
 
     private static func step(_ v: JSONValue) throws(Problem) -> StepState {
-        guard let f = v.arrayValue, f.count == 8, let status = f[0].stringValue.flatMap(StepState.Status.init(rawValue:)),
+        // A ninth field, present only when true, marks a step done by someone other than its owner (snapshots
+        // written before it read back as they were).
+        guard let f = v.arrayValue, f.count == 8 || f.count == 9, let status = f[0].stringValue.flatMap(StepState.Status.init(rawValue:)),
               let due = time(f[2]), let escalations = f[5].intValue, let reminded = f[6].boolValue, let missed = f[7].boolValue
         else { throw Problem("a step does not read back") }
         var s = StepState(status: status, due: due)
@@ -126,6 +128,7 @@ public enum StateSnapshot {
         s.escalations = Int32(clamping: escalations)
         s.reminded = reminded
         s.missed = missed
+        s.doneByOther = f.count == 9 && f[8].boolValue == true
         return s
     }
 

@@ -70,7 +70,8 @@ enum ControlRequests {
             case "skip": return .success(.command(.skipStep(incident: try text("incident", true)!, step: try text("step", true)!, reason: try text("reason", true)!)))
             case "assign": return .success(.command(.assignStep(incident: try text("incident", true)!, step: try text("step", true)!, to: try text("to", true)!)))
             case "escalate": return .success(.command(.escalate(incident: try text("incident", true)!, step: try text("step", false), reason: try text("reason", true)!)))
-            case "resolve": return .success(.command(.resolve(incident: try text("incident", true)!, summary: try text("summary", true)!)))
+            case "resolve": return .success(.command(.resolve(incident: try text("incident", true)!, summary: try text("summary", true)!,
+                                                              abandonOpenSteps: args["abandon_open_steps"]?.boolValue ?? false)))
             case "close": return .success(.command(.close(incident: try text("incident", true)!, reason: try text("reason", false))))
             case "reopen": return .success(.command(.reopen(incident: try text("incident", true)!, reason: try text("reason", true)!)))
             case "note": return .success(.command(.note(incident: try text("incident", true)!, text: try text("text", true)!)))
@@ -228,6 +229,8 @@ enum ControlRequests {
             o["report"] = r.data["report"] ?? .null
             if let e = r.data["evidence"] { o["evidence"] = e }
         }
+        let abandoned = events.filter { $0.type == EventType.stepSkipped && $0.data["abandoned"] == true }.compactMap { $0.data["step"] }
+        if !abandoned.isEmpty { o["abandoned"] = .array(abandoned) }
         o["ready_steps"] = .array(events.filter { $0.type == EventType.stepReady }.compactMap { e in
             guard Visibility.event(e, for: actor) != nil else { return nil }
             return .object(["step": e.data["step"] ?? .null, "owner": e.data["owner"] ?? .null, "due": e.data["due"] ?? .null])

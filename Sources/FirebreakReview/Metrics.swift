@@ -10,6 +10,8 @@ public enum Metrics {
         var ack: [Int64] = [], resolve: [Int64] = []
         var ackBy: [String: [Int64]] = [:], resolveBy: [String: [Int64]] = [:]
         var adherence: [String: [String: (onTime: Int, late: Int)]] = ["playbook": [:], "role": [:], "person": [:]]
+        /// Steps done by someone other than their owner: credited to who did them, and counted here.
+        var doneByOthers = 0
         var weekly: [String: [String: Int]] = [:]
         var overdue: [JSONValue] = []
         for inc in chosen {
@@ -38,6 +40,7 @@ public enum Metrics {
                     verdict = nil
                 }
                 guard let onTime = verdict else { continue }
+                if s.doneByOther { doneByOthers += 1 }
                 for (dimension, key) in [("playbook", inc.plan.playbook), ("role", plan.owner), ("person", s.owner ?? "(nobody)")] {
                     var c = adherence[dimension]![key] ?? (0, 0)
                     if onTime { c.onTime += 1 } else { c.late += 1 }
@@ -56,6 +59,7 @@ public enum Metrics {
             "time_to_resolve_by_playbook": .object(resolveBy.mapValues(summary)),
             "overdue_steps": .array(overdue.sorted { ($0["due"]?.stringValue ?? "") < ($1["due"]?.stringValue ?? "") }),
         ]
+        o["steps_done_by_someone_else"] = .int(Int64(doneByOthers))
         if let since { o["since"] = .string(since.rfc3339) }
         if let until { o["until"] = .string(until.rfc3339) }
         o["deadline_adherence"] = .object(adherence.mapValues { byKey in

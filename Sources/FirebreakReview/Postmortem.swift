@@ -49,6 +49,8 @@ public enum Postmortem {
         var reports: [JSONValue] = []
         var notes: [JSONValue] = []
         var skipped: [String: String] = [:]
+        var abandoned: Set<String> = []
+        var doneFor: [String: String] = [:]
         for (r, e) in events {
             let d = e.data
             timeline.append(["seq": .int(Int64(r.seq)), "time": .string(e.time.rfc3339), "actor": .string(e.actor),
@@ -84,7 +86,12 @@ public enum Postmortem {
             case EventType.note:
                 notes.append(["time": .string(e.time.rfc3339), "by": .string(e.actor), "text": d["text"] ?? .null])
             case EventType.stepSkipped:
-                if let s = d["step"]?.stringValue { skipped[s] = d["reason"]?.stringValue ?? "" }
+                if let s = d["step"]?.stringValue {
+                    skipped[s] = d["reason"]?.stringValue ?? ""
+                    if d["abandoned"]?.boolValue == true { abandoned.insert(s) }
+                }
+            case EventType.stepDone:
+                if let s = d["step"]?.stringValue, let owner = d["done_for"]?.stringValue { doneFor[s] = owner }
             default:
                 break
             }
@@ -112,6 +119,8 @@ public enum Postmortem {
                 step["late_by_ms"] = .int(now.millisecondsSinceEpoch - s.due.millisecondsSinceEpoch)
             }
             if let why = skipped[plan.id] { step["skipped_reason"] = .string(why) }
+            if abandoned.contains(plan.id) { step["abandoned"] = true }
+            if let owner = doneFor[plan.id] { step["done_for"] = .string(owner) }
             return .object(step)
         })
         if let first = records.first, let last = records.last {

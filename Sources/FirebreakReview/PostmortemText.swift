@@ -29,10 +29,13 @@ public enum PostmortemText {
             switch st["on_time"]?.boolValue {
             case true?: onTime = "yes"
             case false?: onTime = "late by \(TimeSpan(milliseconds: st["late_by_ms"]?.intValue ?? 0).words)"
-            case nil: onTime = st["status"] == "skipped" ? "skipped" : "—"
+            case nil: onTime = st["abandoned"] == true ? "**abandoned**" : st["status"] == "skipped" ? "skipped" : "—"
             }
-            out.append("| \(cell(s(st["title"]))) (`\(s(st["id"]))`) | \(s(st["owner"])) | \(s(st["due"])) | \(s(st["finished_at"])) | \(onTime) | \(cell(st["skipped_reason"]?.stringValue ?? s(st["status"]))) |")
+            let who = s(st["owner"]) + (st["done_for"].map { " (for \($0.stringValue ?? ""))" } ?? "")
+            out.append("| \(cell(s(st["title"]))) (`\(s(st["id"]))`) | \(who) | \(s(st["due"])) | \(s(st["finished_at"])) | \(onTime) | \(cell(st["skipped_reason"]?.stringValue ?? s(st["status"]))) |")
         }
+        let abandoned = (p["steps"]?.arrayValue ?? []).filter { $0["abandoned"] == true }.map { "`\(s($0["id"]))`" }
+        if !abandoned.isEmpty { out += ["", "Abandoned when the incident was resolved, never done: \(abandoned.joined(separator: ", "))."] }
         out += ["", "## Timeline", ""]
         for t in p["timeline"]?.arrayValue ?? [] {
             out.append("- `\(s(t["time"]))` **\(s(t["actor"]))** — \(cell(s(t["text"]))) _(seq \(s(t["seq"])))_")
@@ -91,7 +94,7 @@ public enum PostmortemText {
             switch st["on_time"]?.boolValue {
             case true?: onTime = "<span class=\"ok\">yes</span>"
             case false?: onTime = "<span class=\"late\">late by \(TimeSpan(milliseconds: st["late_by_ms"]?.intValue ?? 0).words)</span>"
-            case nil: onTime = st["status"] == "skipped" ? "skipped: \(s(st["skipped_reason"]))" : s(st["status"])
+            case nil: onTime = st["abandoned"] == true ? "<span class=\"late\">abandoned</span>" : st["status"] == "skipped" ? "skipped: \(s(st["skipped_reason"]))" : s(st["status"])
             }
             b += "<tr><td>\(s(st["title"]))</td><td>\(s(st["owner"]))</td><td>\(s(st["due"]))</td><td>\(s(st["finished_at"]))</td><td>\(onTime)</td></tr>"
         }

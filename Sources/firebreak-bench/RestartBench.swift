@@ -131,7 +131,7 @@ private struct Life {
                 }
                 _ = run(.note(incident: id, text: "Handled; see the steps"), by: manager, &self)
                 deliver(&batch)
-                _ = run(.resolve(incident: id, summary: "Taken down"), by: manager, &self)
+                _ = run(.resolve(incident: id, summary: "Taken down", abandonOpenSteps: true), by: manager, &self)
                 _ = run(.close(incident: id, reason: nil), by: manager, &self)
                 deliver(&batch)
             }

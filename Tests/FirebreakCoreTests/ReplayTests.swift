@@ -64,7 +64,7 @@ import Testing
         case 5, 6: command = .completeStep(incident: inc ?? "INC-1", step: step, note: "ok")
         case 7: command = .skipStep(incident: inc ?? "INC-1", step: step, reason: "not needed")
         case 8: command = .assignStep(incident: inc ?? "INC-1", step: step, to: people.randomElement(using: &rng)!)
-        case 9: command = .resolve(incident: inc ?? "INC-1", summary: "done")
+        case 9: command = .resolve(incident: inc ?? "INC-1", summary: "done", abandonOpenSteps: Bool.random(using: &rng))
         case 10: command = [.close(incident: inc ?? "INC-1", reason: nil), .reopen(incident: inc ?? "INC-1", reason: "again")].randomElement(using: &rng)!
         default: command = .escalate(incident: inc ?? "INC-1", step: Bool.random(using: &rng) ? step : nil, reason: "help")
         }
@@ -180,9 +180,13 @@ import Testing
     @Test func theOwnersHearWhenAStepIsMissedAndWhenTheIncidentIsResolved() throws {
         var s = try sim()
         try s.run(.report(Report(url: "https://x.com/a/status/1"), key: nil), by: "kim")
-        let missed = s.advance(by: .minutes(61)).filter { $0.type == EventType.notification && $0.data["kind"] == "step.missed" }
-        #expect(missed.first?.data["to"] == "olga")
-        let resolved = try s.run(.resolve(incident: "INC-1", summary: "taken down"), by: "mia")
+        // The default policy's first level tells the owner at once: Olga gets one message for the missed
+        // deadline, saying where she stands, not "missed" and "escalated to you" together.
+        let told = s.advance(by: .minutes(61)).filter { $0.type == EventType.notification && $0.data["to"] == "olga" && $0.data["kind"] != "step.reminder" }
+        let aboutTheStep = told.filter { $0.data["step"] == "look" }
+        #expect(aboutTheStep.count == 1 && aboutTheStep.first?.data["kind"] == "escalation", "\(told.map(\.data))")
+        #expect(aboutTheStep.first?.data["reason"]?.stringValue?.hasPrefix("You are the owner of this step (escalation level 1 of ") == true)
+        let resolved = try s.run(.resolve(incident: "INC-1", summary: "taken down", abandonOpenSteps: true), by: "mia")
         #expect(resolved.filter { $0.type == EventType.notification }.map { $0.data["to"]?.stringValue } == ["olga"])
         #expect(resolved.last?.data["kind"] == "incident.resolved")
     }

@@ -20,7 +20,7 @@ import Testing
         try s.run(.skipStep(incident: "INC-1", step: first.plan.steps[ready].id, reason: "not needed here"), by: "amira")
         try s.run(.note(incident: "INC-1", text: "the platform was asked"), by: "amira")
         s.advance(by: .minutes(30))
-        try s.run(.resolve(incident: "INC-1", summary: "the platform removed it"), by: "amira")
+        try s.run(.resolve(incident: "INC-1", summary: "the platform removed it", abandonOpenSteps: true), by: "amira")
         try s.run(.report(Report(url: "https://x.com/b/status/2", category: .negativeViral), key: "k2"), by: "ben")
         s.advance(by: .minutes(15))
         try s.run(.acknowledge(incident: "INC-2"), by: "amira")

@@ -86,7 +86,7 @@ import Testing
         #expect(statuses.allSatisfy { $0 == .done || $0 == .inactive }, "\(id): \(statuses)")
         #expect(sim.incident(inc).steps[victimIndex].status == .done)
 
-        try sim.run(.resolve(incident: inc, summary: "Post removed; reviewed."), by: owner)
+        try sim.run(.resolve(incident: inc, summary: "Post removed; reviewed.", abandonOpenSteps: true), by: owner)
         #expect(throws: EngineError.self) { try sim.run(.close(incident: inc, reason: nil), by: owner) }  // managers only
         try sim.run(.close(incident: inc, reason: "review held"), by: "dana")
         #expect(sim.incident(inc).status == .closed)
@@ -151,7 +151,7 @@ import Testing
     @Test func aReportAboutAResolvedIncidentsPostOpensANewLinkedIncident() throws {
         var sim = Sim(now: ts("2026-11-23T10:00:00Z"))
         let first = try sim.run(.report(Report(url: "https://x.com/a/status/5", category: .impersonation), key: nil), by: "kim")[0].incident!
-        try sim.run(.resolve(incident: first, summary: "account removed"), by: "eli")
+        try sim.run(.resolve(incident: first, summary: "account removed", abandonOpenSteps: true), by: "eli")
         let again = try sim.run(.report(Report(url: "https://twitter.com/a/status/5", category: .impersonation), key: nil), by: "kim")
         let opened = try #require(again.ofType(EventType.incidentOpened).first)
         #expect(opened.incident != first && opened.data["linked_to"]?.stringValue == first)
@@ -168,13 +168,14 @@ import Testing
         }
         #expect(refusal(.acknowledge(incident: inc), "kim") == "only responders (people in a roster role) and managers may ack; kim is a reporter")
         #expect(refusal(.acknowledge(incident: inc), "amira") == nil)
-        try sim.run(.resolve(incident: inc, summary: "handled"), by: "amira")
+        try sim.run(.resolve(incident: inc, summary: "handled", abandonOpenSteps: true), by: "amira")
         #expect(refusal(.close(incident: inc, reason: nil), "amira") == "only managers may close; amira is a responder")
         #expect(refusal(.close(incident: inc, reason: nil), "jo") == nil)
         #expect(refusal(.completeStep(incident: "INC-99", step: "x", note: nil), "amira") == "there is no incident INC-99; `firebreak incidents` lists them")
         try sim.run(.reopen(incident: inc, reason: "new replies"), by: "dana")
         #expect(refusal(.completeStep(incident: inc, step: "nope", note: nil), "amira")?.hasPrefix("\(inc) has no step named \"nope\"; its steps are: preserve-evidence, ") == true)
-        #expect(refusal(.completeStep(incident: inc, step: "review", note: nil), "amira") == "review is waiting for platform-report, hr-process to be done or skipped")
+        // The steps open at the resolution were abandoned (skipped, saying so); reopening does not bring them back.
+        #expect(refusal(.completeStep(incident: inc, step: "review", note: nil), "amira") == "review is already skipped")
         #expect(refusal(.skipStep(incident: inc, step: "platform-report", reason: " "), "amira") == "say why platform-report is skipped: the reason goes into the post-mortem")
     }
 

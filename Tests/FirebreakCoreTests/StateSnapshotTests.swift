@@ -14,6 +14,8 @@ import Testing
             _ = try? sim.run(command, by: who)
             sim.advance(by: TimeSpan(milliseconds: Int64.random(in: 0..<3_600_000, using: &rng)))
         }
+        // A fresh incident, so that deadlines are still to come after 400 random hours.
+        try sim.run(.report(Report(url: "https://x.com/p/status/fresh", category: .harassment), key: nil), by: "kim")
         #expect(sim.state.incidents.count > 5)
         #expect(sim.state.incidents.values.contains { !$0.isActive } && sim.state.incidents.values.contains { $0.isActive })
         var bytes: [UInt8] = []

@@ -23,7 +23,12 @@ import Glibc
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         #expect(try sockets.cli(["report", "https://x.com/someone/status/7", "--category", "harassment", "--text", "about Sam"], as: SocketTests.reporterUser, socket: d.socket).status == 0)
         #expect(try sockets.cli(["ack", "INC-1"], as: SocketTests.responderUser, socket: d.socket).status == 0)
-        #expect(try sockets.cli(["resolve", "INC-1", "--summary", "removed"], as: SocketTests.responderUser, socket: d.socket).status == 0)
+        // Steps are still open: resolving says which, and does nothing until told to abandon them.
+        let refused = try sockets.cli(["resolve", "INC-1", "--summary", "removed"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(refused.status == 1 && refused.stderr.contains("still has 5 open steps (preserve-evidence, support-colleague, platform-report, hr-process, review)")
+                && refused.stderr.contains("--abandon-open-steps"), "\(refused.stderr)")
+        let resolved = try sockets.cli(["resolve", "INC-1", "--summary", "removed", "--abandon-open-steps"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(resolved.status == 0 && resolved.stdout.contains("INC-1 resolved; abandoned: preserve-evidence, support-colleague"), "\(resolved.stdout)\(resolved.stderr)")
         // More records, so that a checkpoint (every 5) follows the incident's last one.
         for n in 0..<3 { _ = try sockets.cli(["report", "https://x.com/other/status/\(n)"], socket: d.socket) }
 
@@ -45,6 +50,8 @@ import Glibc
 
         let responder = try sockets.cli(["postmortem", "INC-1"], as: SocketTests.responderUser, socket: d.socket)
         #expect(responder.status == 0 && responder.stdout.contains("# Post-mortem: INC-1") && !responder.stdout.contains(SocketTests.reporterUser))
+        #expect(responder.stdout.contains("Abandoned when the incident was resolved, never done: `preserve-evidence`, `support-colleague`"), "\(responder.stdout)")
+        #expect(p["steps"]?.arrayValue?.filter { $0["abandoned"] == true }.count == 5)
         let reporter = try sockets.cli(["postmortem", "INC-1"], as: SocketTests.reporterUser, socket: d.socket)
         #expect(reporter.status == 1 && reporter.stderr.contains("for responders and managers"))
         let html = try sockets.cli(["postmortem", "INC-1", "--format", "html", "-o", dir.sub("pm.html")], socket: d.socket)

@@ -34,7 +34,7 @@ import Glibc
                                 as: SocketTests.reporterUser, socket: d.socket).status == 0)
         #expect(try sockets.cli(["ack", "INC-1"], as: SocketTests.responderUser, socket: d.socket).status == 0)
         #expect(try sockets.cli(["note", "INC-1", "asked the platform to remove it"], as: SocketTests.responderUser, socket: d.socket).status == 0)
-        #expect(try sockets.cli(["resolve", "INC-1", "--summary", "the platform removed the post"], as: SocketTests.responderUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["resolve", "INC-1", "--summary", "the platform removed the post", "--abandon-open-steps"], as: SocketTests.responderUser, socket: d.socket).status == 0)
         let login = try sockets.cli(["web-login", "--json"], as: SocketTests.responderUser, socket: d.socket)
         let url = try #require(try JSONParser.parse(login.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["url"]?.stringValue)
         #expect(url.hasPrefix(base + "/login?code="))
