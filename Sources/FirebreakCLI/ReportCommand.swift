@@ -128,3 +128,34 @@ struct ReportCommand: ParsableCommand {
         print("Quote \(inc) if anyone asks about it. To add more (context, a screenshot with --evidence FILE), report the same post again.")
     }
 }
+
+/// `firebreak reports --mine`: what became of everything you reported, by any path. A spool file you wrote
+/// shows as taken (its incident, and where that stands) or refused (the field and the reason), so nobody has
+/// to read the daemon's directories to learn it; `--file NAME` is the receipt for one file.
+struct ReportsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reports", abstract: "List your own reports and where each stands (spool files: taken or refused, and why).")
+    @Flag(help: "Your own reports (the only ones this lists; the flag says so).") var mine = false
+    @Option(help: "The receipt for one spool file of yours, by its name in new/.") var file: String?
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        var args: [String: JSONValue] = [:]
+        if let file { args["file"] = .string(file) }
+        let rows = try daemon.call("reports", args).arrayValue ?? []
+        if daemon.json { print(JSONValue.array(rows).jsonText); return }
+        if rows.isEmpty { print("you have reported nothing yet"); return }
+        for r in rows {
+            let what = r["file"]?.stringValue.map { "spool file \($0)" } ?? "report"
+            let when = localTime(r["time"])
+            if r["refused"] == true {
+                print("\(when)  \(what): refused — \(r["field"]?.stringValue ?? "?"): \(r["reason"]?.stringValue ?? "")")
+                print("    fix it and write it again into new/ (or use `firebreak report URL`)")
+            } else if let inc = r["incident"]?.stringValue {
+                print("\(when)  \(what): \(inc), \(r["status"]?.stringValue ?? "") — \(r["title"]?.stringValue ?? "")  \(r["url"]?.stringValue ?? "")")
+            } else {
+                print("\(when)  \(what): taken")
+            }
+        }
+    }
+}

@@ -28,10 +28,12 @@ public enum PostAddress {
         case notAURL
         case unsupportedScheme(String)
         case noHost
+        case notPublic(String)
 
         public var description: String {
             switch self {
-            case .notAURL: "is not a web address"
+            case .notAURL: "is not a web address: give the post's address as the browser shows it (https://…)"
+            case .notPublic(let host): "points at \(host), a private or local address: a social-media post has a public address (https://x.com/…, https://www.linkedin.com/…)"
             case .unsupportedScheme(let s): "uses \(s):, only http and https addresses of posts are accepted"
             case .noHost: "has no host name"
             }
@@ -46,6 +48,7 @@ public enum PostAddress {
         guard scheme == "http" || scheme == "https" else { return .failure(.unsupportedScheme(scheme)) }
         guard var host = c.host?.lowercased(), !host.isEmpty else { return .failure(.noHost) }
         while host.hasSuffix(".") { host.removeLast() }
+        if isPrivate(host) { return .failure(.notPublic(host)) }
         for prefix in ["www.", "m.", "mobile.", "mbasic.", "web."] where host.hasPrefix(prefix) && host.count > prefix.count + 3 {
             host.removeFirst(prefix.count)
             break
@@ -71,6 +74,28 @@ public enum PostAddress {
             out += "?" + kept.map { item in item.value.map { "\(item.name)=\($0)" } ?? item.name }.joined(separator: "&")
         }
         return .success(out)
+    }
+
+    /// Loopback, private-network, link-local and unspecified addresses, and names that only mean something on
+    /// the local network: no post lives there, and such a report is a mistake or a probe.
+    static func isPrivate(_ rawHost: String) -> Bool {
+        let host = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
+        if host == "localhost" || host.hasSuffix(".localhost") || host.hasSuffix(".local") || host.hasSuffix(".internal")
+            || host.hasSuffix(".home.arpa") || !host.contains(".") && !host.contains(":") { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        if octets.count == 4, let o = Optional(octets.compactMap { UInt8($0) }), o.count == 4 {
+            switch (o[0], o[1]) {
+            case (0, _), (10, _), (127, _), (169, 254), (192, 168): return true
+            case (172, 16...31), (100, 64...127): return true
+            default: return false
+            }
+        }
+        if host.contains(":") {
+            let h = host.lowercased()
+            if h == "::1" || h == "::" || h.hasPrefix("fe8") || h.hasPrefix("fe9") || h.hasPrefix("fea") || h.hasPrefix("feb")
+                || h.hasPrefix("fc") || h.hasPrefix("fd") || h.hasPrefix("::ffff:") { return true }
+        }
+        return false
     }
 
     private static func youtubeShortHost(_ host: String?) -> Bool {

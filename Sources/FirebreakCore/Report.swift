@@ -54,7 +54,7 @@ public struct Report: Sendable, Hashable {
         let canonical: String
         switch PostAddress.canonical(url) {
         case .success(let c): canonical = c
-        case .failure(let why): throw Problem(field: "url", reason: "\(url) \(why)")
+        case .failure(let why): throw Problem(field: "url", reason: "“\(url)” \(why)")
         }
         func optionalString(_ name: String, max: Int = 2_000) throws(Problem) -> String? {
             guard let v = o[name], v != .null else { return nil }

@@ -75,7 +75,7 @@ enum ControlRequests {
             case "close": return .success(.command(.close(incident: try text("incident", true)!, reason: try text("reason", false))))
             case "reopen": return .success(.command(.reopen(incident: try text("incident", true)!, reason: try text("reason", true)!)))
             case "note": return .success(.command(.note(incident: try text("incident", true)!, text: try text("text", true)!)))
-            case "whoami", "incidents", "show", "postmortem", "metrics", "evidence", "web-login": return .success(.query)
+            case "whoami", "incidents", "show", "postmortem", "metrics", "evidence", "web-login", "reports": return .success(.query)
             default: return .failure(Failure(code: "unknown-op", message: "unknown operation \"\(op)\""))
             }
         } catch {
@@ -160,6 +160,25 @@ enum ControlRequests {
                 }
                 let since = try time("since"), until = try time("until")
                 return .success(Answer(result: Metrics.compute(await desk.allIncidents(), since: since, until: until, now: await desk.now())))
+            case "reports":
+                // The caller's own reports only, whoever they are: a spool file is theirs when they own it.
+                let only = try text("file", required: false).map { String($0.split(separator: "/").last ?? "") }
+                var files: [Receipts.SpoolFile] = []
+                if let root = desk.spoolRoot, let pw = getpwnam(user) {
+                    let uid = pw.pointee.pw_uid
+                    let candidates = await offPool { Receipts.files(spool: root, uid: uid, only: only) }
+                    let keys = await desk.spoolKeys(candidates.filter { $0.refused == nil }.map(\.name))
+                    files = candidates.filter { $0.refused != nil || keys["spool:" + $0.name] != nil }
+                    let ids = Set(keys.values)
+                    let incidents = await desk.incidents(ids)
+                    let reported = only == nil ? await desk.reported(by: actor) : []
+                    if let only, files.isEmpty {
+                        return .failure(Failure(code: "unknown-report", message: "no spool file \(only) of yours has been taken or refused yet (a file still in new/ is waiting; one written by someone else is not shown)"))
+                    }
+                    return .success(Answer(result: .array(Receipts.rows(files: files, keys: keys, incidents: incidents, reported: reported))))
+                }
+                let reported = await desk.reported(by: actor)
+                return .success(Answer(result: .array(Receipts.rows(files: [], keys: [:], incidents: [:], reported: reported))))
             case "evidence":
                 return try await fetch(args: args, text: text, actor: actor, desk: desk, evidence: evidence)
             default:

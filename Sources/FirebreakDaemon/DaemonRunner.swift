@@ -111,7 +111,7 @@ public enum DaemonRunner {
         }
 
         let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: fold.openedSeq,
-                        snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger)
+                        snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger, spoolRoot: config.spoolDir)
         await desk.snapshotIfDue()
         let evidence: EvidenceStore
         do {

@@ -91,7 +91,9 @@ public actor Desk {
     }
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
-                openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil) {
+                openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil,
+                spoolRoot: String? = nil) {
+        self.spoolRoot = spoolRoot
         self.snapshots = snapshots
         // At start the state is the fold of the journal as opened; what was replayed rather than read from a
         // snapshot counts towards the next one.
@@ -196,6 +198,21 @@ public actor Desk {
         }
         return visible.sorted { $0.openedAt > $1.openedAt || ($0.openedAt == $1.openedAt && $0.id > $1.id) }
             .prefix(limit).map { IncidentView.json($0, for: actor, now: now) }
+    }
+
+    /// The spool directory, where reporters' receipts are looked up (nil when the daemon has none).
+    public nonisolated let spoolRoot: String?
+
+    /// Whether a spool file name was taken as a report (its intake key is known).
+    public func spoolKeys(_ names: [String]) -> [String: String] {
+        var found: [String: String] = [:]
+        for n in names { if let id = state.reportKeys["spool:" + n] { found["spool:" + n] = id } }
+        return found
+    }
+
+    /// Incidents `actor`'s reports went to.
+    public func reported(by actor: Actor) -> [IncidentState] {
+        state.incidents.values.filter { $0.reporters.contains(actor.id) }
     }
 
     public func view(_ id: String, for actor: Actor) throws(EngineError) -> JSONValue {

@@ -70,7 +70,9 @@ public enum Postmortem {
                                      "step": d["step"] ?? .null, "status": "pending", "attempts": 0]
             case EventType.notificationSent:
                 guard let id = d["id"]?.stringValue else { break }
-                notifications[id]?["status"] = "sent"
+                // "sent" only when a channel took it; a person with no usable contact is logged in journald,
+                // which no one is paged by.
+                notifications[id]?["status"] = d["channel"] == "journald" ? "not sent: no contact, logged in journald" : "sent"
                 notifications[id]?["channel"] = d["channel"] ?? .null
                 notifications[id]?["sent_at"] = .string(e.time.rfc3339)
                 notifications[id]?["attempts"] = d["attempt"] ?? .null

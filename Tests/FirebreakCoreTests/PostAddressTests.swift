@@ -31,6 +31,23 @@ import Testing
         #expect(throws: PostAddress.Problem.self) { try PostAddress.canonical(input).get() }
     }
 
+    /// No post lives on a loopback, private-network or link-local address; such a report is refused saying so.
+    @Test(arguments: ["https://localhost/a", "http://127.0.0.1:8080/x", "https://10.1.2.3/p", "https://172.20.0.5/p", "https://192.168.1.1/",
+                      "https://169.254.169.254/latest/meta-data", "http://[::1]/x", "https://[fe80::1]/x", "https://[fd00::5]/x",
+                      "https://intranet/post", "https://printer.local/x", "https://app.localhost/x", "https://0.0.0.0/", "https://100.64.0.1/"])
+    func refusesPrivateAndLocalAddresses(_ input: String) {
+        guard case .failure(.notPublic(let host)) = PostAddress.canonical(input) else {
+            Issue.record("\(input) was not refused as private")
+            return
+        }
+        #expect(PostAddress.Problem.notPublic(host).description.contains("a private or local address"))
+    }
+
+    @Test(arguments: ["https://8.8.8.8/x", "https://172.32.0.1/p", "https://[2606:4700::1111]/x", "https://x.com/a/status/1"])
+    func acceptsPublicAddresses(_ input: String) throws {
+        _ = try PostAddress.canonical(input).get()
+    }
+
     @Test func knowsThePlatformOfAnAddress() {
         #expect(PostAddress.platform(ofCanonical: "https://x.com/a/status/1") == "x")
         #expect(PostAddress.platform(ofCanonical: "https://uk.linkedin.com/posts/a") == "linkedin")

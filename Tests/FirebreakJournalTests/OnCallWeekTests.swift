@@ -178,3 +178,41 @@ import Glibc
         #expect(SpoolTests.records(d.state + "/journal").filter { $0.type == EventType.incidentAcknowledged }.count == 1)
     }
 }
+
+/// A reporter who drops a file in the spool learns what became of it, and only of their own files.
+@Suite struct SpoolReceiptTests {
+    @Test(.enabled(if: SocketTests.usersReady, "needs root and useradd"))
+    func aSpoolReporterReadsTheirOwnReceiptsAndNobodyElses() throws {
+        let dir = TempDir("spool-receipts")
+        chmod(dir.path, 0o755)
+        let sockets = SocketTests()
+        let spool = dir.sub("spool")
+        let (d, _) = try sockets.startDaemon(dir, arguments: ["--spool-dir", spool])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let kim = SocketTests.reporterUser
+        // Kim writes three reports the way a script would: into tmp/, then renamed into new/.
+        for (name, body) in [("leak.json", #"{"url":"https://x.com/acme/status/9","category":"confidential-information","note":"board pack"}"#),
+                             ("typo.json", #"{"url":"not a url"}"#), ("local.json", #"{"url":"http://192.168.1.10/admin"}"#)] {
+            let r = try run("/usr/sbin/runuser", ["-u", kim, "--", "/bin/sh", "-c", "printf '%s' \"$1\" > \(spool)/tmp/\(name) && mv \(spool)/tmp/\(name) \(spool)/new/\(name)", "sh", body])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        #expect(SpoolTests.waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: spool + "/rejected")) ?? []).count == 4
+                                       && ((try? FileManager.default.contentsOfDirectory(atPath: spool + "/done")) ?? []).count == 1 })
+        // Kim cannot read done/ or rejected/ ...
+        #expect(try run("/usr/sbin/runuser", ["-u", kim, "--", "/bin/ls", spool + "/rejected"]).status != 0)
+        // ... but asks the daemon.
+        let mine = try sockets.cli(["reports", "--mine"], as: kim, socket: d.socket)
+        #expect(mine.status == 0, "\(mine.stderr)")
+        #expect(mine.stdout.contains("spool file leak.json: INC-1, open — Confidential information posted"), "\(mine.stdout)")
+        #expect(mine.stdout.contains("spool file typo.json: refused — url: “not a url” is not a web address"), "\(mine.stdout)")
+        #expect(mine.stdout.contains("spool file local.json: refused — url: “http://192.168.1.10/admin” points at 192.168.1.10, a private or local address"), "\(mine.stdout)")
+        let one = try sockets.cli(["reports", "--file", "leak.json", "--json"], as: kim, socket: d.socket)
+        let rows = try JSONParser.parse(one.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue ?? []
+        #expect(rows.count == 1 && rows.first?["incident"] == "INC-1" && rows.first?["file"] == "leak.json", "\(one.stdout)")
+        // Someone else sees none of Kim's files, even by name.
+        let other = try sockets.cli(["reports", "--file", "leak.json"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(other.status == 1 && other.stderr.contains("no spool file leak.json of yours"), "\(other.stdout)\(other.stderr)")
+        let theirs = try sockets.cli(["reports", "--mine"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(theirs.stdout.contains("you have reported nothing yet"), "\(theirs.stdout)")
+    }
+}
