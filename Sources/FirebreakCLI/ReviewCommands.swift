@@ -27,8 +27,8 @@ struct PostmortemCommand: ParsableCommand {
         case .html: text = WebPage.document(title: "Post-mortem \(incident)", body: PostmortemText.html(p))
         }
         if let output {
-            do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
-                printError("firebreak: cannot write \(output): \(error)")
+            if let problem = writeFile(output, Array(text.utf8)) {
+                printError("firebreak: cannot write \(output): \(problem)")
                 throw ExitCode(2)
             }
         } else {

@@ -82,6 +82,15 @@ import Testing
                 let html = String(buffer: r.body)
                 #expect(r.status == .badRequest && html.contains("class=\"error\"") && html.contains("the Q3 &lt;figures&gt;"), "\(html.suffix(2000))")
             }
+            // Several things wrong: all of them are named at once.
+            try await client.execute(uri: "/report", method: .post, headers: headers,
+                                     body: Self.form(["csrf": csrf, "url": "https://localhost/x", "views": "lots", "shares": "-3", "submission": "s1"])) { r in
+                let html = String(buffer: r.body)
+                #expect(r.status == .badRequest && html.contains("Please fix these 3 things"), "\(html.suffix(2000))")
+                for expected in ["a private or local address", "Views: “lots” is not a whole number", "Shares: “-3” is not a whole number"] {
+                    #expect(html.contains(expected), "\(expected)")
+                }
+            }
             let fields = ["csrf": csrf, "url": "https://x.com/a/status/1", "category": "confidential-information", "text": "the Q3 figures", "views": "1,200", "submission": "s2"]
             try await client.execute(uri: "/report", method: .post, headers: headers, body: Self.form(fields)) { r in
                 let html = String(buffer: r.body)

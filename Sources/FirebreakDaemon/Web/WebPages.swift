@@ -37,7 +37,7 @@ enum WebPages {
 
     // MARK: Report
 
-    static func reportForm(_ actor: Actor, csrf: String, values: [String: String] = [:], error: String? = nil) -> String {
+    static func reportForm(_ actor: Actor, csrf: String, values: [String: String] = [:], errors: [String] = []) -> String {
         func v(_ k: String) -> String { E.escape(values[k] ?? "") }
         let options = ReportCategory.allCases.map { c in
             "<option value=\"\(c.rawValue)\"\(values["category"] == c.rawValue ? " selected" : "")>\(E.escape(c.rawValue)) — \(E.escape(c.explanation))</option>"
@@ -46,7 +46,7 @@ enum WebPages {
             <h1>Report a post</h1>
             <p>Seen a post that leaks something, exposes someone, targets a colleague or is spreading the wrong way? Tell us here.
             The post's author is never told who reported it.</p>
-            \(error.map { "<p class=\"error\" role=\"alert\">\(E.escape($0))</p>" } ?? "")
+            \(errors.isEmpty ? "" : "<div class=\"error\" role=\"alert\"><p>Please fix \(errors.count == 1 ? "this" : "these \(errors.count) things") and send again:</p><ul>" + errors.map { "<li>\(E.escape($0))</li>" }.joined() + "</ul></div>")
             <form method="post" action="/report">
             <input type="hidden" name="csrf" value="\(E.escape(csrf))">
             <input type="hidden" name="submission" value="\(E.escape(values["submission"] ?? WebSessions.randomToken()))">

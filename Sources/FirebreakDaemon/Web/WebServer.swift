@@ -140,15 +140,27 @@ public struct WebServer: Sendable {
             guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
             var report: [String: JSONValue] = [:]
             for key in ["url", "category", "text", "note", "author"] { if let v = f[key], !v.isEmpty { report[key] = .string(v) } }
+            // Every problem at once, each naming its field, with everything typed kept: nobody fixes one
+            // field, sends, and only then hears of the next.
+            var problems: [String] = []
             var reach: [String: JSONValue] = [:]
             for key in ["views", "shares"] {
                 guard let v = f[key]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { continue }
-                guard let n = Int64(v.replacingOccurrences(of: ",", with: "")) else {
-                    return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, error: "\(key): must be a whole number"), status: .badRequest)
+                guard let n = Int64(v.replacingOccurrences(of: ",", with: "")), n >= 0 else {
+                    problems.append("\(key == "views" ? "Views" : "Shares"): “\(v)” is not a whole number; leave it empty if the post does not show it")
+                    continue
                 }
                 reach[key] = .int(n)
             }
             if !reach.isEmpty { report["reach"] = .object(reach) }
+            if let url = f["url"], !url.trimmingCharacters(in: .whitespaces).isEmpty {
+                if case .failure(let why) = PostAddress.canonical(url) { problems.insert("The post's address: “\(url)” \(why)", at: 0) }
+            } else {
+                problems.insert("The post's address is required: copy it from the browser's address bar or the post's Share menu", at: 0)
+            }
+            if !problems.isEmpty {
+                return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, errors: problems), status: .badRequest)
+            }
             var args: [String: JSONValue] = ["report": .object(report)]
             if let s = f["submission"], !s.isEmpty { args["key"] = .string("web-" + s) }
             switch await run("report", args, c) {
@@ -157,7 +169,7 @@ public struct WebServer: Sendable {
                 return Self.html(WebPages.message("Already sent", c.actor, e.message, error: false, back: "/board"))
             case .failure(let e):
                 // The form comes back with everything filled in: nothing typed is lost.
-                return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, error: e.message), status: Self.status(for: e.code))
+                return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, errors: [e.message]), status: Self.status(for: e.code))
             }
         }
 
