@@ -24,6 +24,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public var description: String { rfc3339 }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`: fixed width, so lines sort and compare as text.
+    /// For people: to the minute, in UTC, saying so ("2026-12-06 19:12 UTC"). Records keep `rfc3339`.
+    public var readable: String {
+        let r = rfc3339
+        return String(r.prefix(10)) + " " + String(r.dropFirst(11).prefix(5)) + " UTC"
+    }
+
     public var rfc3339: String {
         var ms = millisecondsSinceEpoch
         var days = ms / 86_400_000

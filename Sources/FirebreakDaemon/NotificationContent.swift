@@ -15,7 +15,7 @@ public struct NotificationContent: Sendable {
         "message": """
             {{% CONTENT_TYPE: TEXT}}{{headline}}: {{incident}} — {{incident_title}} (severity {{severity}})
             {{#step_title}}Step: {{step_title}} ({{step}}){{#owner}}, owned by {{owner}}{{/owner}}
-            {{/step_title}}{{#due}}Due: {{due}} ({{due_relative}})
+            {{/step_title}}{{#due}}Due: {{due_text}} ({{due_relative}})
             {{/due}}Why: {{reason}}
             Post: {{post}}{{#post_text}}
             “{{post_text}}”{{/post_text}}
@@ -27,7 +27,7 @@ public struct NotificationContent: Sendable {
         "digest": """
             {{% CONTENT_TYPE: TEXT}}{{count}} Firebreak notifications for {{person}}:
             {{#items}}
-            • {{headline}}: {{incident}} — {{incident_title}}{{#step_title}}, step {{step_title}}{{/step_title}}{{#due}}, due {{due}} ({{due_relative}}){{/due}}
+            • {{headline}}: {{incident}} — {{incident_title}}{{#step_title}}, step {{step_title}}{{/step_title}}{{#due}}, due {{due_text}} ({{due_relative}}){{/due}}
               {{reason}}{{#command}}
               To act: {{command}}{{/command}}{{#then_command}}
               Then: {{then_command}}{{/then_command}}{{#link}}
@@ -79,10 +79,12 @@ public struct NotificationContent: Sendable {
                 if let owner = inc.steps[i].owner { v["owner"] = owner }
                 if inc.steps[i].isOpen {
                     v["due"] = inc.steps[i].due.rfc3339
+                    v["due_text"] = inc.steps[i].due.readable
                     v["due_relative"] = inc.steps[i].due.relative(to: now)
                 }
             } else if inc.isActive && inc.acknowledgedAt == nil {
                 v["due"] = inc.ackDue.rfc3339
+                v["due_text"] = inc.ackDue.readable
                 v["due_relative"] = inc.ackDue.relative(to: now)
             }
         }

@@ -162,7 +162,7 @@ public struct NotificationService: Service {
     static func json(_ p: PendingNotification, _ values: [String: Any]) -> JSONValue {
         var o: [String: JSONValue] = ["id": .string(p.id), "kind": .string(p.kind), "incident": .string(p.incident), "to": .string(p.to),
                                       "reason": .string(p.reason)]
-        for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_relative", "post", "post_text", "command", "then_command", "link"] {
+        for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_text", "due_relative", "post", "post_text", "command", "then_command", "link"] {
             if let s = values[key] as? String { o[key] = .string(s) }
         }
         return .object(o)

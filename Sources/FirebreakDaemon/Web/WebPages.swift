@@ -7,6 +7,13 @@ import Foundation
 enum WebPages {
     typealias E = HTML
 
+    /// A record's time as people read it, with the exact time kept in `datetime`.
+    static func time(_ v: JSONValue?) -> String {
+        guard let text = v?.stringValue else { return "" }
+        guard let t = Timestamp(rfc3339: text) else { return E.escape(text) }
+        return "<time datetime=\"\(E.escape(text))\">\(E.escape(t.readable))</time>"
+    }
+
     static func header(_ actor: Actor?) -> String {
         var links = "<a href=\"/report\">Report a post</a>"
         if let actor {
@@ -89,7 +96,7 @@ enum WebPages {
             let id = inc["id"]?.stringValue ?? ""
             if inc["status"] == "open" && actor.access >= .responder {
                 unacknowledged += "<tr><td><a href=\"/incidents/\(E.escape(id))\">\(E.escape(id))</a></td><td>\(E.escape(inc["title"]?.stringValue ?? ""))</td>"
-                    + "<td>\(E.escape(inc["ack_due"]?.stringValue ?? ""))</td><td>\(action(id, nil, "ack", "Acknowledge", csrf))</td></tr>"
+                    + "<td>\(time(inc["ack_due"]))</td><td>\(action(id, nil, "ack", "Acknowledge", csrf))</td></tr>"
             }
             for s in inc["steps"]?.arrayValue ?? [] where s["owner"]?.stringValue == actor.id {
                 let status = s["status"]?.stringValue ?? ""
@@ -104,7 +111,7 @@ enum WebPages {
                 actions += action(id, step, "done", "Done", csrf, field: ("note", "note (optional)", false))
                 actions += " " + action(id, step, "skip", "Skip", csrf, field: ("reason", "why (required)", true))
                 rows.append((due, "<tr class=\"step\" data-incident=\"\(E.escape(id))\" data-step=\"\(E.escape(step))\"><td><a href=\"/incidents/\(E.escape(id))\">\(E.escape(id))</a></td>"
-                    + "<td>\(E.escape(s["title"]?.stringValue ?? ""))</td><td class=\"\(cls)\"><time datetime=\"\(E.escape(due))\">\(E.escape(label))</time><br><small>\(E.escape(due))</small></td><td>\(E.escape(status))</td><td>\(actions)</td></tr>"))
+                    + "<td>\(E.escape(s["title"]?.stringValue ?? ""))</td><td class=\"\(cls)\"><time datetime=\"\(E.escape(due))\">\(E.escape(label))</time><br><small>\(time(s["due"]))</small></td><td>\(E.escape(status))</td><td>\(actions)</td></tr>"))
             }
         }
         var body = "<h1>Board</h1>"
@@ -143,7 +150,8 @@ enum WebPages {
         var b = "<h1 id=\"title\">\(E.escape(id)) — \(E.escape(v["title"]?.stringValue ?? ""))</h1><table class=\"facts\">"
         for (label, key) in [("Status", "status"), ("Severity", "severity"), ("Post", "url"), ("Opened", "opened_at"), ("Acknowledge by", "ack_due"),
                              ("Acknowledged", "acknowledged_at"), ("Resolved", "resolved_at"), ("Summary", "summary")] where v[key] != nil {
-            b += "<tr><th>\(label)</th><td id=\"\(key)\">\(E.escape(v[key]?.stringValue ?? ""))</td></tr>"
+            let value = key.hasSuffix("_at") || key == "ack_due" ? time(v[key]) : E.escape(v[key]?.stringValue ?? "")
+            b += "<tr><th>\(label)</th><td id=\"\(key)\">\(value)</td></tr>"
         }
         let reports = v["reports"]?.intValue ?? 0, people = v["reporters"]?.intValue ?? 0
         b += "<tr><th>Reports</th><td>\(reports) \(reports == 1 ? "report" : "reports") from \(people) \(people == 1 ? "person" : "people")</td></tr></table>"
@@ -151,13 +159,13 @@ enum WebPages {
         b += "<h2>Steps</h2><table id=\"steps\"><tr><th>Step</th><th>Owner</th><th>Due</th><th>Status</th></tr>"
         for s in v["steps"]?.arrayValue ?? [] {
             let late = s["overdue"]?.boolValue == true ? " <span class=\"late\">overdue</span>" : ""
-            b += "<tr><td>\(E.escape(s["title"]?.stringValue ?? "")) <small><code>\(E.escape(s["id"]?.stringValue ?? ""))</code></small></td><td>\(E.escape(s["owner"]?.stringValue ?? "—"))</td><td>\(E.escape(s["due"]?.stringValue ?? ""))\(late)</td><td>\(E.escape(s["status"]?.stringValue ?? ""))</td></tr>"
+            b += "<tr><td>\(E.escape(s["title"]?.stringValue ?? "")) <small><code>\(E.escape(s["id"]?.stringValue ?? ""))</code></small></td><td>\(E.escape(s["owner"]?.stringValue ?? "—"))</td><td>\(time(s["due"]))\(late)</td><td>\(E.escape(s["status"]?.stringValue ?? ""))</td></tr>"
         }
         b += "</table>"
         if let p = postmortem {
             b += "<h2>Timeline</h2><ol class=\"timeline\" id=\"timeline\">"
             for t in p["timeline"]?.arrayValue ?? [] {
-                b += "<li><time>\(E.escape(t["time"]?.stringValue ?? ""))</time> <b>\(E.escape(t["actor"]?.stringValue ?? ""))</b> \(E.escape(t["text"]?.stringValue ?? ""))</li>"
+                b += "<li>\(time(t["time"])) <b>\(E.escape(t["actor"]?.stringValue ?? ""))</b> \(E.escape(t["text"]?.stringValue ?? ""))</li>"
             }
             b += "</ol><p><a href=\"/incidents/\(E.escape(id))/postmortem\">Post-mortem (printable)</a></p>"
             if actor.access >= .responder && (v["status"] == "open" || v["status"] == "acknowledged") {
@@ -175,7 +183,7 @@ enum WebPages {
         guard !list.isEmpty else { return "" }
         var b = "<h2>What was reported</h2><ol id=\"reports\" class=\"reports\">"
         for r in list {
-            var head = "<time>\(E.escape(r["time"]?.stringValue ?? ""))</time>"
+            var head = time(r["time"])
             if let who = r["reporter"]?.stringValue { head += " by <b>\(E.escape(who))</b>" }
             if let c = r["category"]?.stringValue { head += ", \(E.escape(c))" }
             let reach = [r["views"]?.intValue.map { "\($0) views" }, r["shares"]?.intValue.map { "\($0) shares" }].compactMap { $0 }
@@ -192,7 +200,7 @@ enum WebPages {
         b += "</ol>"
         if !notes.isEmpty {
             b += "<h2>Notes</h2><ul id=\"notes\">" + notes.map { n in
-                "<li><time>\(E.escape(n["time"]?.stringValue ?? ""))</time> <b>\(E.escape(n["by"]?.stringValue ?? ""))</b>: \(E.escape(n["text"]?.stringValue ?? ""))</li>"
+                "<li>\(time(n["time"])) <b>\(E.escape(n["by"]?.stringValue ?? ""))</b>: \(E.escape(n["text"]?.stringValue ?? ""))</li>"
             }.joined() + "</ul>"
         }
         return b
