@@ -10,7 +10,7 @@ public struct Firebreak: ParsableCommand {
             or the daemon could not be read or written; 3 the daemon is not running; 64 a usage error.
             """,
         subcommands: [
-            ReportCommand.self, ReportsCommand.self, IncidentsCommand.self, ShowCommand.self, AckCommand.self, DoneCommand.self, SkipCommand.self,
+            ReportCommand.self, ReportsCommand.self, IncidentsCommand.self, OnCallCommand.self, OverrideCommand.self, ShowCommand.self, AckCommand.self, DoneCommand.self, SkipCommand.self,
             AssignCommand.self, EscalateCommand.self, ResolveCommand.self, NoteCommand.self, CloseCommand.self, ReopenCommand.self,
             EvidenceCommand.self, PostmortemCommand.self, MetricsCommand.self, WebLoginCommand.self, WhoamiCommand.self, ValidateCommand.self, JournalCommand.self,
         ]

@@ -38,12 +38,15 @@ public enum Command: Sendable, Hashable {
     case delivered(notification: String, channel: String, digest: String?)
     /// An attempt failed on every channel; `retryAt` nil: the last attempt, the person is unreachable.
     case deliveryFailed(notification: String, attempt: Int, error: String, retryAt: Timestamp?)
+    /// `person` holds `role` from now until `until` (a swap, sickness, a holiday), over the roster's rotation;
+    /// journaled, so it holds across restarts and reloads and is in the record.
+    case overrideRole(role: String, person: String, until: Timestamp, reason: String?)
 
     /// The least access that may give this command.
     public var requiredAccess: Access {
         switch self {
         case .report: .reporter
-        case .close, .reopen, .delivered, .deliveryFailed: .manager
+        case .close, .reopen, .delivered, .deliveryFailed, .overrideRole: .manager
         default: .responder
         }
     }
@@ -62,6 +65,7 @@ public enum Command: Sendable, Hashable {
         case .reopen: "reopen"
         case .note: "note"
         case .delivered, .deliveryFailed: "deliver"
+        case .overrideRole: "override"
         }
     }
 }
@@ -94,5 +98,14 @@ public struct EngineContext: Sendable {
     public init(playbooks: PlaybookSet, roster: Roster) {
         self.playbooks = playbooks
         self.roster = roster
+    }
+
+    /// The context with journaled overrides added to the roster file's (after them, so that of two covering
+    /// the same instant the later-starting one wins, as in the file). No copy when there are none.
+    public func withOverrides(_ extra: [Roster.Override]) -> EngineContext {
+        guard !extra.isEmpty else { return self }
+        var c = self
+        c.roster.overrides += extra
+        return c
     }
 }

@@ -4,6 +4,8 @@
 public enum Engine {
     public static func handle(_ command: Command, by actor: Actor, state: EngineState, now: Timestamp,
                               context: EngineContext) -> Result<[Event], EngineError> {
+        // Overrides made with `firebreak override` count like the roster file's own.
+        let context = context.withOverrides(state.overrides)
         guard actor.access >= command.requiredAccess else {
             let who = command.requiredAccess == .manager ? "managers" : "responders (people in a roster role) and managers"
             return .failure(EngineError(.forbidden, "only \(who) may \(command.name); \(actor.id) is a \(actor.access.rawValue)"))
@@ -13,6 +15,21 @@ public enum Engine {
             return Intake.report(report, key: key, by: actor, state: state, now: now, context: context)
         case .delivered, .deliveryFailed:
             return Outbox.handle(command, state: state, now: now, context: context)
+        case .overrideRole(let role, let person, let until, let reason):
+            guard context.roster.roles[role] != nil else {
+                let known = context.roster.roles.keys.sorted().joined(separator: ", ")
+                return .failure(EngineError(.unknownPerson, "there is no role \(role); the roles are: \(known)"))
+            }
+            guard context.roster.people[person] != nil else {
+                return .failure(EngineError(.unknownPerson, "\(person) is not a person in the roster"))
+            }
+            guard until > now else {
+                return .failure(EngineError(.invalidState, "the override must end in the future (until \(until.rfc3339) is not after now, \(now.rfc3339))"))
+            }
+            var data: [String: JSONValue] = ["role": .string(role), "person": .string(person), "from": .string(now.rfc3339),
+                                             "until": .string(until.rfc3339), "was": context.roster.holder(of: role, at: now).map { .string($0) } ?? .null]
+            if let reason, !reason.isEmpty { data["reason"] = .string(reason) }
+            return .success([Event(time: now, type: EventType.rosterOverride, actor: actor.id, data: .object(data))])
         default:
             return IncidentCommands.handle(command, by: actor, state: state, now: now, context: context)
         }
@@ -22,6 +39,7 @@ public enum Engine {
     /// them and applies them (which arms the next deadlines); if journaling fails, it calls
     /// `state.rearm(incidents)` with the incidents of these events so that nothing is forgotten.
     public static func dueEvents(state: inout EngineState, now: Timestamp, context: EngineContext) -> [Event] {
+        let context = context.withOverrides(state.overrides)
         var events: [Event] = []
         // Several deadlines of one incident can fall due together (an acknowledgement and a first step with
         // the same deadline); each must see the events of the ones before it, or both would number their

@@ -21,6 +21,8 @@ public struct EngineState: Sendable {
     /// it: a change then copies a path of the trie, not the whole outbox (tens of thousands of entries while a
     /// burst is held for a digest).
     public internal(set) var outbox: TreeDictionary<String, PendingNotification> = [:]
+    /// Overrides made with `firebreak override` (the roster file's are in the roster), oldest first.
+    public internal(set) var overrides: [Roster.Override] = []
     public internal(set) var incidentCount = 0
     public internal(set) var reportCount = 0
     /// Plans shared between incidents (see `Plan`).
@@ -77,6 +79,13 @@ public struct EngineState: Sendable {
     /// write types an older one does not know).
     public mutating func apply(_ e: Event) {
         let d = e.data
+        if e.type == EventType.rosterOverride {
+            if let role = d["role"]?.stringValue, let person = d["person"]?.stringValue,
+               let from = d["from"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }), let until = d["until"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) {
+                overrides.append(Roster.Override(role: role, person: person, from: from, until: until, reason: d["reason"]?.stringValue))
+            }
+            return
+        }
         if e.type == EventType.incidentOpened {
             guard let id = d["incident"]?.stringValue, let url = d["url"]?.stringValue, let canonical = d["canonical_url"]?.stringValue,
                   let planValue = d[RecordedPlan.key], let decoded = e.recorded?.plan ?? PlanCoding.plan(planValue),
@@ -194,6 +203,6 @@ extension EngineState: Equatable {
     /// differ between a live run and a replay, so it is compared through `nextDeadline` by the tests instead.
     public static func == (a: EngineState, b: EngineState) -> Bool {
         a.incidents == b.incidents && a.activeByURL == b.activeByURL && a.latestByURL == b.latestByURL
-            && a.reportKeys == b.reportKeys && a.outbox == b.outbox && a.incidentCount == b.incidentCount && a.reportCount == b.reportCount
+            && a.reportKeys == b.reportKeys && a.outbox == b.outbox && a.overrides == b.overrides && a.incidentCount == b.incidentCount && a.reportCount == b.reportCount
     }
 }

@@ -9,6 +9,7 @@ public struct EngineUndo: Sendable {
     var reportKeys: [String: String?] = [:]
     var outbox: [String: PendingNotification?] = [:]
     var counts: (incidents: Int, reports: Int, plans: Int)?
+    var overrides: Int?
 
     public init() {}
 
@@ -22,6 +23,7 @@ extension EngineState {
     public mutating func apply(_ e: Event, undo: inout EngineUndo) {
         if undo.counts == nil { undo.counts = (incidentCount, reportCount, plans.count) }
         let d = e.data
+        if undo.overrides == nil { undo.overrides = overrides.count }
         guard let id = d["incident"]?.stringValue else { return apply(e) }
         Self.keep(&undo.incidents, id, incidents[id])
         let canonical = e.type == EventType.incidentOpened ? d["canonical_url"]?.stringValue : incidents[id]?.canonicalURL
@@ -46,6 +48,7 @@ extension EngineState {
         incidentCount = counts.incidents
         reportCount = counts.reports
         plans.removeLast(plans.count - counts.plans)
+        if let n = undo.overrides { overrides.removeLast(overrides.count - n) }
         rearm(undo.touchedIncidents)
     }
 

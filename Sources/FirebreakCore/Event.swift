@@ -65,4 +65,6 @@ public enum EventType {
     public static let notificationFailed = "notification.failed"
     /// A spool file refused by the daemon's intake (no incident; `file`, `owner`, `field`, `reason`).
     public static let reportRejected = "report.rejected"
+    /// A person put on a role until a time (`firebreak override`): `role`, `person`, `from`, `until`, `reason`.
+    public static let rosterOverride = "roster.override"
 }

@@ -7,8 +7,8 @@ enum IncidentCommands {
         case .acknowledge(let i), .acknowledgeStep(let i, _), .completeStep(let i, _, _), .skipStep(let i, _, _),
              .assignStep(let i, _, _), .escalate(let i, _, _), .resolve(let i, _, _), .close(let i, _), .reopen(let i, _), .note(let i, _):
             id = i
-        case .report, .delivered, .deliveryFailed:
-            return .failure(EngineError(.invalidState, "reports go through intake, deliveries through the outbox"))
+        case .report, .delivered, .deliveryFailed, .overrideRole:
+            return .failure(EngineError(.invalidState, "reports go through intake, deliveries through the outbox, overrides to the roster"))
         }
         guard let incident = state.incidents[id] else {
             return .failure(EngineError(.unknownIncident, "there is no incident \(id); `firebreak incidents` lists them"))
@@ -165,7 +165,7 @@ enum IncidentCommands {
         case .note(_, let text):
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw EngineError(.invalidState, "the note is empty") }
             d.emit(EventType.note, ["text": .string(text)])
-        case .report, .delivered, .deliveryFailed:
+        case .report, .delivered, .deliveryFailed, .overrideRole:
             break
         }
     }

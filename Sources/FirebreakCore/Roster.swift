@@ -110,6 +110,27 @@ public struct Roster: Sendable, Hashable {
         return r.members[index % r.members.count]
     }
 
+    /// When the holder of `role` may next change after `time`: the next rotation hand-over, or the start or end
+    /// of an override, whichever comes first (nil when nothing is due to change it).
+    public func nextChange(of role: String, after time: Timestamp) -> Timestamp? {
+        guard let r = roles[role] else { return nil }
+        var candidates: [Timestamp] = []
+        for o in overrides where o.role == role {
+            if o.from > time { candidates.append(o.from) }
+            if o.until > time { candidates.append(o.until) }
+        }
+        if let rotation = r.rotation, r.members.count > 1 {
+            let t = time.millisecondsSinceEpoch
+            if let next = rotation.handoverTimes.first(where: { $0 > t }) { candidates.append(Timestamp(millisecondsSinceEpoch: next)) }
+        }
+        return candidates.min()
+    }
+
+    /// The override that puts someone on `role` at `time`, if one does.
+    public func override(of role: String, at time: Timestamp) -> Override? {
+        overrides.filter { $0.role == role && $0.from <= time && time < $0.until }.max { $0.from < $1.from }
+    }
+
     /// The backup for `role` at `time`: the holder of the backup role, or the backup person.
     public func backup(of role: String, at time: Timestamp) -> String? {
         guard let b = roles[role]?.backup else { return nil }

@@ -18,7 +18,7 @@ public enum StateSnapshot {
         for (i, p) in s.plans.enumerated() { planIndex[ObjectIdentifier(p)] = i }
         // Incidents in number order: the same state always gives the same bytes.
         let ordered = s.incidents.values.sorted { (EngineState.incidentNumber($0.id) ?? 0) < (EngineState.incidentNumber($1.id) ?? 0) }
-        return .object([
+        var top: [String: JSONValue] = [
             "version": .int(version),
             "incident_count": .int(Int64(s.incidentCount)),
             "report_count": .int(Int64(s.reportCount)),
@@ -26,7 +26,14 @@ public enum StateSnapshot {
             "incidents": .array(ordered.map { incident($0, plan: planIndex[ObjectIdentifier($0.plan)] ?? -1) }),
             "report_keys": .object(s.reportKeys.mapValues { .string($0) }),
             "outbox": .array(s.outbox.values.sorted { $0.id < $1.id }.map(notification)),
-        ])
+        ]
+        // Only when there are any: a state without them gives the bytes it always gave.
+        if !s.overrides.isEmpty {
+            top["overrides"] = .array(s.overrides.map { o in
+                .array([.string(o.role), .string(o.person), .string(o.from.rfc3339), .string(o.until.rfc3339), o.reason.map { .string($0) } ?? .null])
+            })
+        }
+        return .object(top)
     }
 
     public static func state(_ v: JSONValue) throws(Problem) -> EngineState {
@@ -60,6 +67,12 @@ public enum StateSnapshot {
         for value in outbox {
             let n = try notification(value)
             s.outbox[n.id] = n
+        }
+        for value in v["overrides"]?.arrayValue ?? [] {
+            guard let f = value.arrayValue, f.count == 5, let role = f[0].stringValue, let person = f[1].stringValue,
+                  let from = f[2].stringValue.flatMap({ Timestamp(rfc3339: $0) }), let until = f[3].stringValue.flatMap({ Timestamp(rfc3339: $0) })
+            else { throw Problem("an override does not read back") }
+            s.overrides.append(Roster.Override(role: role, person: person, from: from, until: until, reason: f[4].stringValue))
         }
         s.rearm(s.incidents.keys)
         return s

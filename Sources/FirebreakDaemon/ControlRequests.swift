@@ -75,6 +75,12 @@ enum ControlRequests {
             case "close": return .success(.command(.close(incident: try text("incident", true)!, reason: try text("reason", false))))
             case "reopen": return .success(.command(.reopen(incident: try text("incident", true)!, reason: try text("reason", true)!)))
             case "note": return .success(.command(.note(incident: try text("incident", true)!, text: try text("text", true)!)))
+            case "override":
+                guard let untilText = try text("until", true), let until = Timestamp(rfc3339: untilText) else {
+                    throw Failure(code: "bad-request", message: "\"until\" must be an RFC 3339 time")
+                }
+                return .success(.command(.overrideRole(role: try text("role", true)!, person: try text("person", true)!, until: until, reason: try text("reason", false))))
+            case "oncall": return .success(.query)
             case "whoami", "incidents", "show", "postmortem", "metrics", "evidence", "web-login", "reports": return .success(.query)
             default: return .failure(Failure(code: "unknown-op", message: "unknown operation \"\(op)\""))
             }
@@ -160,6 +166,13 @@ enum ControlRequests {
                 }
                 let since = try time("since"), until = try time("until")
                 return .success(Answer(result: Metrics.compute(await desk.allIncidents(), since: since, until: until, now: await desk.now())))
+            case "oncall":
+                let role = try text("role", required: false)
+                let rows = await desk.onCall(role: role)
+                if let role, rows.isEmpty {
+                    return .failure(Failure(code: EngineError.Code.unknownPerson.rawValue, message: "there is no role \(role); `firebreak oncall` lists them"))
+                }
+                return .success(Answer(result: .array(rows)))
             case "reports":
                 // The caller's own reports only, whoever they are: a spool file is theirs when they own it.
                 let only = try text("file", required: false).map { String($0.split(separator: "/").last ?? "") }

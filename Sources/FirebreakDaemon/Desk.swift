@@ -210,6 +210,11 @@ public actor Desk {
         return found
     }
 
+    /// Who holds which role now and next, journaled overrides included.
+    public func onCall(role: String?) -> [JSONValue] {
+        OnCallView.json(context.withOverrides(state.overrides).roster, roles: role, now: clock())
+    }
+
     /// Incidents `actor`'s reports went to.
     public func reported(by actor: Actor) -> [IncidentState] {
         state.incidents.values.filter { $0.reporters.contains(actor.id) }

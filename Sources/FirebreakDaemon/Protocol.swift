@@ -74,3 +74,28 @@ extension IncidentView {
         return .object(o)
     }
 }
+
+/// Who holds each role now and who next: `firebreak oncall`, the board.
+public enum OnCallView {
+    public static func json(_ roster: Roster, roles only: String?, now: Timestamp) -> [JSONValue] {
+        let ids = only.map { [$0] } ?? roster.roles.keys.sorted()
+        return ids.compactMap { id in
+            guard let role = roster.roles[id] else { return nil }
+            var o: [String: JSONValue] = ["role": .string(id), "title": .string(role.title),
+                                          "holder": roster.holder(of: id, at: now).map { .string($0) } ?? .null]
+            if let name = roster.holder(of: id, at: now).flatMap({ roster.people[$0]?.name }) { o["name"] = .string(name) }
+            if let ov = roster.override(of: id, at: now) {
+                var d: [String: JSONValue] = ["until": .string(ov.until.rfc3339), "from": .string(ov.from.rfc3339)]
+                if let r = ov.reason { d["reason"] = .string(r) }
+                o["override"] = .object(d)
+            }
+            if let next = roster.nextChange(of: id, after: now) {
+                o["next_at"] = .string(next.rfc3339)
+                o["next_holder"] = roster.holder(of: id, at: next).map { .string($0) } ?? .null
+            }
+            if let b = roster.backup(of: id, at: now) { o["backup"] = .string(b) }
+            if let m = roster.manager(of: id) { o["manager"] = .string(m) }
+            return .object(o)
+        }
+    }
+}

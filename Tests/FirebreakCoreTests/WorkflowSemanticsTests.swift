@@ -104,4 +104,34 @@ import Testing
         try t.run(.skipStep(incident: "INC-1", step: "second", reason: "nothing disclosed"), by: "sam")
         #expect(try t.run(.resolve(incident: "INC-1", summary: "gone"), by: "olga").contains { $0.type == EventType.incidentResolved })
     }
+
+    @Test func anOverrideIsJournaledSurvivesReplayAndSnapshotAndDecidesWhoGetsTheStep() throws {
+        var s = try Self.sim(Self.playbook(secondDueAfter: nil))
+        let until = s.now + .hours(8)
+        #expect(throws: EngineError.self) { try s.run(.overrideRole(role: "on-call", person: "bert", until: until, reason: nil), by: "olga") }
+        #expect(throws: EngineError.self) { try s.run(.overrideRole(role: "nope", person: "bert", until: until, reason: nil), by: "mia") }
+        #expect(throws: EngineError.self) { try s.run(.overrideRole(role: "on-call", person: "bert", until: s.now, reason: nil), by: "mia") }
+        let made = try s.run(.overrideRole(role: "on-call", person: "bert", until: until, reason: "Olga is ill"), by: "mia")
+        #expect(made.first?.type == EventType.rosterOverride && made.first?.data["was"] == "olga" && made.first?.data["reason"] == "Olga is ill")
+        try s.run(.report(Report(url: "https://x.com/a/status/1"), key: nil), by: "kim")
+        #expect(s.incident("INC-1").steps[0].owner == "bert", "the override decides who gets the step")
+        // After it ends, the roster's own holder is back.
+        s.advance(to: until + .minutes(1))
+        try s.run(.report(Report(url: "https://x.com/a/status/2"), key: nil), by: "kim")
+        #expect(s.incident("INC-2").steps[0].owner == "olga")
+        #expect(s.replayed() == s.state)
+        var bytes: [UInt8] = []
+        JSONWriter.write(StateSnapshot.json(s.state), into: &bytes)
+        let read = try StateSnapshot.state(JSONParser.parse(bytes, maxDepth: 16))
+        #expect(read == s.state && read.overrides.count == 1)
+        // Taken back with its batch when the journal could not keep it.
+        var undo = EngineUndo()
+        let before = s.state
+        let more = try Engine.handle(.overrideRole(role: "cover", person: "sam", until: s.now + .hours(1), reason: nil), by: s.actor("mia"),
+                                     state: s.state, now: s.now, context: s.context).get()
+        for e in more { s.state.apply(e, undo: &undo) }
+        #expect(s.state.overrides.count == 2)
+        s.state.revert(undo)
+        #expect(s.state == before)
+    }
 }

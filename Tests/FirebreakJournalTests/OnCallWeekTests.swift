@@ -215,4 +215,40 @@ import Glibc
         let theirs = try sockets.cli(["reports", "--mine"], as: SocketTests.responderUser, socket: d.socket)
         #expect(theirs.stdout.contains("you have reported nothing yet"), "\(theirs.stdout)")
     }
+
 }
+
+/// On call without editing YAML: who holds each role now and next, and a manager's override.
+@Suite struct OnCallRotaTests {
+    @Test(.enabled(if: SocketTests.usersReady, "needs root and useradd"))
+    func aManagerOverridesTheRotaAndEveryoneSeesWhoIsOnCall() throws {
+        let dir = TempDir("oncall-override")
+        chmod(dir.path, 0o755)
+        let sockets = SocketTests()
+        // root plays Dana, a manager.
+        let roster = try String(contentsOfFile: try SocketTests.roster(in: dir), encoding: .utf8).replacingOccurrences(of: "unix_user: dana", with: "unix_user: root")
+        try roster.write(toFile: dir.sub("roster-manager.yaml"), atomically: true, encoding: .utf8)
+        let (d, _) = try sockets.startDaemon(dir, arguments: ["--roster", dir.sub("roster-manager.yaml")])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let before = try sockets.cli(["oncall", "comms-on-call", "--json"], as: SocketTests.responderUser, socket: d.socket)
+        let holder = try JSONParser.parse(before.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue?.first?["holder"]?.stringValue
+        let substitute = holder == "ben" ? "chloe" : "ben"
+        // A responder may look but not change it.
+        let refused = try sockets.cli(["override", "comms-on-call", substitute, "--until", "8h"], as: SocketTests.responderUser, socket: d.socket)
+        #expect(refused.status == 1 && refused.stderr.contains("only managers may override"), "\(refused.stderr)")
+        let made = try sockets.cli(["override", "comms-on-call", substitute, "--until", "8h", "--reason", "swap"], socket: d.socket)
+        #expect(made.status == 0 && made.stdout.contains("\(substitute) holds comms-on-call until"), "\(made.stdout)\(made.stderr)")
+        let shown = try sockets.cli(["oncall"], as: SocketTests.responderUser, socket: d.socket).stdout
+        #expect(shown.contains("\(substitute) (override)") && shown.contains("override until") && shown.contains(": swap"), "\(shown)")
+        #expect(try sockets.cli(["report", "https://x.com/someone/status/8", "--category", "harassment"], socket: d.socket).status == 0)
+        let view = try JSONParser.parse(try sockets.cli(["show", "1", "--json"], as: SocketTests.responderUser, socket: d.socket).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(view["steps"]?.arrayValue?.first?["owner"]?.stringValue == substitute)
+        // Journaled: it holds across a restart.
+        #expect(d.stop() == 0)
+        let (again, _) = try sockets.startDaemon(dir, arguments: ["--roster", dir.sub("roster-manager.yaml")])
+        defer { if again.process.isRunning { kill(again.process.processIdentifier, SIGKILL) } }
+        #expect(try sockets.cli(["oncall", "comms-on-call"], socket: again.socket).stdout.contains("\(substitute) (override)"))
+        #expect(SpoolTests.records(again.state + "/journal").contains { $0.type == EventType.rosterOverride && $0.data["person"]?.stringValue == substitute })
+    }
+}
+

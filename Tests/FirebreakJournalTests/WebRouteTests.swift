@@ -119,6 +119,7 @@ import Testing
             }
             let board = try await client.execute(uri: "/board", method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
             #expect(board.contains("id=\"unacknowledged\"") && board.contains("INC-1"))
+            #expect(board.contains("<h2>On call now</h2>") && board.contains("Communications on-call"), "who is on call, on the board")
             let csrf = try #require(Self.csrf(in: board))
             var amiraForm = Self.cookie(amira)
             amiraForm.append(contentsOf: Self.formType)

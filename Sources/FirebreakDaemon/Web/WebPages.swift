@@ -89,7 +89,7 @@ enum WebPages {
 
     // MARK: Board
 
-    static func board(_ actor: Actor, csrf: String, incidents: [JSONValue], now: Timestamp, flash: String?) -> String {
+    static func board(_ actor: Actor, csrf: String, incidents: [JSONValue], onCall: [JSONValue] = [], now: Timestamp, flash: String?) -> String {
         var rows: [(due: String, html: String)] = []
         var unacknowledged = ""
         for inc in incidents {
@@ -130,6 +130,16 @@ enum WebPages {
             return "<tr><td><a href=\"/incidents/\(id)\">\(id)</a> \(E.escape(inc["title"]?.stringValue ?? ""))</td><td>\(E.escape(inc["status"]?.stringValue ?? ""))</td>"
                 + "<td>\(E.escape(inc["severity"]?.stringValue ?? ""))</td><td>\(E.escape(Timestamp(rfc3339: inc["opened_at"]?.stringValue ?? "").map { max(now - $0, .zero).words } ?? ""))</td><td>\(E.escape(inc["url"]?.stringValue ?? ""))</td></tr>"
         }.joined() + "</table>"
+        if !onCall.isEmpty {
+            body += "<h2>On call now</h2><table id=\"oncall\"><tr><th>Role</th><th>Now</th><th>Next</th></tr>" + onCall.map { r in
+                var now = E.escape(r["name"]?.stringValue ?? r["holder"]?.stringValue ?? "nobody")
+                if let o = r["override"] {
+                    now += " <span class=\"override\">override until \(time(o["until"]))\(o["reason"]?.stringValue.map { ": " + E.escape($0) } ?? "")</span>"
+                }
+                let next = r["next_at"].map { "\(E.escape(r["next_holder"]?.stringValue ?? "nobody")) from \(time($0))" } ?? "—"
+                return "<tr><td>\(E.escape(r["title"]?.stringValue ?? ""))</td><td>\(now)</td><td>\(next)</td></tr>"
+            }.joined() + "</table>"
+        }
         return page("Board", actor, body, refresh: 60)
     }
 

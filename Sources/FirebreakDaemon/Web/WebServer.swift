@@ -184,7 +184,9 @@ public struct WebServer: Sendable {
                 let ids = Set(list.compactMap { $0["id"]?.stringValue })
                 list += open.filter { $0["status"] == "open" && !ids.contains($0["id"]?.stringValue ?? "") }
             }
-            return Self.html(WebPages.board(c.actor, csrf: c.csrf, incidents: list, now: await desk.now(), flash: request.uri.queryParameters["done"].map(String.init)))
+            let onCall = c.actor.access >= .responder ? (try? await run("oncall", [:], c).get())?.arrayValue ?? [] : []
+            return Self.html(WebPages.board(c.actor, csrf: c.csrf, incidents: list, onCall: onCall, now: await desk.now(),
+                                            flash: request.uri.queryParameters["done"].map(String.init)))
         }
         router.post("/incidents/:id/:verb") { request, context -> Response in
             try await act(request, context, step: nil)
