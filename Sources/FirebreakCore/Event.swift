@@ -63,6 +63,8 @@ public enum EventType {
     public static let notification = "notification.requested"
     public static let notificationSent = "notification.sent"
     public static let notificationFailed = "notification.failed"
+    /// A one-tap link in a notification was used: `incident`, `step`, `notification`, `verb`, `via` (web, mattermost).
+    public static let notificationLinkUsed = "notification.link_used"
     /// A spool file refused by the daemon's intake (no incident; `file`, `owner`, `field`, `reason`).
     public static let reportRejected = "report.rejected"
     /// A person put on a role until a time (`firebreak override`): `role`, `person`, `from`, `until`, `reason`.

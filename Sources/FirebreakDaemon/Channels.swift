@@ -14,6 +14,16 @@ struct OutgoingMessage: Sendable {
     let text: String
     /// The generic webhook's and the command hook's body.
     let json: JSONValue
+    /// The one-tap link and its label, shown as a button where the channel has buttons.
+    var action: (url: String, label: String)? = nil
+
+    init(id: String, subject: String, text: String, action: (url: String, label: String)? = nil, json: JSONValue) {
+        self.id = id
+        self.subject = subject
+        self.text = text
+        self.action = action
+        self.json = json
+    }
 }
 
 /// Delivers a message on one of a person's contacts. Which contact channels exist: `slack`, `mattermost`,
@@ -34,8 +44,25 @@ struct Channels: Sendable {
 
     func deliver(_ m: OutgoingMessage, channel: String, address: String) async -> Outcome {
         switch channel {
-        case "slack", "mattermost":
-            return await post(address, ["text": .string("*\(m.subject)*\n\(m.text)")], id: m.id)
+        case "slack":
+            var body: [String: JSONValue] = ["text": .string("*\(m.subject)*\n\(m.text)")]
+            if let a = m.action {
+                // Block Kit: the text, then a link button (it opens the confirmation page; nothing acts on a GET).
+                body["blocks"] = [
+                    ["type": "section", "text": ["type": "mrkdwn", "text": .string("*\(m.subject)*\n\(m.text)")]],
+                    ["type": "actions", "elements": [["type": "button", "style": "primary", "text": ["type": "plain_text", "text": .string(a.label)], "url": .string(a.url)]]],
+                ]
+            }
+            return await post(address, .object(body), id: m.id)
+        case "mattermost":
+            var body: [String: JSONValue] = ["text": .string("*\(m.subject)*\n\(m.text)")]
+            if let a = m.action {
+                // Mattermost's buttons call an integration URL from its server; the link itself goes in the
+                // attachment, so the person opens the confirmation page.
+                body["attachments"] = [["fallback": .string(a.label + ": " + a.url), "title": .string(a.label), "title_link": .string(a.url),
+                                        "actions": [["name": .string(a.label), "type": "button", "integration": ["url": .string(a.url + "/mattermost")]]]]]
+            }
+            return await post(address, .object(body), id: m.id)
         case "teams":
             // The legacy connector card, which Teams incoming webhooks and Power Automate's workflow both take.
             return await post(address, [

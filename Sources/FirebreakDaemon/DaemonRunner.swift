@@ -145,9 +145,16 @@ public enum DaemonRunner {
             try? await journal.close()
             return .badConfiguration
         }
+        // One-tap links need the web pages to answer them.
+        var links: ActionLinks?
+        if web != nil {
+            do { links = try ActionLinks.load(path: config.stateDir + "/action-link-key") } catch {
+                logger.error("cannot make \(config.stateDir)/action-link-key (\(error)); notifications carry no one-tap links")
+            }
+        }
         let content: NotificationContent
         do {
-            content = try await NotificationContent(directory: config.notifications.templates, webURL: config.notifications.webURL)
+            content = try await NotificationContent(directory: config.notifications.templates, webURL: config.notifications.webURL, links: links)
         } catch {
             logger.critical("notifications.templates: \(config.notifications.templates ?? ""): \(error)", metadata: MessageID.meta(MessageID.configurationInvalid))
             control.stop()
@@ -163,7 +170,7 @@ public enum DaemonRunner {
         ]
         if let web, let address = config.httpAddress {
             let webLogger = logger
-            services.append(WebService(server: WebServer(desk: desk, evidence: evidence, sessions: web, logger: logger), host: address.host, port: address.port,
+            services.append(WebService(server: WebServer(desk: desk, evidence: evidence, sessions: web, links: links, logger: logger), host: address.host, port: address.port,
                                        logger: logger) { port in
                 let url = "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)"
                 await web.listening(at: url)

@@ -9,6 +9,8 @@ import Mustache
 public struct NotificationContent: Sendable {
     let library: MustacheLibrary
     let webURL: String?
+    /// Signs the one-tap links (nil: the web pages are off, so there is nothing to tap).
+    let links: ActionLinks?
 
     public static let defaults: [String: String] = [
         "subject": "{{% CONTENT_TYPE: TEXT}}[Firebreak] {{incident}} {{headline}}{{#step_title}}: {{step_title}}{{/step_title}}",
@@ -21,7 +23,8 @@ public struct NotificationContent: Sendable {
             “{{post_text}}”{{/post_text}}
             {{#command}}To act: {{command}}
             {{/command}}{{#then_command}}Then: {{then_command}}
-            {{/then_command}}{{#link}}Open: {{link}}
+            {{/then_command}}{{#act_link}}{{act_label}}, one tap: {{act_link}}
+            {{/act_link}}{{#link}}Open: {{link}}
             {{/link}}
             """,
         "digest": """
@@ -30,7 +33,8 @@ public struct NotificationContent: Sendable {
             • {{headline}}: {{incident}} — {{incident_title}}{{#step_title}}, step {{step_title}}{{/step_title}}{{#due}}, due {{due_text}} ({{due_relative}}){{/due}}
               {{reason}}{{#command}}
               To act: {{command}}{{/command}}{{#then_command}}
-              Then: {{then_command}}{{/then_command}}{{#link}}
+              Then: {{then_command}}{{/then_command}}{{#act_link}}
+              {{act_label}}, one tap: {{act_link}}{{/act_link}}{{#link}}
               Open: {{link}}{{/link}}
             {{/items}}{{#more}}
             … and {{more}} more: `firebreak incidents --mine` lists them.
@@ -38,7 +42,8 @@ public struct NotificationContent: Sendable {
             """,
     ]
 
-    public init(directory: String?, webURL: String?) async throws {
+    public init(directory: String?, webURL: String?, links: ActionLinks? = nil) async throws {
+        self.links = links
         var templates: [String: MustacheTemplate] = [:]
         for (name, text) in Self.defaults { templates[name] = try MustacheTemplate(string: text) }
         if let directory {
@@ -92,6 +97,10 @@ public struct NotificationContent: Sendable {
         v["command"] = command
         if let then { v["then_command"] = then }
         if let webURL { v["link"] = webURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/incidents/" + p.incident }
+        if let links, let webURL, let (claim, label) = Self.action(p, incident: incident, now: now) {
+            v["act_link"] = webURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/act/" + links.token(claim)
+            v["act_label"] = label
+        }
         return v
     }
 
@@ -110,6 +119,23 @@ public struct NotificationContent: Sendable {
             if let inc = incident, inc.status != .open { return ("firebreak show \(p.incident)", nil) }
             return ("firebreak ack \(p.incident)", nil)
         default: return ("firebreak show \(p.incident)", nil)
+        }
+    }
+
+    /// What a one-tap link may do for the person told, and the words on it: only for messages that ask them to
+    /// act on something still open.
+    static func action(_ p: PendingNotification, incident: IncidentState?, now: Timestamp) -> (ActionLinks.Claim, String)? {
+        guard let inc = incident, inc.isActive else { return nil }
+        let claim = ActionLinks.Claim(person: p.to, incident: p.incident, step: p.step, notification: p.id, expires: now + ActionLinks.lifetime)
+        switch p.kind {
+        case "step.assigned", "step.reminder", "step.missed", "escalation":
+            guard let step = p.step, let i = inc.stepIndex(step), inc.steps[i].isOpen else { return nil }
+            return (claim, inc.steps[i].status == .ready ? "Acknowledge or mark done" : "Mark done")
+        case "incident.ack_overdue":
+            guard inc.status == .open else { return nil }
+            return (claim, "Acknowledge")
+        default:
+            return nil
         }
     }
 

@@ -92,6 +92,7 @@ public struct NotificationService: Service {
         if items.count == 1 {
             digest = nil
             message = OutgoingMessage(id: items[0].id, subject: content.render("subject", values[0]), text: content.render("message", values[0]),
+                                      action: (values[0]["act_link"] as? String).map { ($0, values[0]["act_label"] as? String ?? "Act") },
                                       json: Self.json(items[0], values[0]))
         } else {
             let id = "digest-\(person)-\(now.millisecondsSinceEpoch)"
@@ -162,7 +163,7 @@ public struct NotificationService: Service {
     static func json(_ p: PendingNotification, _ values: [String: Any]) -> JSONValue {
         var o: [String: JSONValue] = ["id": .string(p.id), "kind": .string(p.kind), "incident": .string(p.incident), "to": .string(p.to),
                                       "reason": .string(p.reason)]
-        for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_text", "due_relative", "post", "post_text", "command", "then_command", "link"] {
+        for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_text", "due_relative", "post", "post_text", "command", "then_command", "link", "act_link", "act_label"] {
             if let s = values[key] as? String { o[key] = .string(s) }
         }
         return .object(o)

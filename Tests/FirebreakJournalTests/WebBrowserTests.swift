@@ -75,6 +75,71 @@ import Glibc
         #expect(d.stop() == 0)
     }
 
+    /// A free port on loopback, for a daemon whose notifications must name its web address before it listens.
+    static func freePort() -> Int {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(s) }
+        var addr = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// The one-tap link, as the owner meets it: a Slack message a receiver captured carries a button; opening
+    /// it in the browser (no sign-in) shows what it is for and does nothing; pressing the button acknowledges
+    /// the step as the owner, journaled as done through the link; the page then offers "Mark done"; the same
+    /// link pressed again does nothing more.
+    @Test(.enabled(if: chromium != nil && NotificationTests.python != nil, "needs chromium and python3"))
+    func theButtonInASlackMessageAcknowledgesWithOneTapInTheBrowser() throws {
+        let dir = TempDir("web-act")
+        let sink = try NotificationTests.Sink("http_sink.py", in: dir)
+        let port = Self.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let args = try NotificationTests.setUp(dir, olga: ["slack: \(sink.url)/ok/olga"], sink: sink, notifications: "  web_url: \(base)\n")
+        let d = try NotificationTests.start(dir, args + ["--http", "127.0.0.1:\(port)"])
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        try NotificationTests.report(d, 1)
+        let message = NotificationTests.body(sink.waitFor(count: 1) { $0["path"] == "/ok/olga" }.first ?? .null)
+        let button = message["blocks"]?.arrayValue?.last?["elements"]?.arrayValue?.first
+        #expect(button?["text"]?["text"] == "Acknowledge or mark done", "\(message)")
+        let link = try #require(button?["url"]?.stringValue, "a button with the link")
+        #expect(link.hasPrefix(base + "/act/") && message["text"]?.stringValue?.contains(link) == true, "the link is in the text too")
+
+        let artefacts = InteropTests.repoRoot + "/.build/test-artifacts/web-act"
+        try? FileManager.default.removeItem(atPath: artefacts)
+        let script: JSONValue = [
+            ["goto": .string(link)], ["dump": "confirm.html"], ["shot": "confirm.png"],
+            ["click": "button[value=ack]"], ["dump": "acknowledged.html"], ["shot": "acknowledged.png"],
+            ["goto": .string(link)], ["dump": "again.html"],
+        ]
+        try script.jsonText.write(toFile: dir.sub("script.json"), atomically: true, encoding: .utf8)
+        // Opening the link alone changes nothing (a mail scanner fetching it acknowledges nobody's step).
+        try ([["goto": .string(link)]] as JSONValue).jsonText.write(toFile: dir.sub("peek.json"), atomically: true, encoding: .utf8)
+        let peek = try run(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("peek.json"), artefacts + "-peek"])
+        #expect(peek.status == 0, "\(peek.stdout)\(peek.stderr)")
+        usleep(200_000)
+        #expect(d.records(EventType.stepAcknowledged).isEmpty, "a GET does nothing")
+        let browse = try run(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("script.json"), artefacts])
+        #expect(browse.status == 0, "\(browse.stdout)\(browse.stderr)")
+        func page(_ name: String) -> String { String(decoding: readBytes(artefacts + "/" + name), as: UTF8.self) }
+        #expect(page("confirm.html").contains("For <b>Olga</b>") && page("confirm.html").contains("Look at the post"), "\(page("confirm.html"))")
+        #expect(page("acknowledged.html").contains("Acknowledged: step look") && page("acknowledged.html").contains("value=\"done\""), "\(page("acknowledged.html"))")
+        // The step is acknowledged by Olga, and the journal says it came through the notification's link.
+        let ack = d.waitForRecord(EventType.stepAcknowledged)
+        #expect(ack?.actor == "olga" && ack?.data["step"] == "look")
+        let used = d.waitForRecord(EventType.notificationLinkUsed)
+        #expect(used?.actor == "olga" && used?.data["notification"] == "INC-1.n1" && used?.data["verb"] == "ack" && used?.data["via"] == "web")
+        // The same link, opened again, shows the step as taken up and is refused if pressed.
+        #expect(page("again.html").contains("acknowledged"), "\(page("again.html"))")
+        let replay = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-d", "do=ack", link])
+        #expect(replay.stdout == "409", "a link works once: \(replay.stdout)")
+        let forged = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/act/" + String(link.split(separator: "/").last!.dropLast(3)) + "abc"])
+        #expect(forged.stdout == "403", "an altered link is refused: \(forged.stdout)")
+        #expect(d.records(EventType.notificationLinkUsed).count == 1)
+        #expect(d.stop() == 0)
+    }
+
     @Test func aTakenPortStopsTheDaemonNamingTheAddress() throws {
         let dir = TempDir("web-port")
         // Something else listens on the port.

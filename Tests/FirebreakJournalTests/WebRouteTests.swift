@@ -1,3 +1,4 @@
+import Crypto
 import FirebreakConfig
 import FirebreakCore
 @testable import FirebreakDaemon
@@ -18,6 +19,8 @@ import Testing
         let app: Application<RouterResponder<BasicRequestContext>>
         let sessions: WebSessions
         let journal: Journal
+        let desk: Desk
+        let links: ActionLinks
         let dir: TempDir  // kept alive: it deletes its directory when released
     }
 
@@ -26,8 +29,9 @@ import Testing
         let desk = Desk(state: EngineState(), context: DeskTests.context, journal: journal, clock: JournalOptions.systemClock)
         let evidence = try EvidenceStore(root: dir.sub("evidence"), maxBytes: 1 << 20) { _ in }
         let sessions = WebSessions(baseURL: "http://test", trustedHeader: trustedHeader)
-        let server = WebServer(desk: desk, evidence: evidence, sessions: sessions, logger: Logger(label: "test"))
-        return Setup(app: Application(router: server.router()), sessions: sessions, journal: journal, dir: dir)
+        let links = ActionLinks(key: SymmetricKey(size: .bits256))
+        let server = WebServer(desk: desk, evidence: evidence, sessions: sessions, links: links, logger: Logger(label: "test"))
+        return Setup(app: Application(router: server.router()), sessions: sessions, journal: journal, desk: desk, links: links, dir: dir)
     }
 
     static func cookie(_ session: String) -> HTTPFields { [.cookie: "fb_session=\(session)"] }
@@ -182,6 +186,38 @@ import Testing
             let reporter = try await client.execute(uri: "/incidents/INC-1", method: .get, headers: Self.cookie(eve)) { String(buffer: $0.body) }
             #expect(reporter.contains("it&#39;s back up") && !reporter.contains("posted by a contractor"), "a reporter sees their own report only")
         }
+        try await s.journal.close()
+    }
+
+    /// A Mattermost button posts from Mattermost's server: it acknowledges, then (pressed on a new link) marks
+    /// done; an expired or altered link does nothing.
+    @Test func aMattermostButtonActsOnceAndExpiredLinksDoNothing() async throws {
+        let s = try await setUp(TempDir("web-act-mm"))
+        _ = try await s.desk.submit(.report(Report(url: "https://x.com/c/status/3", category: .harassment), key: nil), by: Actor(id: "kim", access: .reporter))
+        let owner = try #require(await s.desk.incident("INC-1")?.steps.first?.owner)
+        let now = await s.desk.now()
+        let claim = ActionLinks.Claim(person: owner, incident: "INC-1", step: "preserve-evidence", notification: "INC-1.n1", expires: now + .hours(1))
+        let expired = ActionLinks.Claim(person: owner, incident: "INC-1", step: "preserve-evidence", notification: "INC-1.n1", expires: now - .seconds(1))
+        try await s.app.test(.router) { client in
+            try await client.execute(uri: "/act/" + s.links.token(expired), method: .get) { r in #expect(r.status == .forbidden) }
+            try await client.execute(uri: "/act/" + s.links.token(claim) + "x", method: .get) { r in #expect(r.status == .forbidden) }
+            let token = s.links.token(claim)
+            try await client.execute(uri: "/act/\(token)/mattermost", method: .post, body: ByteBuffer(string: #"{"user_id":"u1","context":{}}"#)) { r in
+                #expect(String(buffer: r.body).contains("Done: acknowledged in Firebreak."))
+            }
+            try await client.execute(uri: "/act/\(token)/mattermost", method: .post) { r in
+                #expect(String(buffer: r.body).contains("could not do it"), "once only")
+            }
+            let again = ActionLinks.Claim(person: owner, incident: "INC-1", step: "preserve-evidence", notification: "INC-1.n1", expires: now + .hours(2))
+            try await client.execute(uri: "/act/\(s.links.token(again))/mattermost", method: .post) { r in
+                #expect(String(buffer: r.body).contains("Done: marked done in Firebreak."))
+            }
+        }
+        let step = await s.desk.incident("INC-1")?.steps.first
+        #expect(step?.status == .done && step?.owner == owner)
+        var used: [JournalRecord] = []
+        _ = try JournalReader.scan(directory: s.dir.sub("journal")) { if $0.type == EventType.notificationLinkUsed { used.append($0) } }
+        #expect(used.map { $0.data["verb"]?.stringValue ?? "" } == ["ack", "done"] && used.allSatisfy { $0.data["via"] == "mattermost" && $0.actor == owner })
         try await s.journal.close()
     }
 

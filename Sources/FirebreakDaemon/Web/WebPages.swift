@@ -216,6 +216,47 @@ enum WebPages {
         return b
     }
 
+    // MARK: One-tap links
+
+    /// What a notification's link is for, and the button that does it (nothing happens until it is pressed).
+    static func actConfirm(claim: ActionLinks.Claim, incident inc: IncidentState, roster: Roster, token: String, now: Timestamp) -> String {
+        let name = roster.people[claim.person]?.name ?? claim.person
+        var b = "<h1>\(E.escape(inc.id)) — \(E.escape(inc.plan.title))</h1>"
+        b += "<p>For <b>\(E.escape(name))</b>. Post: \(E.escape(inc.canonicalURL))</p>"
+        let action = "/act/" + E.escape(token)
+        if let step = claim.step, let i = inc.stepIndex(step) {
+            let s = inc.steps[i]
+            b += "<p id=\"what\">Step: <b>\(E.escape(inc.plan.steps[i].title))</b> <code>\(E.escape(step))</code>, due <time datetime=\"\(s.due.rfc3339)\">\(s.due.readable)</time> (\(s.due.relative(to: now))), \(E.escape(s.status.rawValue))</p>"
+            guard s.isOpen else {
+                return page("Already \(s.status.rawValue)", nil, b + "<p class=\"notice\" role=\"status\">This step is \(E.escape(s.status.rawValue)) already\(s.owner.map { " (by \(E.escape($0)))" } ?? ""); there is nothing to do.</p>")
+            }
+            if s.status == .ready {
+                b += "<form method=\"post\" action=\"\(action)\"><button class=\"primary\" type=\"submit\" name=\"do\" value=\"ack\">Acknowledge: I am on it</button></form>"
+            }
+            b += "<form method=\"post\" action=\"\(action)\"><label for=\"note\">What was done (optional, for the post-mortem)</label><textarea id=\"note\" name=\"note\" rows=\"2\"></textarea>"
+                + "<button type=\"submit\" name=\"do\" value=\"done\">Mark done</button></form>"
+        } else {
+            guard inc.status == .open else {
+                return page("Already acknowledged", nil, b + "<p class=\"notice\" role=\"status\">\(E.escape(inc.id)) is \(E.escape(inc.status.rawValue)) already; there is nothing to do.</p>")
+            }
+            b += "<p id=\"what\">Not yet acknowledged; due <time datetime=\"\(inc.ackDue.rfc3339)\">\(inc.ackDue.readable)</time> (\(inc.ackDue.relative(to: now))).</p>"
+            b += "<form method=\"post\" action=\"\(action)\"><button class=\"primary\" type=\"submit\" name=\"do\" value=\"ack\">Acknowledge the incident</button></form>"
+        }
+        b += "<p class=\"hint\">This link works once and only for you. Nothing happens until you press a button.</p>"
+        return page("Act on \(inc.id)", nil, b)
+    }
+
+    static func actDone(claim: ActionLinks.Claim, verb: String, incident inc: IncidentState, nextToken: String?) -> String {
+        let what = claim.step.map { "step \($0)" } ?? "the incident"
+        var b = "<h1>\(E.escape(inc.id)) — \(E.escape(inc.plan.title))</h1><p class=\"notice\" role=\"status\" id=\"result\">\(verb == "ack" ? "Acknowledged" : "Marked done"): \(E.escape(what)). Thank you.</p>"
+        if let nextToken {
+            b += "<form method=\"post\" action=\"/act/\(E.escape(nextToken))\"><label for=\"note\">When it is done: what was done (optional)</label><textarea id=\"note\" name=\"note\" rows=\"2\"></textarea>"
+                + "<button type=\"submit\" name=\"do\" value=\"done\">Mark done</button></form>"
+        }
+        b += "<p><a href=\"/incidents/\(E.escape(inc.id))\">The incident</a> (signed in)</p>"
+        return page("Done", nil, b)
+    }
+
     // MARK: Review
 
     static func review(_ actor: Actor, metrics m: JSONValue, resolved: [JSONValue]) -> String {

@@ -16,8 +16,11 @@ public struct WebServer: Sendable {
     let evidence: EvidenceStore
     let sessions: WebSessions
     let logger: Logger
+    /// Checks the one-tap links of notifications (nil: none are made).
+    let links: ActionLinks?
 
-    public init(desk: Desk, evidence: EvidenceStore, sessions: WebSessions, logger: Logger) {
+    public init(desk: Desk, evidence: EvidenceStore, sessions: WebSessions, links: ActionLinks? = nil, logger: Logger) {
+        self.links = links
         self.desk = desk
         self.evidence = evidence
         self.sessions = sessions
@@ -268,6 +271,7 @@ public struct WebServer: Sendable {
             guard case .object(let o) = args else { return Self.json(["error": ["code": "bad-request", "message": "the body must be a JSON object of arguments"]], status: .badRequest) }
             return Self.apiReply(await run(op, o, c))
         }
+        addActionRoutes(router)
         return router
     }
 

@@ -53,6 +53,14 @@ public actor WebSessions {
         return newSession(entry.user)
     }
 
+    /// One-tap links already used (by digest): a link acts once. Kept in memory; after a restart a used link
+    /// could be pressed again, which the engine answers as "already so" (acknowledging and completing are
+    /// idempotent), so nothing is done twice.
+    private var usedLinks: Set<String> = []
+
+    /// Marks a link used; false when it had been used already.
+    public func use(link token: String) -> Bool { usedLinks.insert(Self.digest(token)).inserted }
+
     public func session(_ id: String) -> Session? {
         guard let s = sessions[Self.digest(id)], s.expires > Date() else { return nil }
         return s
