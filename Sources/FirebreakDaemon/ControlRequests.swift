@@ -152,7 +152,13 @@ enum ControlRequests {
                 guard let (inc, records, checkpoint) = try await desk.reviewRecords(id) else {
                     return .failure(Failure(code: EngineError.Code.unknownIncident.rawValue, message: "there is no incident \(id); `firebreak incidents` lists them"))
                 }
-                return .success(Answer(result: Postmortem.build(incident: inc, records: records, checkpoint: checkpoint, viewer: actor, now: await desk.now())))
+                var p = Postmortem.build(incident: inc, records: records, checkpoint: checkpoint, viewer: actor, now: await desk.now())
+                // Where to check the proof, as this daemon keeps it: the commands the text prints must run.
+                if case .object(var o) = p {
+                    o["verify"] = ["journal": .string(desk.journalDirectory), "key": desk.publicKeyPath.map { .string($0) } ?? .null]
+                    p = .object(o)
+                }
+                return .success(Answer(result: p))
             case "metrics":
                 guard actor.access >= .responder else {
                     return .failure(Failure(code: EngineError.Code.forbidden.rawValue, message: "metrics are for responders and managers; \(actor.id) is a reporter"))

@@ -111,7 +111,9 @@ public enum DaemonRunner {
         }
 
         let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: fold.openedSeq,
-                        snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger, spoolRoot: config.spoolDir)
+                        snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger, spoolRoot: config.spoolDir,
+                        publicKeyPath: [config.signingKey.map { $0 + ".pub" }, StateSigningKey.path(stateDir: config.stateDir) + ".pub", "/etc/firebreak/journal-signing-key.pub"]
+                            .compactMap { $0 }.first { FileManager.default.isReadableFile(atPath: $0) })
         await desk.snapshotIfDue()
         let evidence: EvidenceStore
         do {

@@ -92,8 +92,9 @@ public actor Desk {
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
                 openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil,
-                spoolRoot: String? = nil) {
+                spoolRoot: String? = nil, publicKeyPath: String? = nil) {
         self.spoolRoot = spoolRoot
+        self.publicKeyPath = publicKeyPath
         self.snapshots = snapshots
         // At start the state is the fold of the journal as opened; what was replayed rather than read from a
         // snapshot counts towards the next one.
@@ -199,6 +200,11 @@ public actor Desk {
         return visible.sorted { $0.openedAt > $1.openedAt || ($0.openedAt == $1.openedAt && $0.id > $1.id) }
             .prefix(limit).map { IncidentView.json($0, for: actor, now: now) }
     }
+
+    /// The public half of the journal's signing key, when it is a file here: post-mortems print the command
+    /// that checks their proof with it.
+    public nonisolated let publicKeyPath: String?
+    public nonisolated var journalDirectory: String { journal.directory }
 
     /// The spool directory, where reporters' receipts are looked up (nil when the daemon has none).
     public nonisolated let spoolRoot: String?

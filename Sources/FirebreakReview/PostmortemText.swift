@@ -69,7 +69,9 @@ public enum PostmortemText {
             } else {
                 out.append("Not yet sealed by a signed checkpoint.")
             }
-            out.append("Check: `firebreak journal verify /var/lib/firebreak/journal --key journal-signing-key.pub`, then `firebreak journal show /var/lib/firebreak/journal --incident \(s(p["incident"]))`.")
+            let journal = p["verify"]?["journal"]?.stringValue ?? "/var/lib/firebreak/journal"
+            let key = p["verify"]?["key"]?.stringValue.map { " --key \($0)" } ?? ""
+            out.append("Check: `firebreak journal verify \(journal)\(key)`, then `firebreak journal show \(journal) --incident \(s(p["incident"]))`.")
         }
         out += ["", "_Generated \(s(p["generated_at"])) for \(s(p["viewer"]))._", ""]
         return out.joined(separator: "\n")

@@ -52,6 +52,15 @@ import Glibc
         #expect(responder.status == 0 && responder.stdout.contains("# Post-mortem: INC-1") && !responder.stdout.contains(SocketTests.reporterUser))
         #expect(responder.stdout.contains("Abandoned when the incident was resolved, never done: `preserve-evidence`, `support-colleague`"), "\(responder.stdout)")
         #expect(p["steps"]?.arrayValue?.filter { $0["abandoned"] == true }.count == 5)
+        // The commands the post-mortem gives for checking its proof run as printed, against this journal.
+        let check = try #require(responder.stdout.split(separator: "\n").first { $0.hasPrefix("Check: ") })
+        let commands = check.split(separator: "`").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(commands.count == 2 && commands[0].contains("--key \(key).pub"), "\(check)")
+        for line in commands {
+            let words = line.split(separator: " ").map(String.init)
+            let r = try run(productPath("firebreak"), Array(words.dropFirst()))
+            #expect(words.first == "firebreak" && r.status == 0, "\(line): \(r.stdout)\(r.stderr)")
+        }
         let reporter = try sockets.cli(["postmortem", "INC-1"], as: SocketTests.reporterUser, socket: d.socket)
         #expect(reporter.status == 1 && reporter.stderr.contains("for responders and managers"))
         let html = try sockets.cli(["postmortem", "INC-1", "--format", "html", "-o", dir.sub("pm.html")], socket: d.socket)
