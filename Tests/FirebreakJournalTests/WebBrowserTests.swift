@@ -41,9 +41,16 @@ import Glibc
 
         let artefacts = InteropTests.repoRoot + "/.build/test-artifacts/web"
         try? FileManager.default.removeItem(atPath: artefacts)
+        // A screenshot the reporter attaches in the form: a real PNG (1×1, red).
+        let shot = dir.sub("post.png")
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+                            0, 0, 0, 0x0C, 0x49, 0x44, 0x41, 0x54, 0x08, 0xD7, 0x63, 0xF8, 0xCF, 0xC0, 0, 0, 0x03, 0x01, 0x01, 0, 0x18, 0xDD, 0x8D, 0xB0,
+                            0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+        #expect(FileManager.default.createFile(atPath: shot, contents: Data(png)))
         let script: JSONValue = [
             ["goto": .string(url + "&next=/report")], ["dump": "report.html"], ["shot": "report.png"],
             ["fill": ["#url": "https://x.com/web/status/5", "#category": "negative-viral", "#text": "filed from the web form"]],
+            ["upload": ["#evidence": [.string(shot)]]],
             ["click": "button.primary"], ["dump": "reported.html"],
             ["goto": .string(base + "/board")], ["dump": "board.html"], ["shot": "board.png"],
             ["goto": .string(base + "/incidents/INC-1")], ["dump": "incident.html"], ["shot": "incident.png"],
@@ -55,9 +62,15 @@ import Glibc
         #expect(browse.status == 0, "\(browse.stdout)\(browse.stderr)")
         func page(_ name: String) -> String { String(decoding: readBytes(artefacts + "/" + name), as: UTF8.self) }
 
-        #expect(page("report.html").contains("<form method=\"post\" action=\"/report\">") && page("report.html").contains("fbtest-amira") == false)
+        #expect(page("report.html").contains("<form method=\"post\" action=\"/report\" enctype=\"multipart/form-data\">") && page("report.html").contains("fbtest-amira") == false)
         #expect(page("report.html").contains("amira · responder"))
         #expect(page("reported.html").contains("id=\"incident\">INC-2</strong>"), "\(page("reported.html"))")
+        // The screenshot went with the report, stored content-addressed and journaled as evidence.
+        let received = SpoolTests.records(d.state + "/journal").first { $0.type == EventType.reportReceived && $0.data["incident"] == "INC-2" }
+        let evidence = received?.data["evidence"]?.arrayValue?.first
+        #expect(evidence?["name"] == "post.png" && evidence?["type"] == "image/png" && evidence?["size"]?.intValue == Int64(png.count), "\(String(describing: received?.data))")
+        let stored = d.state + "/evidence/sha256/" + (evidence?["sha256"]?.stringValue ?? "").prefix(2) + "/" + (evidence?["sha256"]?.stringValue ?? "")
+        #expect(readBytes(stored) == png)
         // The report just filed is on the board, waiting to be acknowledged.
         let board = page("board.html")
         #expect(board.contains("id=\"unacknowledged\"") && board.contains("href=\"/incidents/INC-2\""), "\(board)")

@@ -72,7 +72,7 @@ import Testing
         let (_, session) = await s.sessions.issue(for: "kim")
         try await s.app.test(.router) { client in
             let page = try await client.execute(uri: "/report", method: .get, headers: Self.cookie(session)) { String(buffer: $0.body) }
-            #expect(page.contains("<form method=\"post\" action=\"/report\">") && page.contains("confidential-information"))
+            #expect(page.contains("<form method=\"post\" action=\"/report\" enctype=\"multipart/form-data\">") && page.contains("confidential-information"))
             let csrf = try #require(Self.csrf(in: page))
             var headers = Self.cookie(session)
             headers.append(contentsOf: Self.formType)

@@ -8,6 +8,7 @@ Usage: browse.py CHROMIUM SCRIPT.json OUT_DIR. The script is a list of steps:
   {"shot": NAME}                      write a PNG screenshot of the page to OUT_DIR/NAME
   {"fill": {SELECTOR: VALUE, ...}}    set form fields
   {"click": SELECTOR}                 click an element and wait for the next page to load
+  {"upload": {SELECTOR: [PATH, ...]}}  choose files in a file input, as a person picking them would
 Prints one JSON line per step; exits non-zero on the first failure.
 """
 import base64, json, os, subprocess, sys, tempfile, time
@@ -110,6 +111,14 @@ try:
                 if not ok:
                     raise RuntimeError(f"no element {selector}")
             print(json.dumps({"fill": list(step["fill"].keys())}), flush=True)
+        elif "upload" in step:
+            for selector, paths in step["upload"].items():
+                root = call("DOM.getDocument")["root"]["nodeId"]
+                node = call("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+                if not node:
+                    raise RuntimeError(f"no element {selector}")
+                call("DOM.setFileInputFiles", {"nodeId": node, "files": paths})
+            print(json.dumps({"upload": list(step["upload"].keys())}), flush=True)
         elif "click" in step:
             pending_events.clear()
             ok = evaluate(f"(() => {{ const e = document.querySelector({json.dumps(step['click'])}); if (!e) return false; e.click(); return true; }})()")

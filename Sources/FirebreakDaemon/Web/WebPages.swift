@@ -54,7 +54,7 @@ enum WebPages {
             <p>Seen a post that leaks something, exposes someone, targets a colleague or is spreading the wrong way? Tell us here.
             The post's author is never told who reported it.</p>
             \(errors.isEmpty ? "" : "<div class=\"error\" role=\"alert\"><p>Please fix \(errors.count == 1 ? "this" : "these \(errors.count) things") and send again:</p><ul>" + errors.map { "<li>\(E.escape($0))</li>" }.joined() + "</ul></div>")
-            <form method="post" action="/report">
+            <form method="post" action="/report" enctype="multipart/form-data">
             <input type="hidden" name="csrf" value="\(E.escape(csrf))">
             <input type="hidden" name="submission" value="\(E.escape(values["submission"] ?? WebSessions.randomToken()))">
             <label for="url">The post's address</label>
@@ -69,8 +69,9 @@ enum WebPages {
             <input id="author" name="author" value="\(v("author"))">
             <label for="views">Views, if shown</label><input id="views" name="views" inputmode="numeric" value="\(v("views"))">
             <label for="shares">Shares or reposts, if shown</label><input id="shares" name="shares" inputmode="numeric" value="\(v("shares"))">
+            <label for="evidence">Screenshots (posts get deleted: a picture keeps what it said)</label>
+            <input id="evidence" name="evidence" type="file" multiple accept="image/*,application/pdf,.mhtml,.html">
             <p><button class="primary" type="submit">Send report</button></p>
-            <p class="hint">Screenshots: attach them with <code>firebreak report URL --evidence FILE</code> (posts get deleted).</p>
             </form>
             """)
     }

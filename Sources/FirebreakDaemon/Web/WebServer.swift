@@ -50,8 +50,8 @@ public struct WebServer: Sendable {
         return nil
     }
 
-    func run(_ op: String, _ args: [String: JSONValue], _ c: Caller) async -> Result<JSONValue, ControlRequests.Failure> {
-        switch await ControlRequests.run(op: op, args: .object(args), user: c.user, desk: desk, evidence: evidence, web: sessions) {
+    func run(_ op: String, _ args: [String: JSONValue], _ c: Caller, fds: [Int32] = []) async -> Result<JSONValue, ControlRequests.Failure> {
+        switch await ControlRequests.run(op: op, args: .object(args), user: c.user, fds: fds, desk: desk, evidence: evidence, web: sessions) {
         case .success(let answer):
             if let fd = answer.fd { close(fd) }
             return .success(answer.result)
@@ -98,7 +98,10 @@ public struct WebServer: Sendable {
 
     /// `application/x-www-form-urlencoded` into a dictionary (the last value of a repeated name wins).
     static func form(_ request: Request) async throws -> [String: String] {
-        let buffer = try await request.body.collect(upTo: 256 * 1024)
+        urlencoded(try await request.body.collect(upTo: 256 * 1024))
+    }
+
+    static func urlencoded(_ buffer: ByteBuffer) -> [String: String] {
         var out: [String: String] = [:]
         for pair in String(buffer: buffer).split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -139,7 +142,11 @@ public struct WebServer: Sendable {
         }
         router.post("/report") { request, _ -> Response in
             guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
-            let f = try await Self.form(request)
+            let form: WebForm
+            do { form = try await WebForm.read(request, maxBytes: Int(min(Int64(Int.max / 16), evidence.maxBytes)) * 10 + 1 << 20) } catch {
+                return Self.html(WebPages.message("Not sent", c.actor, "The form could not be read (\(error)); a screenshot may be too large: at most \(evidence.maxBytes >> 20) MiB each.", back: "/report"), status: .badRequest)
+            }
+            let f = form.fields
             guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
             var report: [String: JSONValue] = [:]
             for key in ["url", "category", "text", "note", "author"] { if let v = f[key], !v.isEmpty { report[key] = .string(v) } }
@@ -161,12 +168,29 @@ public struct WebServer: Sendable {
             } else {
                 problems.insert("The post's address is required: copy it from the browser's address bar or the post's Share menu", at: 0)
             }
+            let shots = form.files.filter { $0.field == "evidence" }
+            if shots.count > 10 { problems.append("Screenshots: at most 10 files with one report (\(shots.count) were chosen)") }
+            for s in shots where Int64(s.bytes.count) > evidence.maxBytes {
+                problems.append("Screenshots: \(s.filename) is \(s.bytes.count >> 20) MiB; at most \(evidence.maxBytes >> 20) MiB each")
+            }
             if !problems.isEmpty {
                 return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, errors: problems), status: .badRequest)
             }
             var args: [String: JSONValue] = ["report": .object(report)]
             if let s = f["submission"], !s.isEmpty { args["key"] = .string("web-" + s) }
-            switch await run("report", args, c) {
+            // Screenshots reach the evidence store as descriptors, the way the socket's files do.
+            var fds: [Int32] = []
+            defer { fds.forEach { close($0) } }
+            for s in shots {
+                guard let fd = WebForm.descriptor(for: s.bytes, in: evidence.root) else {
+                    return Self.html(WebPages.message("Not sent", c.actor, "The screenshot \(s.filename) could not be stored: \(String(cString: strerror(errno))). Nothing was sent.", back: "/report"), status: .serviceUnavailable)
+                }
+                fds.append(fd)
+            }
+            if !shots.isEmpty {
+                args["evidence"] = .array(shots.map { s in .object(["name": .string((s.filename as NSString).lastPathComponent.isEmpty ? "screenshot" : (s.filename as NSString).lastPathComponent)]) })
+            }
+            switch await run("report", args, c, fds: fds) {
             case .success(let result): return Self.html(WebPages.reportDone(c.actor, result: result))
             case .failure(let e) where e.code == "duplicate":
                 return Self.html(WebPages.message("Already sent", c.actor, e.message, error: false, back: "/board"))
