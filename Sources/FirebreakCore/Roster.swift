@@ -140,8 +140,15 @@ public struct Roster: Sendable, Hashable {
 
     public func manager(of role: String) -> String? { roles[role]?.manager }
 
+    /// The person a login names: their Unix account, or (signed in on the web by e-mail or through the
+    /// organisation's sign-on, which give an address) one of their e-mail contacts.
     public func person(unixUser: String) -> Person? {
-        people.values.first { $0.unixUser == unixUser }
+        people.values.first { $0.unixUser == unixUser } ?? (unixUser.contains("@") ? person(email: unixUser) : nil)
+    }
+
+    public func person(email: String) -> Person? {
+        let address = email.lowercased()
+        return people.values.first { $0.contacts.contains { $0.channel == "email" && $0.address.lowercased() == address } }
     }
 
     /// What a person may do: managers everything; anyone in a role works incidents; everyone else reports.

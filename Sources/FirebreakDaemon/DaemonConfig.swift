@@ -22,6 +22,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var http = "off"
     /// A request header the organisation's reverse proxy sets to the signed-in login name; honoured only when set.
     public var httpTrustedHeader: String?
+    /// Addresses the trusted header is believed from (comma-separated in the file).
+    public var httpTrustedProxies: Set<String> = ["127.0.0.1", "::1"]
+    /// E-mail domains whose addresses may ask for a sign-in link by e-mail.
+    public var httpSignInDomains: [String] = []
     /// The largest evidence file taken with a report (a screenshot or a saved page, not a video archive).
     public var evidenceMaxBytes: Int64 = 25 << 20
     public var notifications = NotificationSettings()
@@ -44,7 +48,7 @@ public struct DaemonConfig: Sendable, Equatable {
         }
     }
 
-    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "snapshot_every", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications", "http_trusted_header"]
+    static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "snapshot_every", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications", "http_trusted_header", "http_trusted_proxies", "http_signin_domains"]
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -80,6 +84,10 @@ public struct DaemonConfig: Sendable, Equatable {
             case "spool_dir": config.spoolDir = value
             case "http": config.http = value
             case "http_trusted_header": config.httpTrustedHeader = value
+            case "http_trusted_proxies":
+                config.httpTrustedProxies = Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            case "http_signin_domains":
+                config.httpSignInDomains = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
             case "checkpoint_every":
                 guard let n = Int(value), n > 0 else { throw Problem(description: "\(place): checkpoint_every must be a whole number above 0") }
                 config.checkpointEvery = n

@@ -128,7 +128,8 @@ public enum DaemonRunner {
             return .badConfiguration
         }
         let web = config.httpAddress.map { address in
-            WebSessions(baseURL: "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(address.port)", trustedHeader: config.httpTrustedHeader)
+            WebSessions(baseURL: "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(address.port)", trustedHeader: config.httpTrustedHeader,
+                        trustedProxies: config.httpTrustedProxies, signInDomains: config.httpSignInDomains)
         }
         let control: ControlSocket
         do {
@@ -172,7 +173,7 @@ public enum DaemonRunner {
         ]
         if let web, let address = config.httpAddress {
             let webLogger = logger
-            services.append(WebService(server: WebServer(desk: desk, evidence: evidence, sessions: web, links: links, logger: logger), host: address.host, port: address.port,
+            services.append(WebService(server: WebServer(desk: desk, evidence: evidence, sessions: web, links: links, mail: config.notifications, logger: logger), host: address.host, port: address.port,
                                        logger: logger) { port in
                 let url = "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)"
                 await web.listening(at: url)

@@ -16,7 +16,7 @@ import Testing
 /// rules, the JSON API's authentication, Prometheus, and the trusted proxy header only when configured.
 @Suite struct WebRouteTests {
     struct Setup {
-        let app: Application<RouterResponder<BasicRequestContext>>
+        let app: Application<RouterResponder<WebRequestContext>>
         let sessions: WebSessions
         let journal: Journal
         let desk: Desk
@@ -262,7 +262,14 @@ import Testing
         }
         try await plain.journal.close()
         let proxied = try await setUp(TempDir("web-proxy"), trustedHeader: "X-Remote-User")
+        // Over a real connection from loopback, the proxy's default address (the router's test client has no
+        // peer address, and a header from an unknown peer is never believed).
         try await proxied.app.test(.router) { client in
+            try await client.execute(uri: "/board", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "amira"]) { r in
+                #expect(r.status == .unauthorized)
+            }
+        }
+        try await proxied.app.test(.live) { client in
             try await client.execute(uri: "/board", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "amira"]) { r in
                 #expect(r.status == .ok && String(buffer: r.body).contains("amira · responder"))
             }

@@ -10,7 +10,7 @@ import NIOCore
 /// (`notification.link_used`); `POST /act/TOKEN/mattermost` is the same for a Mattermost button. No sign-in:
 /// the signed link is the proof, and it works once, until it expires or its step is finished.
 extension WebServer {
-    func addActionRoutes(_ router: Router<BasicRequestContext>) {
+    func addActionRoutes(_ router: Router<WebRequestContext>) {
         router.get("/act/:token") { _, context -> Response in
             let token = context.parameters.get("token") ?? ""
             switch await check(token) {

@@ -28,10 +28,19 @@ enum WebPages {
         WebPage.document(title: title, body: body, header: header(actor), refreshSeconds: refresh)
     }
 
-    static func signIn(trustedHeader: String?) -> String {
-        page("Sign in", nil, """
+    static func signIn(trustedHeader: String?, byEmail: Bool = false, error: String? = nil) -> String {
+        let email = byEmail ? """
+            <form method="post" action="/signin" id="signin">
+            \(error.map { "<p class=\"error\" role=\"alert\">\(E.escape($0))</p>" } ?? "")
+            <label for="email">Your work e-mail address</label>
+            <input id="email" name="email" type="email" required autocomplete="email" placeholder="name@example.org">
+            <p><button class="primary" type="submit">E-mail me a sign-in link</button></p>
+            </form>
+            <p>Or, with a terminal on this host:</p>
+            """ : "<p>Firebreak knows you by your login. In a terminal, run</p>"
+        return page("Sign in", nil, """
             <h1>Sign in</h1>
-            <p>Firebreak knows you by your login. In a terminal, run</p>
+            \(email)
             <pre><code>firebreak web-login</code></pre>
             <p>and open the link it prints. The link works once, for ten minutes; the session lasts twelve hours.</p>
             \(trustedHeader.map { "<p class=\"hint\">Behind the organisation's single sign-on, the proxy passes who you are in <code>\(E.escape($0))</code>.</p>" } ?? "")

@@ -18,9 +18,12 @@ public struct WebServer: Sendable {
     let logger: Logger
     /// Checks the one-tap links of notifications (nil: none are made).
     let links: ActionLinks?
+    /// Sends sign-in links by e-mail (nil: no way to send mail is configured).
+    let mailer: Channels?
 
-    public init(desk: Desk, evidence: EvidenceStore, sessions: WebSessions, links: ActionLinks? = nil, logger: Logger) {
+    public init(desk: Desk, evidence: EvidenceStore, sessions: WebSessions, links: ActionLinks? = nil, mail: NotificationSettings? = nil, logger: Logger) {
         self.links = links
+        self.mailer = mail.map { Channels(settings: $0) }.flatMap { $0.emailPossible ? $0 : nil }
         self.desk = desk
         self.evidence = evidence
         self.sessions = sessions
@@ -35,9 +38,10 @@ public struct WebServer: Sendable {
         let bearer: Bool
     }
 
-    func caller(_ request: Request) async -> Caller? {
+    func caller(_ request: Request, _ context: WebRequestContext) async -> Caller? {
         let roster = desk.roster
-        if let header = sessions.trustedHeader, let name = request.headers[HTTPField.Name(header)!], !name.isEmpty {
+        if let header = sessions.trustedHeader, let name = request.headers[HTTPField.Name(header)!], !name.isEmpty,
+           let peer = context.remoteAddress?.ipAddress, sessions.trustedProxies.contains(peer) {
             let (_, s) = await sessions.trustedSession(for: name)
             return Caller(user: name, actor: Actor.from(unixUser: name, roster: roster), csrf: s.csrf, bearer: false)
         }
@@ -113,13 +117,13 @@ public struct WebServer: Sendable {
 
     // MARK: Routes
 
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.get("/") { request, _ -> Response in
-            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+    public func router() -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
+        router.get("/") { request, context -> Response in
+            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
             return Self.seeOther(c.actor.access >= .responder ? "/board" : "/report")
         }
-        router.get("/login") { request, _ -> Response in
+        router.get("/login") { request, context -> Response in
             guard let code = request.uri.queryParameters["code"].map(String.init), let session = await sessions.redeem(code: code) else {
                 return Self.html(WebPages.message("Sign in", nil, "That link was used already or has expired. Run `firebreak web-login` for a new one.", back: "/"), status: .unauthorized)
             }
@@ -128,7 +132,7 @@ public struct WebServer: Sendable {
             response.setCookie(Cookie(name: "fb_session", value: session, maxAge: Int(WebSessions.sessionLifetime), path: "/", secure: false, httpOnly: true, sameSite: .strict))
             return response
         }
-        router.post("/logout") { request, _ -> Response in
+        router.post("/logout") { request, context -> Response in
             if let cookie = request.cookies["fb_session"]?.value { await sessions.end(cookie) }
             var response = Self.seeOther("/")
             response.setCookie(Cookie(name: "fb_session", value: "", maxAge: 0, path: "/", secure: false, httpOnly: true, sameSite: .strict))
@@ -136,12 +140,12 @@ public struct WebServer: Sendable {
         }
 
         // Report a post.
-        router.get("/report") { request, _ -> Response in
-            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+        router.get("/report") { request, context -> Response in
+            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
             return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf))
         }
-        router.post("/report") { request, _ -> Response in
-            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+        router.post("/report") { request, context -> Response in
+            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
             let form: WebForm
             do { form = try await WebForm.read(request, maxBytes: Int(min(Int64(Int.max / 16), evidence.maxBytes)) * 10 + 1 << 20) } catch {
                 return Self.html(WebPages.message("Not sent", c.actor, "The form could not be read (\(error)); a screenshot may be too large: at most \(evidence.maxBytes >> 20) MiB each.", back: "/report"), status: .badRequest)
@@ -201,8 +205,8 @@ public struct WebServer: Sendable {
         }
 
         // The board.
-        router.get("/board") { request, _ -> Response in
-            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+        router.get("/board") { request, context -> Response in
+            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
             let mine = await run("incidents", ["mine": .bool(c.actor.access < .responder ? false : true), "open": true], c)
             var list = (try? mine.get())?.arrayValue ?? []
             if c.actor.access >= .responder {
@@ -224,7 +228,7 @@ public struct WebServer: Sendable {
 
         // An incident, and its post-mortem.
         router.get("/incidents/:id") { request, context -> Response in
-            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
             let id = context.parameters.get("id") ?? ""
             switch await run("show", ["incident": .string(id)], c) {
             case .success(let view):
@@ -235,7 +239,7 @@ public struct WebServer: Sendable {
             }
         }
         router.get("/incidents/:id/postmortem") { request, context -> Response in
-            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
             let id = context.parameters.get("id") ?? ""
             switch await run("postmortem", ["incident": .string(id)], c) {
             case .success(let p): return Self.html(WebPages.page("Post-mortem \(id)", c.actor, PostmortemText.html(p)))
@@ -244,8 +248,8 @@ public struct WebServer: Sendable {
         }
 
         // Review: metrics with charts, and the post-mortems.
-        router.get("/review") { request, _ -> Response in
-            guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+        router.get("/review") { request, context -> Response in
+            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
             var args: [String: JSONValue] = [:]
             for key in ["since", "until"] { if let v = request.uri.queryParameters[Substring(key)], !v.isEmpty { args[key] = .string(String(v)) } }
             switch await run("metrics", args, c) {
@@ -268,7 +272,7 @@ public struct WebServer: Sendable {
 
         // The JSON API: the socket's operations over HTTP, for the pages' scripts-to-be and for people's scripts.
         router.get("/api/:op") { request, context -> Response in
-            guard let c = await caller(request) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
+            guard let c = await caller(request, context) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
             let op = context.parameters.get("op") ?? ""
             guard ["whoami", "incidents", "show", "postmortem", "metrics"].contains(op) else {
                 return Self.json(["error": ["code": "unknown-op", "message": .string("GET /api/\(op) is not an operation; reads: whoami, incidents, show, postmortem, metrics")]], status: .notFound)
@@ -280,7 +284,7 @@ public struct WebServer: Sendable {
             return Self.apiReply(await run(op, args, c))
         }
         router.post("/api/:op") { request, context -> Response in
-            guard let c = await caller(request) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
+            guard let c = await caller(request, context) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
             // A browser's cookie alone may not change anything: a script must show the CSRF token too.
             guard c.bearer || request.headers[HTTPField.Name("X-CSRF-Token")!] == c.csrf else {
                 return Self.json(["error": ["code": "forbidden", "message": "POST /api needs a bearer token (or X-CSRF-Token with a session cookie)"]], status: .forbidden)
@@ -296,6 +300,7 @@ public struct WebServer: Sendable {
             return Self.apiReply(await run(op, o, c))
         }
         addActionRoutes(router)
+        addSignInRoutes(router)
         return router
     }
 
@@ -307,8 +312,8 @@ public struct WebServer: Sendable {
     }
 
     /// A button on the board or an incident page: acknowledge, done, skip, note.
-    func act(_ request: Request, _ context: BasicRequestContext, step: String?) async throws -> Response {
-        guard let c = await caller(request) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader), status: .unauthorized) }
+    func act(_ request: Request, _ context: WebRequestContext, step: String?) async throws -> Response {
+        guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
         let f = try await Self.form(request)
         guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
         let id = context.parameters.get("id") ?? "", verb = context.parameters.get("verb") ?? ""
@@ -335,7 +340,7 @@ public struct WebServer: Sendable {
 
 /// Runs the web server for the service group's lifetime.
 public struct WebService: Service {
-    let app: Application<RouterResponder<BasicRequestContext>>
+    let app: Application<RouterResponder<WebRequestContext>>
     let address: String
 
     public init(server: WebServer, host: String, port: Int, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) {

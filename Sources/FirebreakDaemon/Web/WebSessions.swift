@@ -20,14 +20,22 @@ public actor WebSessions {
     /// Where the pages are (known once the server is listening, when it chose its port).
     public private(set) var baseURL: String
     public nonisolated let trustedHeader: String?
+    /// The proxy addresses `trustedHeader` is believed from (default: loopback, where oauth2-proxy runs beside
+    /// the daemon).
+    public nonisolated let trustedProxies: Set<String>
+    /// E-mail domains whose addresses may ask for a sign-in link (roster people's addresses always may).
+    public nonisolated let signInDomains: [String]
+    private var lastLinkSent: [String: Date] = [:]
 
     public func listening(at url: String) { baseURL = url }
     static let sessionLifetime: TimeInterval = 12 * 3600
     static let loginCodeLifetime: TimeInterval = 10 * 60
 
-    public init(baseURL: String, trustedHeader: String?) {
+    public init(baseURL: String, trustedHeader: String?, trustedProxies: Set<String> = ["127.0.0.1", "::1"], signInDomains: [String] = []) {
         self.baseURL = baseURL
         self.trustedHeader = trustedHeader
+        self.trustedProxies = trustedProxies
+        self.signInDomains = signInDomains.map { $0.lowercased() }
     }
 
     static func randomToken() -> String {
@@ -44,6 +52,18 @@ public actor WebSessions {
         loginCodes[Self.digest(code)] = (user, Date().addingTimeInterval(Self.loginCodeLifetime))
         let session = newSession(user)
         return (baseURL + "/login?code=" + code, session)
+    }
+
+    /// A one-time link for an e-mailed sign-in, at most one per address a minute (a form anyone can fill
+    /// must not become a way to flood someone's inbox); nil when one was sent just now.
+    public func issueByEmail(address: String, user: String) -> String? {
+        let key = address.lowercased()
+        if let last = lastLinkSent[key], Date().timeIntervalSince(last) < 60 { return nil }
+        lastLinkSent[key] = Date()
+        prune()
+        let code = Self.randomToken()
+        loginCodes[Self.digest(code)] = (user, Date().addingTimeInterval(Self.loginCodeLifetime))
+        return baseURL + "/login?code=" + code
     }
 
     /// Exchanges a login code (once) for a new session id.
