@@ -152,7 +152,7 @@ public enum DaemonRunner {
         var links: ActionLinks?
         if web != nil {
             do { links = try ActionLinks.load(path: config.stateDir + "/action-link-key") } catch {
-                logger.error("cannot make \(config.stateDir)/action-link-key (\(error)); notifications carry no one-tap links")
+                logger.error("\(error); notifications carry no one-tap links")
             }
         }
         let content: NotificationContent

@@ -32,6 +32,25 @@ import Testing
         s.log.enumerated().filter { $0.element.incident == id }.map { ReviewRecord(seq: UInt64($0.offset + 1), hash: "h\($0.offset + 1)", event: $0.element) }
     }
 
+    /// "sent" only for what a channel took: a person with no usable contact is logged in journald, which pages
+    /// nobody; one who could not be reached is "unreachable" with the reason; one not yet delivered is pending.
+    @Test func thePostmortemSaysSentOnlyForWhatAChannelAccepted() throws {
+        var s = Sim(now: ts("2026-11-20T09:00:00Z"))
+        try s.run(.report(Report(url: "https://x.com/a/status/1", category: .harassment), key: nil), by: "kim")
+        try s.run(.completeStep(incident: "INC-1", step: "preserve-evidence", note: nil), by: "dana")
+        let ids = s.log.ofType(EventType.notification).compactMap { $0.data["id"]?.stringValue }
+        try #require(ids.count >= 3, "\(ids)")
+        try s.run(.delivered(notification: ids[0], channel: "slack", digest: nil), by: "firebreakd")
+        try s.run(.delivered(notification: ids[1], channel: "journald", digest: nil), by: "firebreakd")
+        try s.run(.deliveryFailed(notification: ids[2], attempt: 5, error: "slack: HTTP 500", retryAt: nil), by: "firebreakd")
+        let p = Postmortem.build(incident: s.incident("INC-1"), records: Self.records(s, "INC-1"), checkpoint: nil, viewer: Actor(id: "dana", access: .manager), now: s.now)
+        let status = Dictionary(uniqueKeysWithValues: (p["notifications"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", $0["status"]?.stringValue ?? "") })
+        #expect(status[ids[0]] == "sent")
+        #expect(status[ids[1]] == "not sent: no contact, logged in journald")
+        #expect(status[ids[2]] == "unreachable")
+        #expect(ids.dropFirst(3).allSatisfy { status[$0] == "pending" })
+    }
+
     @Test func thePostmortemTellsTheStepsTimesAndStoryAndHidesReportersFromResponders() throws {
         let s = try Self.scenario()
         let inc = s.state.incidents["INC-1"]!
