@@ -88,15 +88,22 @@ import Glibc
         #expect(d.stop() == 0)
     }
 
-    /// A free port on loopback, for a daemon whose notifications must name its web address before it listens.
-    static func freePort() -> Int {
+    /// A socket bound to a free port on loopback, listening, and its port.
+    static func loopbackListener() -> (fd: Int32, port: Int) {
         let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(s) }
         var addr = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        listen(s, 1)
+        return (s, Int(UInt16(bigEndian: addr.sin_port)))
+    }
+
+    /// A free port on loopback, for a daemon whose notifications must name its web address before it listens.
+    static func freePort() -> Int {
+        let (fd, port) = loopbackListener()
+        close(fd)
+        return port
     }
 
     /// The one-tap link, as the owner meets it: a Slack message a receiver captured carries a button; opening
@@ -156,14 +163,8 @@ import Glibc
     @Test func aTakenPortStopsTheDaemonNamingTheAddress() throws {
         let dir = TempDir("web-port")
         // Something else listens on the port.
-        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (taken, port) = Self.loopbackListener()
         defer { close(taken) }
-        var addr = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(taken, $0, &len) } }
-        listen(taken, 1)
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         let state = dir.sub("state")
         let daemon = try launch(productPath("firebreakd"), ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
                                                             "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml",
