@@ -189,6 +189,29 @@ import Testing
         try await s.journal.close()
     }
 
+    /// Resolving on the incident page with steps still open asks for the checkbox, then records them abandoned.
+    @Test func resolvingOnThePageNeedsTheAbandonCheckboxWhileStepsAreOpen() async throws {
+        let s = try await setUp(TempDir("web-resolve"))
+        _ = try await s.desk.submit(.report(Report(url: "https://x.com/c/status/4", category: .harassment), key: nil), by: Actor(id: "kim", access: .reporter))
+        let (_, amira) = await s.sessions.issue(for: "amira")
+        try await s.app.test(.router) { client in
+            let page = try await client.execute(uri: "/incidents/INC-1", method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            #expect(page.contains("id=\"resolve\"") && page.contains("name=\"abandon_open_steps\""), "the page offers to resolve")
+            let csrf = try #require(Self.csrf(in: page))
+            var form = Self.cookie(amira)
+            form.append(contentsOf: Self.formType)
+            try await client.execute(uri: "/incidents/INC-1/resolve", method: .post, headers: form, body: Self.form(["csrf": csrf, "summary": "removed"])) { r in
+                #expect(r.status == .conflict && String(buffer: r.body).contains("tick “Abandon the open steps”"))
+            }
+            try await client.execute(uri: "/incidents/INC-1/resolve", method: .post, headers: form,
+                                     body: Self.form(["csrf": csrf, "summary": "removed", "abandon_open_steps": "on"])) { r in
+                #expect(r.status == .seeOther)
+            }
+        }
+        #expect(await s.desk.incident("INC-1")?.status == .resolved)
+        try await s.journal.close()
+    }
+
     /// A Mattermost button posts from Mattermost's server: it acknowledges, then (pressed on a new link) marks
     /// done; an expired or altered link does nothing.
     @Test func aMattermostButtonActsOnceAndExpiredLinksDoNothing() async throws {

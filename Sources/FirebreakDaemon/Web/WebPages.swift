@@ -191,6 +191,11 @@ enum WebPages {
             if actor.access >= .responder && (v["status"] == "open" || v["status"] == "acknowledged") {
                 b += "<h2>Act</h2>" + (v["status"] == "open" ? action(id, nil, "ack", "Acknowledge the incident", csrf) : "")
                 b += "<form method=\"post\" action=\"/incidents/\(E.escape(id))/note\"><input type=\"hidden\" name=\"csrf\" value=\"\(E.escape(csrf))\"><label for=\"note\">Add a note</label><textarea id=\"note\" name=\"text\" rows=\"2\" required></textarea><button type=\"submit\">Add note</button></form>"
+                let open = (v["steps"]?.arrayValue ?? []).filter { ["waiting", "ready", "acknowledged"].contains($0["status"]?.stringValue ?? "") }
+                b += "<form method=\"post\" action=\"/incidents/\(E.escape(id))/resolve\" id=\"resolve\"><input type=\"hidden\" name=\"csrf\" value=\"\(E.escape(csrf))\">"
+                    + "<label for=\"summary\">Resolve: what was done (it opens the post-mortem)</label><textarea id=\"summary\" name=\"summary\" rows=\"2\" required></textarea>"
+                    + (open.isEmpty ? "" : "<label><input type=\"checkbox\" name=\"abandon_open_steps\"> Abandon the \(open.count) open \(open.count == 1 ? "step" : "steps") (\(open.compactMap { $0["id"]?.stringValue }.map(E.escape).joined(separator: ", "))): the post-mortem lists \(open.count == 1 ? "it" : "them") as abandoned</label>")
+                    + "<button type=\"submit\">Resolve</button></form>"
             }
         }
         b += "<p class=\"hint\">This page refreshes every 15 seconds.</p>"

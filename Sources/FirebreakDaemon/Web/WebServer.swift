@@ -325,15 +325,21 @@ public struct WebServer: Sendable {
         case "done": op = "done"; if let n = f["note"], !n.isEmpty { args["note"] = .string(n) }
         case "skip": op = "skip"; args["reason"] = .string(f["reason"] ?? "")
         case "note": op = "note"; args["text"] = .string(f["text"] ?? "")
+        case "resolve":
+            op = "resolve"
+            args["summary"] = .string(f["summary"] ?? "")
+            args["abandon_open_steps"] = .bool(f["abandon_open_steps"] == "on" || f["abandon_open_steps"] == "true")
         default: return Self.html(WebPages.message("Unknown action", c.actor, "\(verb) is not an action"), status: .notFound)
         }
         switch await run(op, args, c) {
         case .success:
-            let what = "\(id)\(step.map { " \($0)" } ?? ""): \(verb == "ack" ? "acknowledged" : verb == "done" ? "done" : verb == "skip" ? "skipped" : "note added")"
-            let back = verb == "note" ? "/incidents/\(id)" : "/board?done=" + (what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            let what = "\(id)\(step.map { " \($0)" } ?? ""): \(["ack": "acknowledged", "done": "done", "skip": "skipped", "resolve": "resolved"][verb] ?? "note added")"
+            let back = verb == "note" || verb == "resolve" ? "/incidents/\(id)" : "/board?done=" + (what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             return Self.seeOther(back)
         case .failure(let e):
-            return Self.html(WebPages.message("Not done", c.actor, e.message), status: Self.status(for: e.code))
+            // The engine speaks of the command line's flag; on the page it is the checkbox.
+            let message = verb == "resolve" ? e.message.replacingOccurrences(of: "resolve with --abandon-open-steps", with: "tick “Abandon the open steps” when you resolve (--abandon-open-steps on the command line)") : e.message
+            return Self.html(WebPages.message("Not done", c.actor, message, back: "/incidents/\(id)"), status: Self.status(for: e.code))
         }
     }
 }
