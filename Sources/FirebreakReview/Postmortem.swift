@@ -152,7 +152,9 @@ public enum Describe {
             let who = d["reporter"]?.stringValue.map { " from \($0)" } ?? ""
             return "Report \(s("report"))\(who)" + (d["text"]?.stringValue.map { ": “\(IncidentState.shorten($0, to: 200))”" } ?? "")
         case EventType.severityRaised: return "Severity raised from \(s("from")) to \(s("to")) (\(s("reason")))"
-        case EventType.stepReady: return "Step\(step) ready for \(d["owner"]?.stringValue ?? "nobody (no one holds \(s("role")))"), due \(s("due"))"
+        case EventType.stepReady:
+            let due = d["due"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }?.readable ?? s("due")
+            return "Step\(step) ready for \(d["owner"]?.stringValue ?? "nobody (no one holds \(s("role")))"), due \(due)"
         case EventType.stepAcknowledged: return "\(e.actor) acknowledged step\(step)"
         case EventType.stepDone:
             return "\(e.actor) finished step\(step)" + (d["on_time"]?.boolValue == false ? " (late)" : "") + (d["note"]?.stringValue.map { ": \($0)" } ?? "")
@@ -169,7 +171,9 @@ public enum Describe {
         case EventType.incidentReopened: return "\(e.actor) reopened it: \(s("reason"))"
         case EventType.note: return "Note by \(e.actor): \(s("text"))"
         case EventType.notification: return "Asked to tell \(s("to")) (\(s("kind")))"
-        case EventType.notificationSent: return "Told \(s("to")) by \(s("channel"))" + (d["digest"] != nil ? " (in a digest)" : "")
+        case EventType.notificationSent:
+            if d["channel"] == "journald" { return "Could not tell \(s("to")): no contact to reach them on; logged in journald only" }
+            return "Told \(s("to")) by \(s("channel"))" + (d["digest"] != nil ? " (in a digest)" : "")
         case EventType.notificationFailed:
             return "Could not tell \(s("to")) (attempt \(s("attempt")): \(s("error")))" + (d["final"]?.boolValue == true ? "; \(d["escalated_to"]?.stringValue ?? "nobody") is told instead" : "")
         default: return e.type

@@ -312,10 +312,16 @@ import Glibc
         #expect(d.waitForRecord(EventType.notificationSent) { $0.data["id"] == "INC-6.n1" } != nil)
         let posts = sink.records.filter { $0["path"] == "/ok/olga" }
         let digests = posts.filter { Self.body($0)["digest"] != nil }
-        #expect(posts.count == 2 && digests.count == 1, "\(posts.count) messages for six notifications")
-        #expect(Self.body(digests.first ?? .null)["text"]?.stringValue?.contains("5 Firebreak notifications for olga") == true)
+        // Two messages: the first alone (or, when the machine is slow enough that the notifier first looks after
+        // two reports have landed, those two together), and everything after it in one digest.
+        #expect(posts.count == 2 && digests.count >= 1, "\(posts.count) messages for six notifications")
+        let last = try #require(digests.last)
+        let lastIDs = (Self.body(last)["digest"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+        #expect(lastIDs.count >= 4 && Self.body(last)["text"]?.stringValue?.contains("\(lastIDs.count) Firebreak notifications for olga") == true,
+                "\(Self.body(last))")
         let inDigests = digests.flatMap { Self.body($0)["digest"]?.arrayValue ?? [] }.compactMap { $0["id"]?.stringValue }
-        #expect(inDigests.count + (posts.count - digests.count) == 6)
+        let alone = posts.filter { Self.body($0)["digest"] == nil }.compactMap { Self.body($0)["id"]?.stringValue }
+        #expect(Set(inDigests + alone).count == 6 && inDigests.count + alone.count == 6, "each of the six exactly once: \(inDigests + alone)")
         let sent = d.records(EventType.notificationSent)
         #expect(sent.count == 6 && sent.filter { $0.data["digest"] != nil }.count == inDigests.count)
         #expect(d.stop() == 0)
