@@ -36,8 +36,8 @@ public enum Engine {
     }
 
     /// The events for every deadline at or before `now`; takes them off the state's queue. The caller journals
-    /// them and applies them (which arms the next deadlines); if journaling fails, it calls
-    /// `state.rearm(incidents)` with the incidents of these events so that nothing is forgotten.
+    /// them and applies them (which arms the next deadlines); if journaling fails, reverting the batch's
+    /// `EngineUndo` queues the deadlines of its incidents again, so that nothing is forgotten.
     public static func dueEvents(state: inout EngineState, now: Timestamp, context: EngineContext) -> [Event] {
         let context = context.withOverrides(state.overrides)
         var events: [Event] = []

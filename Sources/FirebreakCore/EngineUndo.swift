@@ -52,8 +52,8 @@ extension EngineState {
         rearm(undo.touchedIncidents)
     }
 
-    /// The value is read only the first time: a copy of an incident per event (six when one opens) was a tenth
-    /// of the desk's work on an opening report.
+    /// The value is read only the first time: one copy of an incident per batch, not one per event (six when
+    /// an incident opens).
     private static func keep<V>(_ log: inout [String: V?], _ key: String, _ value: @autoclosure () -> V?) {
         if log.index(forKey: key) == nil { log[key] = .some(value()) }
     }

@@ -6,9 +6,8 @@ public struct Event: Sendable, Hashable {
     public var actor: String
     public var data: JSONValue
     /// The plan of an `incident.opened` event the engine made, as the object `data.plan` was made from and as
-    /// its bytes: applying the event does not decode `data.plan` again, nor does the journal write it again
-    /// (together a third of the work of opening an incident, 2026-12-03). Not part of `==`: events read back
-    /// from the journal have none and decode `data.plan`.
+    /// its bytes: applying the event does not decode `data.plan` again, nor does the journal write it again.
+    /// Not part of `==`: events read back from the journal have none and decode `data.plan`.
     var recorded: RecordedPlan?
 
     /// A member of `data` already written as JSON (`JSONWriter.write(data[key])`), for the journal to copy.

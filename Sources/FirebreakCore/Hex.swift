@@ -3,8 +3,8 @@ public enum Hex {
     /// The sixteen digits as bytes, for comparing against hex text without building a string.
     public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Inlinable so that it is specialised for the digest type at each caller (unspecialised, the iteration went
-    /// through witness tables: 1.7% of the desk's CPU per report).
+    /// Inlinable so that it is specialised for the digest type at each caller (unspecialised, the iteration goes
+    /// through witness tables on every report).
     @inlinable
     public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []

@@ -103,8 +103,8 @@ public enum PostAddress {
     }
 
     /// `text` without white space at either end: the scalars of Unicode's White_Space property, the same set as
-    /// Foundation's `.whitespacesAndNewlines`, whose `trimmingCharacters` bridges through NSString (a tenth of
-    /// the desk's CPU per report under load, with the URL parsing).
+    /// Foundation's `.whitespacesAndNewlines`, without `trimmingCharacters`, which bridges through NSString on
+    /// every report.
     static func trimmed(_ text: String) -> Substring {
         let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),

@@ -40,8 +40,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let frac = ms % 1000
         guard (0...9999).contains(y) else { return Timestamp.rfc3339(y, m, d, secs, frac) }
         // Every record's time and every due date is one of these: written as 24 bytes in place, the digits by
-        // hand (each `String(value)` and padding was an allocation and a copy; 5% of the desk's CPU when opening
-        // incidents, 2026-12-03).
+        // hand, one allocation in all (each `String(value)` and padding would be an allocation and a copy).
         return String(unsafeUninitializedCapacity: 24) { out in
             func put(_ at: Int, _ value: Int64, _ width: Int) {
                 var v = value

@@ -14,10 +14,9 @@ import Glibc
 /// desk's thread decides, journals and syncs them, so on two cores the one's socket work runs beside the other's
 /// deciding and syncing. Under load each hand-over carries a batch (16 clients: one wake of the desk for all the
 /// requests that came meanwhile); with one client, this thread looks for the reply for up to a sync's length
-/// instead of sleeping (`DeskThread.expecting`), so the hop costs no wake. Measured against serving on the desk's
-/// thread (alternated, same window, 2026-12-03): 16 clients 1.08-1.12x of PostgreSQL -> 1.39-1.53x, 64 clients
-/// 1.22-1.28x -> 1.54-1.63x, one client 1.00-1.01x -> 1.14-1.19x. A slow or silent client holds no thread, and a
-/// client is accepted and a malformed request refused while the desk is in a sync.
+/// instead of sleeping (`DeskThread.expecting`), so the hop costs no wake (the measurement that moved the socket
+/// here: docs/benchmarks.md). A slow or silent client holds no thread, and a client is accepted and a malformed
+/// request refused while the desk is in a sync.
 ///
 /// Plain system calls, because SO_PEERCRED (who the caller is) and SCM_RIGHTS (evidence files) on a stream
 /// socket are what NIO does not expose.
@@ -33,8 +32,8 @@ public final class ControlSocket: @unchecked Sendable {
     let web: WebSessions?
     let logger: Logger
     /// Serves the clients; the desk's own thread decides and syncs their requests. While a request is at the
-    /// desk it looks for the answer for up to 2 ms instead of sleeping: a fast sync here takes 0.2-0.4 ms, a slow
-    /// one milliseconds (then it sleeps and is woken).
+    /// desk it looks for the answer for up to 2 ms instead of sleeping: longer than a fast sync, so one client's
+    /// reply needs no wake; a slower sync than that and it sleeps and is woken.
     let thread = DeskThread(name: "socket", spinWhileExpecting: .milliseconds(2))
     private var connections: [Int32: Connection] = [:]
     private var stopped = false

@@ -30,10 +30,8 @@ public actor Desk {
     /// The desk's executor; the spool's threads prefer it for their requests. While the control socket has
     /// clients it looks for work for 200 µs after work, not 50: a client's next request reaches it through the
     /// socket's thread (its reply sent, the client's next read and parsed there), which takes longer than 50 µs.
-    /// One client, alternated in one window (2026-12-03): p50 0.25-0.27 ms against 0.30-0.34 ms with 50 µs,
-    /// 1.22-1.86x of PostgreSQL against 1.03-1.44x. Not always: with 200 µs after every batch, the deadlines bench
-    /// (100,000 escalations over 30 s, no clients) fired late, p99 273 ms against 7 ms with 50 µs (cause not
-    /// found: the spin holds a core the pool's notifier and snapshot want).
+    /// Only while there are clients: the longer spin after every batch made deadlines fire late (the figures,
+    /// and what is not understood about them: docs/benchmarks.md).
     nonisolated let thread = DeskThread(name: "desk", spinWhileExpecting: .microseconds(200))
     public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     private var state: EngineState
@@ -66,8 +64,8 @@ public actor Desk {
     private let log: Logger?
     /// Deadlines fire from a one-shot timer in the desk's own `epoll` (a timerfd), armed for the soonest after
     /// every batch, so no other thread stands between a deadline and its batch: the deadline loop wakes on the
-    /// cooperative pool, which a busy daemon may keep waiting. (What held escalations 2 s back in the deadlines
-    /// bench was the drain loop keeping this thread, see `longestHold`; the timer alone changed nothing there.)
+    /// cooperative pool, which a busy daemon may keep waiting. The timer is not enough on its own: the drain loop
+    /// must also let go of the thread (`longestHold`).
     /// -2: not made yet; -1: none could be made (then the loop fires them).
     private var deadlineTimer: Int32 = -2
     /// What the timer is armed for.
@@ -328,10 +326,9 @@ public actor Desk {
             if ContinuousClock.now >= nextSnapshotAllowed { snapshotIfDue() }
             armDeadlineTimer()
             // Background work left (a digest's thousands of outcomes) and the thread held for a while: its other
-            // jobs and its timer go first, then the next batch. Without this the loop held the thread
-            // until the last outcome was journaled: 45,000 of them kept every deadline and client waiting 2 s
-            // (bench: escalation p99 1,600 ms, none fired for 2 s). Not after every batch: under a stream of
-            // reports that split the clients' requests into more, smaller batches (64 clients: -25%).
+            // jobs and its timer go first, then the next batch, so no deadline or client waits behind more than
+            // `longestHold` of background work. Not after every batch: under a stream of reports that would split
+            // the clients' requests into more, smaller batches (figures: docs/benchmarks.md).
             if !background.isEmpty && ContinuousClock.now - heldSince > Self.longestHold {
                 await Task.yield()
                 heldSince = .now

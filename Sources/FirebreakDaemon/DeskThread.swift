@@ -10,10 +10,9 @@ import Glibc
 /// runs on one (its actor's executor, the executor the spool's requests prefer), the control socket on another
 /// (its clients and its requests' tasks). When it has no job it looks for one for a while (`spin`, 50 µs by
 /// default) before it sleeps, so that work handed over soon after needs no wake; under load it finds many clients
-/// or jobs ready at once, and they go on as one batch. A thread wake costs about 20 µs on these machines (a
-/// semaphore ping-pong between two threads: 40 µs a round trip), and with a thread per client the wakes were most
-/// of the daemon's CPU (`perf`, 16 clients: 61% of its samples in the kernel, most in the scheduler); two threads
-/// handing batches to each other wake each other about once a batch.
+/// or jobs ready at once, and they go on as one batch. Invariant: two such threads handing batches to each other
+/// wake each other at most once a batch, never once a request (why a wake matters here: docs/benchmarks.md,
+/// "Why the code is shaped so").
 ///
 /// Because the desk has a thread of its own, it may block it: it writes and syncs its batches itself
 /// (`Journal.appendNow`), and requests for the desk wait in this queue (or in their sockets) meanwhile, to be
@@ -159,11 +158,10 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     }
 
     /// How long the thread keeps looking for work before it sleeps, after work. A client waiting on its reply
-    /// sends its next request some tens of microseconds after it; asleep in `epoll_wait`, the thread is woken for
-    /// it (about 20 µs a wake here, on both sides). Spinning 50 µs first took one client from 0.78-0.84x of
-    /// PostgreSQL to 0.91-0.96x (alternated, same window; 20 µs gave 0.85-0.88x, 100 µs no more than 50). It
-    /// costs at most 50 µs of one core after each burst of work, and nothing at rest. Not on one processor,
-    /// where the spinning thread would hold the core the client needs to send.
+    /// sends its next request some tens of microseconds after it, and a thread asleep in `epoll_wait` must be
+    /// woken for it. Bound: at most `spin` of one core after each burst of work, nothing at rest. Not on one
+    /// processor, where the spinning thread would hold the core the client needs to send. (How 50 µs was chosen:
+    /// docs/benchmarks.md.)
     static let spinAfterWork: Duration = .microseconds(50)
     static let multiprocessor = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
     private let spin: Duration

@@ -3,15 +3,13 @@ import Synchronization
 /// Lets a loop (deadlines, notifications) sleep until it next has work, yet wake at once when the desk makes
 /// work due sooner.
 ///
-/// A lock, not an actor: the desk calls `wake` after every batch it journals, synchronously. As an actor each
-/// call was a hop between threads, and waking the loop for a deadline later than the one it already sleeps
-/// towards cost it a turn through the desk (with one client, 1,432 -> 1,807 reports/s without them).
+/// A lock, not an actor: the desk calls `wake` after every batch it journals, synchronously, and must not hop
+/// threads for it; a wake for a deadline later than the one the loop already sleeps towards does not wake it.
 final class Wakeup: Sendable {
     private struct Sleeping {
         /// Set by a wake while nobody sleeps: the next sleep ends by then (at once for a wake without `within`).
-        /// Kept as an instant, not a flag: a flag made every batch's wake cut the deadline loop's next sleep to
-        /// nothing, so under a steady stream it went round once per batch (one client: ~12 context switches a
-        /// report, most of them the loop's).
+        /// Kept as an instant, not a flag: with a flag every batch's wake would cut the deadline loop's next
+        /// sleep to nothing, and under a steady stream it would go round once per batch.
         var pendingBy: ContinuousClock.Instant?
         var sleeper: Task<Void, any Error>?
         /// When the sleeper wakes anyway.

@@ -10,10 +10,9 @@ import FirebreakCore
 /// each batch is written a second time and synced, instead of syncing the segment it was appended to.
 ///
 /// Why: on ext4 an `fdatasync` after an append must also write the inode, whose size changed; overwriting
-/// blocks that already exist needs only the data written. Measured on this project's machines (a small append
-/// each time, same run): append + `fdatasync` p50 0.18 ms, 5,100/s; append without a sync plus an overwrite
-/// of this ring + `fdatasync` of the ring p50 0.12 ms, 7,900/s. PostgreSQL's write-ahead log is preallocated
-/// for the same reason. The segments keep the format every reader relies on (no padding, no zeros at the end).
+/// blocks that already exist needs only the data written (the figures: docs/benchmarks.md). PostgreSQL's
+/// write-ahead log is preallocated for the same reason. The segments keep the format every reader relies on (no
+/// padding, no zeros at the end).
 ///
 /// The ring holds one lap at a time: frames written one after another from its start, each carrying the segment
 /// and offset its bytes were appended at. Before a lap starts again from the beginning (the ring is full, or a
@@ -26,7 +25,7 @@ import FirebreakCore
 /// Frame: `FBT1`, lap id (8), payload length (4), segment index (4), segment offset (8), SHA-256 of those and the
 /// payload (32), then the payload, zero-padded to a multiple of 4 KiB. Frames are written with `O_DIRECT` where
 /// the file system allows it: an aligned block goes straight to the disk and the `fdatasync` after it has only
-/// the device's cache to flush (measured here, same run: p50 0.115 ms buffered, 0.105 ms direct). A frame belongs to the lap when its lap id is the first frame's, its hash
+/// the device's cache to flush. A frame belongs to the lap when its lap id is the first frame's, its hash
 /// is right and it continues the previous frame in the same segment; anything else ends the lap (a torn frame
 /// was never acknowledged).
 final class TailRing {
