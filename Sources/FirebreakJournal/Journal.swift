@@ -32,8 +32,9 @@ public final class Journal: @unchecked Sendable {
     private var closeWaiters: [@Sendable (JournalError?) -> Void] = []
     private var headSeq: UInt64
     private var headHash: String
-    /// When the oldest record not yet sealed by a checkpoint was written: the writer thread waits for it to age.
-    private var firstUnsealedAt: Date?
+    /// When the oldest record not yet sealed by a checkpoint was written, on `options.clock` (the records' own
+    /// clock): the writer thread waits for it to age `checkpointEverySeconds`.
+    private var firstUnsealedAt: Timestamp?
 
     /// Held by whoever writes a batch (the writer thread, or a caller of `appendNow`); guards what follows.
     private let commitLock = NSLock()
@@ -142,7 +143,7 @@ public final class Journal: @unchecked Sendable {
         self.headSeq = recovery.lastSeq
         self.headHash = recovery.lastHash
         self.sinceCheckpoint = recovery.unsealedCount
-        self.firstUnsealedAt = recovery.unsealedCount > 0 ? Date() : nil
+        self.firstUnsealedAt = recovery.unsealedCount > 0 ? options.clock() : nil
         let thread = Thread { [self] in self.run() }
         thread.name = "journal-writer"
         thread.start()
@@ -191,11 +192,6 @@ public final class Journal: @unchecked Sendable {
     /// The same as `append`, blocking the calling thread (tools and threads outside Swift concurrency).
     public func appendBlocking(_ entries: [JournalEntry]) throws -> [JournalRecord] {
         try submitBlocking(entries, seal: false)
-    }
-
-    /// `appendAndSeal`, blocking the calling thread.
-    public func appendAndSealBlocking(_ entries: [JournalEntry]) throws -> [JournalRecord] {
-        try submitBlocking(entries, seal: true)
     }
 
     private func submit(_ entries: [JournalEntry], seal: Bool) async throws -> [JournalRecord] {
@@ -297,7 +293,10 @@ public final class Journal: @unchecked Sendable {
             cond.lock()
             while pending.isEmpty && !closing && !timedCheckpointDue() {
                 if let deadline = timedCheckpointDeadline() {
-                    _ = cond.wait(until: deadline)
+                    // The deadline is on the injected clock; the wait is for as long as that clock says is left
+                    // (a clock that jumps ahead calls `clockMoved`).
+                    let left = Double((deadline - options.clock()).milliseconds) / 1000
+                    _ = cond.wait(until: Date().addingTimeInterval(max(0, left)))
                 } else {
                     cond.wait()
                 }
@@ -348,14 +347,22 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// Called with `cond` held.
-    private func timedCheckpointDeadline() -> Date? {
+    private func timedCheckpointDeadline() -> Timestamp? {
         guard options.signer != nil, let first = firstUnsealedAt else { return nil }
-        return first.addingTimeInterval(options.checkpointEverySeconds)
+        return first + TimeSpan(milliseconds: Int64((options.checkpointEverySeconds * 1000).rounded()))
     }
 
     private func timedCheckpointDue() -> Bool {
         guard let deadline = timedCheckpointDeadline() else { return false }
-        return Date() >= deadline
+        return options.clock() >= deadline
+    }
+
+    /// Tells the writer that `options.clock` moved other than with real time (a test's manual clock): it looks
+    /// again whether a timed checkpoint is due. The system clock never needs it.
+    public func clockMoved() {
+        cond.lock()
+        cond.signal()
+        cond.unlock()
     }
 
     private func failedFatally() -> Bool {
@@ -466,7 +473,7 @@ public final class Journal: @unchecked Sendable {
         if unsealed == 0 {
             firstUnsealedAt = nil
         } else if firstUnsealedAt == nil {
-            firstUnsealedAt = Date()
+            firstUnsealedAt = options.clock()
             // The writer may be waiting with no deadline: it has one now.
             cond.signal()
         }

@@ -2,6 +2,7 @@ import Crypto
 import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct CheckpointTests {
@@ -52,6 +53,36 @@ import Testing
         #expect(sealed, "a timed checkpoint within 2 s of a 50 ms interval")
         try await journal.close()
         #expect(try JournalVerifier.verify(directory: dir.sub("j"), keys: [keys.publicKey]).sealedThrough == 1)
+    }
+
+    /// The interval is on the journal's own clock, the one its records carry: on a manual clock nothing is due
+    /// until that clock says so, however long the test takes, and the checkpoint comes when it does.
+    @Test func theCheckpointIntervalRunsOnTheInjectedClock() throws {
+        let dir = TempDir()
+        let keys = try Self.keyPair(dir)
+        let now = Mutex<Int64>(1_700_000_000_000)
+        var options = JournalOptions()
+        options.signer = keys.signer
+        options.checkpointEveryRecords = 1_000
+        options.checkpointEverySeconds = 60
+        options.clock = { Timestamp(millisecondsSinceEpoch: now.withLock { $0 }) }
+        let journal = try Journal.open(directory: dir.sub("j"), options: options)
+        _ = try journal.appendBlocking([entry(1)])
+        // 59 s later on the journal's clock: the next append is written alone, no checkpoint with it.
+        now.withLock { $0 += 59_000 }
+        journal.clockMoved()
+        _ = try journal.appendBlocking([entry(2)])
+        #expect(journal.head.seq == 2, "no checkpoint before the interval has passed on the injected clock")
+        // One more second and the writer, told the clock moved, seals both without another append.
+        now.withLock { $0 += 1_000 }
+        journal.clockMoved()
+        #expect(SpoolTests.waitUntil(timeout: 10) { journal.head.seq == 3 }, "the checkpoint once the injected clock reached the interval")
+        try journal.closeBlocking()
+        var records: [JournalRecord] = []
+        _ = try JournalReader.scan(directory: dir.sub("j")) { records.append($0) }
+        let checkpoint = try #require(records.first { $0.type == checkpointRecordType })
+        #expect(checkpoint.seq == 3 && checkpoint.time == Timestamp(millisecondsSinceEpoch: 1_700_000_060_000))
+        #expect(try JournalVerifier.verify(directory: dir.sub("j"), keys: [keys.publicKey]).sealedThrough == 2)
     }
 
     @Test func appendAndSealSealsAtOnceAndIsANoOpWhenNothingIsUnsealed() async throws {
