@@ -136,12 +136,33 @@ let package = Package(
                 "Yams",
             ]
         ),
+        // What the test targets share: temporary directories, processes, the real daemon started as its tests
+        // start it, the simulated engine. A library, not a test target, so each test target mirrors one target.
+        .target(
+            name: "FirebreakTestSupport",
+            dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakJournal", "FirebreakUnix"],
+            path: "Tests/FirebreakTestSupport"
+        ),
         .testTarget(
             name: "FirebreakCoreTests",
-            dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview", "FirebreakJournal", "FirebreakFuzzing"]
+            dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview", "FirebreakJournal", "FirebreakFuzzing", "FirebreakTestSupport"]
+        ),
+        .testTarget(
+            name: "FirebreakReviewTests",
+            dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview", "FirebreakTestSupport"]
         ),
         .testTarget(
             name: "FirebreakJournalTests",
+            dependencies: [
+                "FirebreakCore",
+                "FirebreakConfig",
+                "FirebreakJournal",
+                "FirebreakTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "FirebreakDaemonTests",
             dependencies: [
                 "FirebreakReview",
                 "FirebreakUnix",
@@ -149,11 +170,16 @@ let package = Package(
                 "FirebreakConfig",
                 "FirebreakJournal",
                 "FirebreakDaemon",
+                "FirebreakTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .testTarget(
+            name: "FirebreakCLITests",
+            dependencies: ["FirebreakCore", "FirebreakJournal", "FirebreakTestSupport"]
         ),
     ]
 )

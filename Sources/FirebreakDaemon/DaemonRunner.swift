@@ -171,6 +171,10 @@ public enum DaemonRunner {
             SpoolService(spool: spool),
             ReloadService(desk: desk, config: config, logger: logger, signals: hangups),
         ]
+        // READY waits for the web pages to be served, when there are any: a client (or systemd's ordering)
+        // taking READY to mean "serving" must not find the port closed.
+        let (webListening, webListened) = AsyncStream<Void>.makeStream()
+        if config.httpAddress == nil { webListened.finish() }
         if let web, let address = config.httpAddress {
             let webLogger = logger
             services.append(WebService(server: WebServer(desk: desk, evidence: evidence, sessions: web, links: links, mail: config.notifications, logger: logger), host: address.host, port: address.port,
@@ -178,6 +182,7 @@ public enum DaemonRunner {
                 let url = "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)"
                 await web.listening(at: url)
                 webLogger.info("web pages on \(url) (sign in with `firebreak web-login`)", metadata: ["url": .string(url)])
+                webListened.finish()
             })
         }
         if let usec = SystemdWatchdog.intervalMicroseconds() {
@@ -185,7 +190,8 @@ public enum DaemonRunner {
             services.append(WatchdogService(desk: desk, intervalMicroseconds: usec))
         }
         services += [
-            ReadyService(status: "journal at seq \(journal.head.seq); \(open) open incident\(open == 1 ? "" : "s"); socket \(control.path ?? "from systemd")"),
+            ReadyService(status: "journal at seq \(journal.head.seq); \(open) open incident\(open == 1 ? "" : "s"); socket \(control.path ?? "from systemd")",
+                         after: webListening),
         ]
         if let snapshot, let snapshots {
             SnapshotCheck.start(journalDirectory: config.journalDirectory, snapshot: snapshot, store: snapshots, logger: logger)
@@ -215,11 +221,15 @@ public enum DaemonRunner {
 }
 
 /// Tells systemd the daemon is ready once the service group runs (so its signal handlers are in place and a
-/// stop request right after READY is never lost), then waits for the stop.
+/// stop request right after READY is never lost) and `after` has finished (the web server listens), then waits
+/// for the stop. A web server that cannot listen fails the group first: no READY.
 struct ReadyService: Service {
     let status: String
+    let after: AsyncStream<Void>
 
     func run() async throws {
+        for await _ in after {}
+        if Task.isCancelled { return }
         SystemdNotify.ready(status: status)
         try? await gracefulShutdown()
     }

@@ -36,6 +36,12 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var stopping = false
     /// In (or about to be in) `epoll_wait` with no time limit: a new job must wake it.
     private var asleep = false
+    /// Whether the thread is asleep in `epoll_wait` (its tests wait for that rather than for a while).
+    var isAsleep: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return asleep
+    }
     private var threadID: pthread_t?
 
     /// `spinWhileExpecting`: how long to look for work after work before sleeping while `expecting` is above

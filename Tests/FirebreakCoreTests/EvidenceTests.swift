@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 /// What an evidence file is, from its first bytes, and which names a reporter may give one.
 @Suite struct EvidenceValueTests {

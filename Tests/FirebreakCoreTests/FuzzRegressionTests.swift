@@ -2,6 +2,7 @@ import FirebreakCore
 import FirebreakFuzzing
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 /// Every input a fuzzer once crashed or hung on (Tests/FirebreakCoreTests/FuzzRegressions/<target>/, where
 /// `scripts/fuzz` puts them) and every seed goes through the same entry points again: they must be refused or

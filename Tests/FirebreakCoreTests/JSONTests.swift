@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct JSONParserTests {
     @Test func parsesEveryKindOfValue() throws {

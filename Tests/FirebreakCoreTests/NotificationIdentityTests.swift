@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 /// Every notification the engine asks for has an id of its own and ends exactly once: delivered, or failed for
 /// good with its reason. Random playbooks (deadlines that coincide, zero-minute escalation levels, steps in

@@ -2,6 +2,7 @@ import FirebreakConfig
 import FirebreakCore
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct PlaybookTests {
     @Test func theDefaultPlaybooksPassValidation() {
@@ -90,7 +91,7 @@ import Testing
         try ("id: one\ntitle: One\nmatch: {categories: [harassment, discrimination]}\n" + body).write(toFile: dir + "/one.yaml", atomically: true, encoding: .utf8)
         try ("id: two\ntitle: Two\nmatch: {categories: [discrimination]}\n" + body).write(toFile: dir + "/two.yaml", atomically: true, encoding: .utf8)
         try ("id: three\ntitle: Three\nmatch: {categories: [discrimination], keywords: [slur]}\n" + body).write(toFile: dir + "/three.yaml", atomically: true, encoding: .utf8)
-        let loaded = ConfigFiles.load(playbooks: dir, roster: repoRoot + "/Playbooks/roster.example.yaml")
+        let loaded = ConfigFiles.load(playbooks: dir, roster: TestPaths.repoRoot + "/Playbooks/roster.example.yaml")
         let messages = loaded.diagnostics.map(\.message)
         #expect(messages.contains { $0.contains("\"one\" and \"two\" match the same reports equally") }, "\(messages)")
         #expect(!messages.contains { $0.contains("\"three\"") && $0.contains("equally") }, "three is more specific")

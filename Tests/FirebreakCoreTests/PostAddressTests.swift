@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct PostAddressTests {
     @Test(arguments: [

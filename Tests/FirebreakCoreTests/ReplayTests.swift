@@ -1,6 +1,7 @@
 import Foundation
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 /// The state is a fold of the events: for random sequences of commands and clock moves, replaying the events
 /// gives exactly the state live operation built, and the same next deadline.
@@ -115,7 +116,7 @@ import Testing
 /// it delivered or, after its last attempt, failed, when the backup of the step's role is told instead.
 @Suite struct OutboxTests {
     /// One step, owned by the on-call role (Tests/support/playbooks/triage.yaml).
-    static let playbook = try! String(contentsOfFile: repoRoot + "/Tests/support/playbooks/triage.yaml", encoding: .utf8)
+    static let playbook = try! String(contentsOfFile: TestPaths.repoRoot + "/Tests/support/playbooks/triage.yaml", encoding: .utf8)
     static let roster = """
         people:
           - {id: olga, name: Olga}

@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct ReportTests {
     @Test func aFullReportReadsFromJSON() throws {

@@ -1,5 +1,6 @@
 @testable import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct RosterTests {
     let roster = shipped.roster!

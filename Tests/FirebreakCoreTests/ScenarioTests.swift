@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 /// Every default playbook, run on a simulated clock from the first report to the closed incident.
 @Suite struct ScenarioTests {

@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 /// A snapshot is the state written out and read back: for the random states of the replay property, reading
 /// the snapshot's bytes gives a state equal to the live one, with the same next deadline and the same events

@@ -1,6 +1,7 @@
 import FirebreakCore
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct TimestampTests {
     @Test func formatsKnownInstantsInRFC3339() {

@@ -1,5 +1,6 @@
 import FirebreakCore
 import Testing
+@testable import FirebreakTestSupport
 
 /// What the engine promises responders about their work: a step's clock can start when it becomes ready, a
 /// step done by someone else is credited to them, each person gets one message per event saying where they

@@ -3,6 +3,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct AppendTests {
     @Test func appendsGetConsecutiveSeqsChainedFromGenesis() async throws {
@@ -81,7 +82,8 @@ import Testing
         #expect(inlineSeqs.count == 600)
         // Each inline append's two records are consecutive: nobody else's record comes between them.
         for pair in stride(from: 0, to: inlineSeqs.count, by: 2) { #expect(inlineSeqs[pair + 1] == inlineSeqs[pair] + 1) }
-        try await Task.sleep(for: .milliseconds(400))
+        // The writer thread's timer seals what is there while the journal idles: wait for that checkpoint.
+        #expect(await waitUntil(timeout: 20) { journalRecords(dir.path).last?.type == checkpointRecordType })
         let head = journal.head.seq
         try await journal.close()
         var types: [String] = []

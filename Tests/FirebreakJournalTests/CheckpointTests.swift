@@ -4,6 +4,7 @@ import FirebreakCore
 import Foundation
 import Synchronization
 import Testing
+@testable import FirebreakTestSupport
 
 @Suite struct CheckpointTests {
     static func keyPair(_ dir: TempDir) throws -> (signer: CheckpointSigner, publicKey: VerificationKey, privatePath: String, publicPath: String) {
@@ -76,7 +77,7 @@ import Testing
         // One more second and the writer, told the clock moved, seals both without another append.
         now.withLock { $0 += 1_000 }
         journal.clockMoved()
-        #expect(SpoolTests.waitUntil(timeout: 10) { journal.head.seq == 3 }, "the checkpoint once the injected clock reached the interval")
+        #expect(waitUntil(timeout: 10) { journal.head.seq == 3 }, "the checkpoint once the injected clock reached the interval")
         try journal.closeBlocking()
         var records: [JournalRecord] = []
         _ = try JournalReader.scan(directory: dir.sub("j")) { records.append($0) }

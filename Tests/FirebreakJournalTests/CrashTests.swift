@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 /// Real processes, real signals: what a writer acknowledged survives SIGKILL, and a writer whose fdatasync
 /// fails (libfiu's fiu-run, on the real binary) acknowledges nothing more and exits non-zero.
@@ -90,16 +91,14 @@ import Testing
         print("SIGKILL rounds: 20, acknowledged appends: \(allAcks.count), torn tails recovered: \(tornTails)")
     }
 
-    static let fiuRun = ["/usr/bin/fiu-run", "/usr/local/bin/fiu-run"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    @Test(.enabled(if: fiuRun != nil, "needs fiu-run (Debian's fiu-utils; .ci/run installs it)"))
+    @Test(.enabled(if: TestPaths.fiuRun != nil, "needs fiu-run (Debian's fiu-utils; .ci/run installs it)"))
     func aFdatasyncFailingMidStreamStopsTheWriterWithoutAcknowledgingIt() throws {
         let dir = TempDir("fiu")
         let journal = dir.sub("j")
         let output = dir.sub("out")
         let fifoBase = dir.sub("fiu-ctrl")
         let process = try Self.start([journal, "--appenders", "8"], output: output,
-                                     wrapper: [Self.fiuRun!, "-x", "-f", fifoBase])
+                                     wrapper: [TestPaths.fiuRun!, "-x", "-f", fifoBase])
         let before = Self.waitForAcks(output, atLeast: 200)
         #expect(before.count >= 200)
         let ctrl = try run("/usr/bin/fiu-ctrl", ["-f", fifoBase, "-c", "enable name=posix/io/sync/fdatasync", String(process.processIdentifier)])
@@ -119,10 +118,10 @@ import Testing
         #expect(UInt64(acks.count) == scan.lastSeq, "acknowledged \(acks.count), on disk \(scan.lastSeq)")
     }
 
-    @Test(.enabled(if: fiuRun != nil, "needs fiu-run (Debian's fiu-utils; .ci/run installs it)"))
+    @Test(.enabled(if: TestPaths.fiuRun != nil, "needs fiu-run (Debian's fiu-utils; .ci/run installs it)"))
     func aWriterWhoseFirstSyncFailsAcknowledgesNothingAndExitsNonZero() throws {
         let dir = TempDir("fiu0")
-        let result = try run(Self.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync",
+        let result = try run(TestPaths.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync",
                                             productPath("firebreak-bench"), "append-stream", dir.sub("j"), "--appenders", "4", "--count", "10"])
         #expect(result.status == 3)
         #expect(Self.acks(in: result.stdout).isEmpty)

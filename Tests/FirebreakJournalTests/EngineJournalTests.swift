@@ -2,6 +2,7 @@ import FirebreakConfig
 import FirebreakCore
 import FirebreakJournal
 import Testing
+@testable import FirebreakTestSupport
 
 /// The engine's state is a fold of journal records: events written to a real journal and read back rebuild
 /// the same state, byte for byte through the JSON of the lines.
@@ -9,7 +10,7 @@ import Testing
     /// The engine hands the journal an opened incident's plan written already; the line is byte for byte the
     /// one written from the data alone, for every shipped playbook.
     @Test func aPlanWrittenOnceGivesTheSameLineAsOneWrittenFromTheData() throws {
-        let loaded = ConfigFiles.load(playbooks: InteropTests.repoRoot + "/Playbooks", roster: InteropTests.repoRoot + "/Playbooks/roster.example.yaml")
+        let loaded = ConfigFiles.load(playbooks: TestPaths.repoRoot + "/Playbooks", roster: TestPaths.repoRoot + "/Playbooks/roster.example.yaml")
         let context = EngineContext(playbooks: loaded.playbooks, roster: loaded.roster!)
         var state = EngineState()
         let kim = Actor(id: "kim", access: .reporter), now = Timestamp(rfc3339: "2026-11-23T08:30:00Z")!
@@ -31,7 +32,7 @@ import Testing
     }
 
     @Test func stateRebuiltFromTheJournalEqualsTheLiveState() throws {
-        let loaded = ConfigFiles.load(playbooks: InteropTests.repoRoot + "/Playbooks", roster: InteropTests.repoRoot + "/Playbooks/roster.example.yaml")
+        let loaded = ConfigFiles.load(playbooks: TestPaths.repoRoot + "/Playbooks", roster: TestPaths.repoRoot + "/Playbooks/roster.example.yaml")
         let context = EngineContext(playbooks: loaded.playbooks, roster: loaded.roster!)
         let dir = TempDir("engine")
         let journal = try Journal.open(directory: dir.path)

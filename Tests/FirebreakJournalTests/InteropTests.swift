@@ -3,12 +3,11 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 /// The format is a contract with other tools: a journal written without Firebreak's code must verify, and
 /// Firebreak's journal must check out with a reader that is not Firebreak's code.
 @Suite struct InteropTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
     /// Writes lines the way an outside tool would: its own member order, its own time format, a nested
     /// "hash" in data, and only SHA-256 and Ed25519 from the crypto library.
     static func independentJournal(_ directory: String, key: Curve25519.Signing.PrivateKey, count: Int) throws {
@@ -83,7 +82,7 @@ import Testing
         }
         try journal.closeBlocking()
         let head = try JournalVerifier.verify(directory: dir.sub("j"))
-        let script = Self.repoRoot + "/Tests/interop/check_journal.py"
+        let script = TestPaths.repoRoot + "/Tests/interop/check_journal.py"
         var args = [script, dir.sub("j")]
         if Self.pythonHasCryptography { args.append(publicPath) }
         let result = try run(Self.python!, args)
@@ -105,7 +104,7 @@ import Testing
 /// The worked example in docs/journal-format.md is read from the file and checked, so it cannot drift.
 @Suite struct DocsExampleTests {
     static func exampleLines() throws -> [String] {
-        let doc = try String(contentsOfFile: InteropTests.repoRoot + "/docs/journal-format.md", encoding: .utf8)
+        let doc = try String(contentsOfFile: TestPaths.repoRoot + "/docs/journal-format.md", encoding: .utf8)
         let start = try #require(doc.range(of: "```jsonl\n"))
         let end = try #require(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
         return doc[start.upperBound..<end.lowerBound].split(separator: "\n").map(String.init)

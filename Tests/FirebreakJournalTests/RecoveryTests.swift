@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 /// Opening a journal cuts off a torn tail (and keeps it), and refuses damage in the middle.
 @Suite struct RecoveryTests {

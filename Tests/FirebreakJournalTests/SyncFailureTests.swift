@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 /// A failed fdatasync must never be retried or papered over: the writer stops, every waiting append fails,
 /// and no later append is accepted.

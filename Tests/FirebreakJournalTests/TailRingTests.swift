@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -5,6 +5,7 @@ import FirebreakJournal
 import Foundation
 import Synchronization
 import Testing
+@testable import FirebreakTestSupport
 
 /// The desk's group commit, in-process on a real journal: commands that arrive during a sync share the next
 /// one, each decided on the state with the earlier ones applied; readers wait while a batch is being synced;
@@ -31,7 +32,7 @@ import Testing
     }
 
     static let context: EngineContext = {
-        let loaded = ConfigFiles.load(playbooks: InteropTests.repoRoot + "/Playbooks", roster: DaemonEngineTests.roster)
+        let loaded = ConfigFiles.load(playbooks: TestPaths.repoRoot + "/Playbooks", roster: DaemonEngineTests.roster)
         return EngineContext(playbooks: loaded.playbooks, roster: loaded.roster!)
     }()
 

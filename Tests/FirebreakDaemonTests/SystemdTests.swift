@@ -3,6 +3,7 @@ import FirebreakJournal
 import FirebreakUnix
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,13 +13,13 @@ import Glibc
 @Suite(.serialized) struct SystemdTests {
     let daemon = productPath("firebreakd")
 
-    func start(_ dir: TempDir, playbooks: String, env extra: [String: String] = [:]) throws -> (Process, DaemonJournalTests.NotifySocket, String) {
-        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+    func start(_ dir: TempDir, playbooks: String, env extra: [String: String] = [:]) throws -> (Process, NotifySocket, String) {
+        let notify = NotifySocket(path: dir.sub("notify.sock"))
         let socket = dir.sub("fb.sock")
         var env = ["NOTIFY_SOCKET": notify.path]
         for (k, v) in extra { env[k] = v }
         let process = try launch(daemon, ["--state-dir", dir.sub("state"), "--spool-dir", dir.sub("state") + "/spool", "--socket", socket,
-                                          "--playbooks", playbooks, "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"],
+                                          "--playbooks", playbooks, "--roster", TestPaths.repoRoot + "/Playbooks/roster.example.yaml"],
                                  env: env, log: dir.sub("log"))
         return (process, notify, socket)
     }
@@ -30,7 +31,7 @@ import Glibc
 
     @Test func readyStatusWatchdogAndStopping() throws {
         let dir = TempDir("systemd")
-        let (process, notify, _) = try start(dir, playbooks: InteropTests.repoRoot + "/Playbooks", env: ["WATCHDOG_USEC": "200000"])
+        let (process, notify, _) = try start(dir, playbooks: TestPaths.repoRoot + "/Playbooks", env: ["WATCHDOG_USEC": "200000"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let ready = notify.receive(containing: "READY=1")
         #expect(ready?.contains("STATUS=journal at seq") == true, "\(ready ?? "nothing")")
@@ -50,7 +51,7 @@ import Glibc
     @Test func sighupReloadsPlaybooksAndKeepsTheOldOnesWhenTheNewAreBroken() throws {
         let dir = TempDir("reload")
         let playbooks = dir.sub("playbooks")
-        try FileManager.default.copyItem(atPath: InteropTests.repoRoot + "/Playbooks", toPath: playbooks)
+        try FileManager.default.copyItem(atPath: TestPaths.repoRoot + "/Playbooks", toPath: playbooks)
         let (process, notify, socket) = try start(dir, playbooks: playbooks)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         #expect(notify.receive(containing: "READY=1") != nil)
@@ -113,15 +114,15 @@ import Glibc
         let dir = TempDir("journald")
         let state = dir.sub("state")
         // An incident whose deadlines all passed: the daemon fires them at start and logs that.
-        _ = try DaemonEngineTests.journalWithIncident(state + "/journal", playbooks: InteropTests.repoRoot + "/Playbooks",
+        _ = try DaemonEngineTests.journalWithIncident(state + "/journal", playbooks: TestPaths.repoRoot + "/Playbooks",
                                                       at: JournalOptions.systemClock().adding(milliseconds: -3_600_000))
         let segment = state + "/journal/00000001.jsonl"
         writeBytes(segment, readBytes(segment) + Array(#"{"seq":99,"#.utf8))
-        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+        let notify = NotifySocket(path: dir.sub("notify.sock"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: daemon)
         process.arguments = ["--log", "journald", "--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
-                             "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
+                             "--playbooks", TestPaths.repoRoot + "/Playbooks", "--roster", TestPaths.repoRoot + "/Playbooks/roster.example.yaml"]
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path
         process.environment = env
@@ -160,13 +161,13 @@ import Glibc
     }
 
     @Test func theCatalogExplainsEveryMessageID() throws {
-        let catalog = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreak.catalog", encoding: .utf8)
+        let catalog = try String(contentsOfFile: TestPaths.repoRoot + "/systemd/firebreak.catalog", encoding: .utf8)
         let ids = ["7920e388c9944818a59d6f80d390fc6d", "f0bd8b91ae0c4a68a1663cb2ac2989dd", "35ddc5b46e0e40318deea4deccfe2055",
                    "67844ec6dcbb4fe2b53590c111f480c4", "eb079fc582344a3f8161171d5afec097", "93bf5cfbb1c14d8cb7142b624e6cb7c4",
                    "f0fb7bdc840b48be8cee04d46172d837", "4e9fc04481d0408597e06b6482c1c531",
                    "a3c1f5e2b7d94c0e8f6a2b1c9d8e7f60", "5b2e8d7c6a1f4e3d9c0b8a7f6e5d4c3b"]
         for id in ids { #expect(catalog.contains("-- \(id)\nSubject: "), "\(id)") }
-        let source = try String(contentsOfFile: InteropTests.repoRoot + "/Sources/FirebreakDaemon/MessageID.swift", encoding: .utf8)
+        let source = try String(contentsOfFile: TestPaths.repoRoot + "/Sources/FirebreakDaemon/MessageID.swift", encoding: .utf8)
         #expect(ids.allSatisfy { source.contains($0) } && source.components(separatedBy: "= \"").count - 1 == ids.count)
     }
 }

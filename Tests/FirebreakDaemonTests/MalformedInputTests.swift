@@ -3,6 +3,7 @@ import FirebreakCore
 import FirebreakUnix
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,7 +48,7 @@ import Glibc
 
     @Test func everyMalformedInputIsRefusedWithAReasonAndTheDaemonServesOn() throws {
         let dir = TempDir("malformed")
-        let sockets = SocketTests()
+        let sockets = DaemonHarness()
         let (d, _) = try sockets.startDaemon(dir, arguments: ["--http", "127.0.0.1:0"])
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         let spool = d.state + "/spool"
@@ -91,16 +92,16 @@ import Glibc
         SpoolTests.drop(spool, "odd name\nwith newline", Array(#"{"url":"ftp://odd"}"#.utf8))
         writeBytes(spool + "/tmp/never-renamed", Array(#"{"url":"https://x.com/tmp/status/1"}"#.utf8))
         for (name, _, words) in spoolCases where name != "nul-in-string" {
-            #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: spool + "/rejected/" + name + ".reason") }, "\(name)")
+            #expect(waitUntil { FileManager.default.fileExists(atPath: spool + "/rejected/" + name + ".reason") }, "\(name)")
             let reason = String(decoding: readBytes(spool + "/rejected/" + name + ".reason"), as: UTF8.self)
             #expect(reason.contains(words), "\(name): \(reason)")
             cases += 1
         }
         // A NUL inside a JSON string is text like any other: taken, not refused.
-        #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: spool + "/done/nul-in-string") })
-        #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: spool + "/rejected/a-directory.reason") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: spool + "/done/nul-in-string") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: spool + "/rejected/a-directory.reason") })
         #expect(String(decoding: readBytes(spool + "/rejected/a-directory.reason"), as: UTF8.self).contains("not a regular file"))
-        #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: spool + "/rejected/odd name\nwith newline.reason") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: spool + "/rejected/odd name\nwith newline.reason") })
         cases += 3
 
         // MARK: the socket: (request line, error code, words of the message)
@@ -187,9 +188,9 @@ import Glibc
         #expect(fine["ok"] == true)
         #expect(post("/api/whoami", "{}", headers: auth).hasPrefix("HTTP/1.1 200"))
         SpoolTests.drop(spool, "good", Array(#"{"url":"https://x.com/good/status/1"}"#.utf8))
-        #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: spool + "/done/good") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: spool + "/done/good") })
         #expect(FileManager.default.fileExists(atPath: spool + "/tmp/never-renamed"), "a file never renamed into new/ is not taken")
-        let reports = SpoolTests.records(d.state + "/journal").filter { $0.type == EventType.reportReceived }
+        let reports = journalRecords(d.state + "/journal").filter { $0.type == EventType.reportReceived }
         #expect(Set(reports.compactMap { $0.data["url"]?.stringValue }) == ["https://x.com/busy/status/1", "https://x.com/a/status/1", "https://x.com/fine/status/1", "https://x.com/good/status/1"])
         #expect(d.process.isRunning && d.stop() == 0)
     }

@@ -3,6 +3,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,7 @@ import Glibc
 /// (those that passed while it was down fall due at once) and journals what falls due while it runs.
 @Suite(.serialized) struct DaemonEngineTests {
     let daemon = productPath("firebreakd")
-    static let roster = InteropTests.repoRoot + "/Playbooks/roster.example.yaml"
+    static let roster = TestPaths.repoRoot + "/Playbooks/roster.example.yaml"
 
     /// Writes the events of one report, decided by the engine at `time`, into a new journal.
     static func journalWithIncident(_ journalDir: String, playbooks: String, at time: Timestamp) throws -> [Event] {
@@ -47,11 +48,11 @@ import Glibc
     @Test func deadlinesThatPassedWhileTheDaemonWasDownFallDueAtStart() throws {
         let dir = TempDir("engine-down")
         let state = dir.sub("state")
-        let playbooks = InteropTests.repoRoot + "/Playbooks"
+        let playbooks = TestPaths.repoRoot + "/Playbooks"
         let opened = JournalOptions.systemClock().adding(milliseconds: -2 * 3_600_000)
         let events = try Self.journalWithIncident(state + "/journal", playbooks: playbooks, at: opened)
         let incident = events[0].incident!
-        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+        let notify = NotifySocket(path: dir.sub("notify.sock"))
         let process = try start(state: state, playbooks: playbooks, log: dir.sub("log"), notify: notify.path)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let ready = notify.receive(containing: "READY=1")
@@ -88,7 +89,7 @@ import Glibc
             """.write(toFile: playbooks + "/quick.yaml", atomically: true, encoding: .utf8)
         let opened = JournalOptions.systemClock()
         _ = try Self.journalWithIncident(state + "/journal", playbooks: playbooks, at: opened)
-        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+        let notify = NotifySocket(path: dir.sub("notify.sock"))
         let process = try start(state: state, playbooks: playbooks, log: dir.sub("log"), notify: notify.path)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         #expect(notify.receive(containing: "READY=1") != nil)

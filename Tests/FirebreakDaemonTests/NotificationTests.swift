@@ -3,6 +3,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,7 @@ import Glibc
             let portFile = dir.sub(script + ".port")
             log = dir.sub(script + ".log")
             try #require(FileManager.default.createFile(atPath: log, contents: nil), "cannot create \(log)")
-            process = try launch(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/" + script, portFile, log], log: dir.sub(script + ".out"))
+            process = try launch(NotificationTests.python!, [TestPaths.repoRoot + "/Tests/support/" + script, portFile, log], log: dir.sub(script + ".out"))
             var port = 0
             for _ in 0..<500 {
                 if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let p = Int(text) { port = p; break }
@@ -52,7 +53,7 @@ import Glibc
     }
 
     /// One step, owned by the on-call role (Tests/support/playbooks/triage.yaml).
-    static let playbook = try! String(contentsOfFile: InteropTests.repoRoot + "/Tests/support/playbooks/triage.yaml", encoding: .utf8)
+    static let playbook = try! String(contentsOfFile: TestPaths.repoRoot + "/Tests/support/playbooks/triage.yaml", encoding: .utf8)
 
     /// One playbook, three people: Olga on call (her contacts as given), Bert her backup and Mia the manager
     /// (both on the webhook sink's /ok).
@@ -99,7 +100,7 @@ import Glibc
         var journal: String { dir.sub("state") + "/journal" }
         var socket: String { dir.sub("fb.sock") }
 
-        func records(_ type: String) -> [JournalRecord] { SpoolTests.records(journal).filter { $0.type == type } }
+        func records(_ type: String) -> [JournalRecord] { journalRecords(journal).filter { $0.type == type } }
 
         func waitForRecord(_ type: String, timeout: Double = 20, _ match: (JournalRecord) -> Bool = { _ in true }) -> JournalRecord? {
             DaemonEngineTests.waitForRecord(journal, timeout: timeout) { $0.type == type && match($0) }
@@ -113,7 +114,7 @@ import Glibc
     }
 
     static func start(_ dir: TempDir, _ args: [String], log: String = "log") throws -> Daemon {
-        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify-\(log).sock"))
+        let notify = NotifySocket(path: dir.sub("notify-\(log).sock"))
         let process = try launch(productPath("firebreakd"), args, env: ["NOTIFY_SOCKET": notify.path], log: dir.sub(log))
         #expect(notify.receive(containing: "READY=1") != nil, "\(String(decoding: readBytes(dir.sub(log)), as: UTF8.self))")
         return Daemon(process: process, dir: dir)
@@ -223,12 +224,14 @@ import Glibc
         let sent = d.waitForRecord(EventType.notificationSent)
         #expect(sent?.data["id"] == "INC-1.n1" && sent?.data["attempt"] == 3)
         #expect(d.stop() == 0)
-        // A third start sends nothing again.
+        // A third start sends nothing again. A new report's notification is the barrier: had INC-1.n1 still been
+        // in the outbox after the start, it would have been due before this one and sent no later.
         d = try Self.start(dir, args, log: "log3")
-        usleep(1_500_000)
+        try Self.report(d, 2)
+        #expect(d.waitForRecord(EventType.notificationSent) { $0.data["id"] == "INC-2.n1" } != nil)
         let all = sink.records.filter { Self.header($0, "Idempotency-Key") == "INC-1.n1" }
         #expect(all.count == 3 && all.filter { $0["status"] == 200 }.count == 1, "\(all.map { $0["status"] ?? .null })")
-        #expect(d.records(EventType.notificationSent).count == 1)
+        #expect(d.records(EventType.notificationSent).filter { $0.data["id"] == "INC-1.n1" }.count == 1)
         #expect(d.stop() == 0)
     }
 
@@ -355,7 +358,7 @@ import Glibc
     @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
     func theShippedTemplatesAreTheBuiltInOnesAndEditedOnesAreUsed() throws {
         for (name, text) in NotificationContent.defaults {
-            let shipped = try String(contentsOfFile: InteropTests.repoRoot + "/templates/notifications/\(name).mustache", encoding: .utf8)
+            let shipped = try String(contentsOfFile: TestPaths.repoRoot + "/templates/notifications/\(name).mustache", encoding: .utf8)
             #expect(shipped == text, "templates/notifications/\(name).mustache differs from the built-in template")
         }
         let dir = TempDir("notify-templates")

@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,7 @@ import Glibc
         mkdir(state, 0o755)
         #expect(try run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", state]).status == 0)
         defer { _ = try? run("/bin/umount", ["-l", state]) }
-        let sockets = SocketTests()
+        let sockets = DaemonHarness()
         let (d, _) = try sockets.startDaemon(dir, arguments: ["--spool-dir", dir.sub("spool")])
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
 
@@ -65,7 +66,7 @@ import Glibc
         #expect(after["result"]?["incident"]?.stringValue == "INC-\(acknowledged.count + 1)", "no number was used up by a refused report")
         #expect(d.stop() == 0)
         #expect(try JournalVerifier.verify(directory: state + "/journal").intact)
-        let received = SpoolTests.records(state + "/journal").filter { $0.type == EventType.reportReceived }
+        let received = journalRecords(state + "/journal").filter { $0.type == EventType.reportReceived }
         #expect(received.count == acknowledged.count + 1, "exactly the acknowledged reports are in the journal")
         let log = String(decoding: readBytes(d.log), as: UTF8.self)
         #expect(log.contains("no room for the tail ring") == (size == "2m"), "\(size): \(log)")

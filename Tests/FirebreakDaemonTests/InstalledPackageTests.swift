@@ -1,6 +1,7 @@
 import FirebreakCore
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -139,10 +140,10 @@ import Glibc
         let daemon = try launch(exec[0], Array(exec.dropFirst()), env: env, wrapper: tracer, log: dir.sub("daemon.log"))
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         if let mode = Self.value(socketUnit, "SocketMode").flatMap({ mode_t($0, radix: 8) }) {
-            #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: listen) })
+            #expect(waitUntil { FileManager.default.fileExists(atPath: listen) })
             _ = chmod(listen, mode)
         }
-        let ready = SpoolTests.waitUntil(timeout: 30) {
+        let ready = waitUntil(timeout: 30) {
             (try? run("/usr/bin/firebreak", ["incidents"]))?.status == 0 && (try? run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]))?.status == 0
         }
         try #require(ready, "the installed daemon did not answer:\n\(String(decoding: readBytes(dir.sub("daemon.log")), as: UTF8.self))")
@@ -177,7 +178,7 @@ import Glibc
 
         // The installed unit's filter allows every call the installed daemon made.
         let allowed = try UnitFileTests.allowedSystemCalls(unit: try String(contentsOfFile: "/usr/lib/systemd/system/firebreakd.service", encoding: .utf8))
-        #expect(SpoolTests.waitUntil { !readBytes(traced).isEmpty })
+        #expect(waitUntil { !readBytes(traced).isEmpty })
         let made = String(decoding: readBytes(traced), as: UTF8.self).split(separator: "\n")
             .map { $0.trimmingCharacters(in: .whitespaces) }
             // Only the summary's rows (a bare call name each); strace also writes lines such as

@@ -3,10 +3,8 @@ import FirebreakCore
 import Foundation
 import Testing
 
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
 /// The repository's playbooks and example roster, loaded as the daemon would.
-let shipped: ConfigFiles.Loaded = ConfigFiles.load(playbooks: repoRoot + "/Playbooks", roster: repoRoot + "/Playbooks/roster.example.yaml")
+let shipped: ConfigFiles.Loaded = ConfigFiles.load(playbooks: TestPaths.repoRoot + "/Playbooks", roster: TestPaths.repoRoot + "/Playbooks/roster.example.yaml")
 
 func ts(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 

@@ -1,6 +1,7 @@
 import FirebreakCore
 import FirebreakReview
 import Testing
+@testable import FirebreakTestSupport
 
 /// Post-mortems and metrics from a simulated incident on a known clock: the step table (on time, late by how
 /// much, skipped and why), the times to acknowledge and resolve, what each kind of viewer sees, and the figures.

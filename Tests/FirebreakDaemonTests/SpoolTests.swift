@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,7 @@ import Glibc
     struct Running {
         let process: Process
         let state: String
-        let notify: DaemonJournalTests.NotifySocket
+        let notify: NotifySocket
         var spool: String { state + "/spool" }
         var journal: String { state + "/journal" }
 
@@ -28,9 +29,9 @@ import Glibc
 
     func start(_ dir: TempDir, arguments extra: [String] = []) throws -> Running {
         let state = dir.sub("state")
-        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
+        let notify = NotifySocket(path: dir.sub("notify.sock"))
         let process = try launch(daemon, ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
-                                          "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"] + extra,
+                                          "--playbooks", TestPaths.repoRoot + "/Playbooks", "--roster", TestPaths.repoRoot + "/Playbooks/roster.example.yaml"] + extra,
                                  env: ["NOTIFY_SOCKET": notify.path], log: dir.sub("log"))
         #expect(notify.receive(containing: "READY=1") != nil)
         return Running(process: process, state: state, notify: notify)
@@ -42,29 +43,14 @@ import Glibc
         rename(spool + "/tmp/" + name, spool + "/new/" + name)
     }
 
-    static func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
-    }
-
-    static func records(_ journal: String) -> [JournalRecord] {
-        var out: [JournalRecord] = []
-        _ = try? JournalReader.scan(directory: journal) { out.append($0) }
-        return out
-    }
-
     @Test func aDroppedFileBecomesAnIncidentAndMovesToDone() throws {
         let dir = TempDir("spool")
         let d = try start(dir)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         Self.drop(d.spool, "1795312000.1234.host", Array(#"{"url":"https://x.com/leaker/status/5","category":"confidential-information","text":"board pack"}"#.utf8))
-        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/1795312000.1234.host") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/1795312000.1234.host") })
         #expect((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new"))?.isEmpty == true)
-        let received = Self.records(d.journal).filter { $0.type == EventType.reportReceived }
+        let received = journalRecords(d.journal).filter { $0.type == EventType.reportReceived }
         #expect(received.count == 1 && received[0].data["key"] == "spool:1795312000.1234.host")
         #expect(received[0].actor == "root", "the reporter is the file's owner")
         #expect(d.stop() == 0)
@@ -93,17 +79,17 @@ import Glibc
         let expected: [(String, String)] = [("symlink", "symbolic link"), ("hardlink", "hard links"), ("fifo", "not a regular file"),
                                             ("too-big", "over the 262144-byte limit"), ("not-utf8", "UTF-8"),
                                             ("no-url", "field: url\nreason: is required"), ("bad-category", "field: category\nreason: \"rude\" is not a category")]
-        #expect(Self.waitUntil { expected.allSatisfy { FileManager.default.fileExists(atPath: d.spool + "/rejected/" + $0.0 + ".reason") } })
+        #expect(waitUntil { expected.allSatisfy { FileManager.default.fileExists(atPath: d.spool + "/rejected/" + $0.0 + ".reason") } })
         for (name, words) in expected {
             let reason = String(decoding: readBytes(d.spool + "/rejected/" + name + ".reason"), as: UTF8.self)
             #expect(reason.contains(words), "\(name): \(reason)")
             #expect(FileManager.default.fileExists(atPath: d.spool + "/rejected/" + name) || (try? FileManager.default.destinationOfSymbolicLink(atPath: d.spool + "/rejected/" + name)) != nil)
         }
-        let rejected = Self.records(d.journal).filter { $0.type == "report.rejected" }
+        let rejected = journalRecords(d.journal).filter { $0.type == "report.rejected" }
         #expect(Set(rejected.compactMap { $0.data["file"]?.stringValue }) == Set(expected.map(\.0)))
         // Still serving: a good file after all that.
         Self.drop(d.spool, "good", good)
-        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/good") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/good") })
         #expect(d.stop() == 0)
     }
 
@@ -111,14 +97,14 @@ import Glibc
         let dir = TempDir("spool-dedup")
         let d1 = try start(dir)
         Self.drop(d1.spool, "once", Array(#"{"url":"https://x.com/a/status/9","category":"impersonation"}"#.utf8))
-        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d1.spool + "/done/once") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: d1.spool + "/done/once") })
         #expect(d1.stop() == 0)
         // As if the daemon had crashed after journaling but before moving the file: put it back in new/.
         rename(d1.spool + "/done/once", d1.spool + "/new/once")
         let d2 = try start(dir)
         defer { if d2.process.isRunning { kill(d2.process.processIdentifier, SIGKILL) } }
-        #expect(Self.waitUntil { FileManager.default.fileExists(atPath: d2.spool + "/done/once") })
-        #expect(Self.records(d2.journal).filter { $0.type == EventType.reportReceived }.count == 1)
+        #expect(waitUntil { FileManager.default.fileExists(atPath: d2.spool + "/done/once") })
+        #expect(journalRecords(d2.journal).filter { $0.type == EventType.reportReceived }.count == 1)
         #expect(d2.stop() == 0)
     }
 
@@ -136,11 +122,11 @@ import Glibc
         kill(d.process.processIdentifier, SIGSTOP)
         for i in 0..<count { rename(d.spool + "/tmp/r\(i)", d.spool + "/new/r\(i)") }
         kill(d.process.processIdentifier, SIGCONT)
-        #expect(Self.waitUntil(timeout: 300) { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/done"))?.count ?? 0) == count })
+        #expect(waitUntil(timeout: 300) { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/done"))?.count ?? 0) == count })
         #expect((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new"))?.isEmpty == true)
         let log = String(decoding: readBytes(dir.sub("log")), as: UTF8.self)
         #expect(log.contains("overflowed; rescanning"), "the queue overflowed and was rescanned")
-        #expect(Self.records(d.journal).filter { $0.type == EventType.reportReceived }.count == count)
+        #expect(journalRecords(d.journal).filter { $0.type == EventType.reportReceived }.count == count)
         #expect(d.stop() == 0)
     }
 }
@@ -191,9 +177,9 @@ import Glibc
         let d = try spoolTests.start(dir, arguments: snapshots)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         // Every dropped file is taken, once.
-        #expect(SpoolTests.waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new")) ?? ["?"]).isEmpty }, "no file left in new/")
-        #expect(SpoolTests.waitUntil { SpoolTests.records(d.journal).filter { $0.data["key"]?.stringValue?.hasPrefix("spool:") == true }.count == dropped })
-        let received = SpoolTests.records(d.journal).filter { $0.type == EventType.reportReceived }
+        #expect(waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: d.spool + "/new")) ?? ["?"]).isEmpty }, "no file left in new/")
+        #expect(waitUntil { journalRecords(d.journal).filter { $0.data["key"]?.stringValue?.hasPrefix("spool:") == true }.count == dropped })
+        let received = journalRecords(d.journal).filter { $0.type == EventType.reportReceived }
         let keys = received.compactMap { $0.data["key"]?.stringValue }
         #expect(Set(keys).count == keys.count, "no submission recorded twice")
         var seen: [String: Int] = [:]
@@ -244,11 +230,11 @@ import Glibc
 
         let again = try spoolTests.start(dir)
         #expect(again.stop() == 0)
-        let received = SpoolTests.records(again.journal).filter { $0.type == EventType.reportReceived }
+        let received = journalRecords(again.journal).filter { $0.type == EventType.reportReceived }
         for (report, incident) in acknowledged {
             #expect(received.filter { $0.data["report"]?.stringValue == report }.map { $0.data["incident"]?.stringValue } == [incident], "\(report)")
         }
-        let started = SpoolTests.records(again.journal).last { $0.type == "daemon.started" }
+        let started = journalRecords(again.journal).last { $0.type == "daemon.started" }
         #expect((started?.data["tail_bytes_repaired"]?.intValue ?? 0) > 0)
         #expect(String(decoding: readBytes(dir.sub("log")), as: UTF8.self).contains("the tail ring restored"))
         #expect(try JournalVerifier.verify(directory: again.journal).intact)

@@ -2,6 +2,7 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,10 +23,10 @@ import Glibc
         #expect(runs(on: thread))
         // Within the look after work (50 µs), and right after a body ran.
         for _ in 0..<200 { try #require(runs(on: thread)) }
-        // Long after: the thread is asleep and must be woken.
-        usleep(200_000)
+        // Once the thread is asleep it must be woken.
+        #expect(waitUntil { thread.isAsleep })
         #expect(runs(on: thread))
-        usleep(200_000)
+        #expect(waitUntil { thread.isAsleep })
         let onThread = Mutex(false)
         #expect(runs(on: thread) { onThread.withLock { $0 = thread.isCurrent } })
         #expect(onThread.withLock { $0 })

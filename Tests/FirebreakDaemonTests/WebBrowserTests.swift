@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,13 +13,13 @@ import Glibc
 /// (submitted, then the incident is on the board).
 @Suite(.serialized) struct WebBrowserTests {
     static let chromium = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    static let ready = chromium != nil && NotificationTests.python != nil && SocketTests.usersReady
+    static let ready = chromium != nil && NotificationTests.python != nil && DaemonHarness.usersReady
 
     @Test(.enabled(if: ready, "needs chromium, python3, and root to create the test users"))
     func theFourPagesRenderAndAReportFiledInTheFormReachesTheBoard() throws {
         let dir = TempDir("web-browser")
         chmod(dir.path, 0o755)
-        let sockets = SocketTests()
+        let sockets = DaemonHarness()
         let (d, _) = try sockets.startDaemon(dir, arguments: ["--http", "127.0.0.1:0"])
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         var base = ""
@@ -31,15 +32,15 @@ import Glibc
 
         // The scripted incident: Kim reports, Amira (a responder) acknowledges it, adds a note and resolves it.
         #expect(try sockets.cli(["report", "https://x.com/someone/status/42", "--category", "harassment", "--text", "a post about Sam"],
-                                as: SocketTests.reporterUser, socket: d.socket).status == 0)
-        #expect(try sockets.cli(["ack", "INC-1"], as: SocketTests.responderUser, socket: d.socket).status == 0)
-        #expect(try sockets.cli(["note", "INC-1", "asked the platform to remove it"], as: SocketTests.responderUser, socket: d.socket).status == 0)
-        #expect(try sockets.cli(["resolve", "INC-1", "--summary", "the platform removed the post", "--abandon-open-steps"], as: SocketTests.responderUser, socket: d.socket).status == 0)
-        let login = try sockets.cli(["web-login", "--json"], as: SocketTests.responderUser, socket: d.socket)
+                                as: DaemonHarness.reporterUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["ack", "INC-1"], as: DaemonHarness.responderUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["note", "INC-1", "asked the platform to remove it"], as: DaemonHarness.responderUser, socket: d.socket).status == 0)
+        #expect(try sockets.cli(["resolve", "INC-1", "--summary", "the platform removed the post", "--abandon-open-steps"], as: DaemonHarness.responderUser, socket: d.socket).status == 0)
+        let login = try sockets.cli(["web-login", "--json"], as: DaemonHarness.responderUser, socket: d.socket)
         let url = try #require(try JSONParser.parse(login.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["url"]?.stringValue)
         #expect(url.hasPrefix(base + "/login?code="))
 
-        let artefacts = InteropTests.repoRoot + "/.build/test-artifacts/web"
+        let artefacts = TestPaths.repoRoot + "/.build/test-artifacts/web"
         try? FileManager.default.removeItem(atPath: artefacts)
         // A screenshot the reporter attaches in the form: a real PNG (1×1, red).
         let shot = dir.sub("post.png")
@@ -58,7 +59,7 @@ import Glibc
             ["goto": .string(base + "/incidents/INC-1/postmortem")], ["dump": "postmortem.html"],
         ]
         try script.jsonText.write(toFile: dir.sub("script.json"), atomically: true, encoding: .utf8)
-        let browse = try run(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("script.json"), artefacts])
+        let browse = try run(NotificationTests.python!, [TestPaths.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("script.json"), artefacts])
         #expect(browse.status == 0, "\(browse.stdout)\(browse.stderr)")
         func page(_ name: String) -> String { String(decoding: readBytes(artefacts + "/" + name), as: UTF8.self) }
 
@@ -66,7 +67,7 @@ import Glibc
         #expect(page("report.html").contains("amira · responder"))
         #expect(page("reported.html").contains("id=\"incident\">INC-2</strong>"), "\(page("reported.html"))")
         // The screenshot went with the report, stored content-addressed and journaled as evidence.
-        let received = SpoolTests.records(d.state + "/journal").first { $0.type == EventType.reportReceived && $0.data["incident"] == "INC-2" }
+        let received = journalRecords(d.state + "/journal").first { $0.type == EventType.reportReceived && $0.data["incident"] == "INC-2" }
         let evidence = received?.data["evidence"]?.arrayValue?.first
         #expect(evidence?["name"] == "post.png" && evidence?["type"] == "image/png" && evidence?["size"]?.intValue == Int64(png.count), "\(String(describing: received?.data))")
         let stored = d.state + "/evidence/sha256/" + (evidence?["sha256"]?.stringValue ?? "").prefix(2) + "/" + (evidence?["sha256"]?.stringValue ?? "")
@@ -77,7 +78,7 @@ import Glibc
         let incident = page("incident.html")
         #expect(incident.contains("id=\"title\">INC-1") && incident.contains("amira acknowledged the incident")
                 && incident.contains("Note by amira: asked the platform to remove it"))
-        #expect(!incident.contains(SocketTests.reporterUser), "responders never see who reported")
+        #expect(!incident.contains(DaemonHarness.reporterUser), "responders never see who reported")
         let review = page("review.html")
         #expect(review.contains("<svg") && review.contains("Median time to acknowledge") && review.contains("href=\"/incidents/INC-1/postmortem\""))
         #expect(page("postmortem.html").contains("Journal proof") && page("postmortem.html").contains("the platform removed the post"))
@@ -126,7 +127,7 @@ import Glibc
         let link = try #require(button?["url"]?.stringValue, "a button with the link")
         #expect(link.hasPrefix(base + "/act/") && message["text"]?.stringValue?.contains(link) == true, "the link is in the text too")
 
-        let artefacts = InteropTests.repoRoot + "/.build/test-artifacts/web-act"
+        let artefacts = TestPaths.repoRoot + "/.build/test-artifacts/web-act"
         try? FileManager.default.removeItem(atPath: artefacts)
         let script: JSONValue = [
             ["goto": .string(link)], ["dump": "confirm.html"], ["shot": "confirm.png"],
@@ -136,11 +137,12 @@ import Glibc
         try script.jsonText.write(toFile: dir.sub("script.json"), atomically: true, encoding: .utf8)
         // Opening the link alone changes nothing (a mail scanner fetching it acknowledges nobody's step).
         try ([["goto": .string(link)]] as JSONValue).jsonText.write(toFile: dir.sub("peek.json"), atomically: true, encoding: .utf8)
-        let peek = try run(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("peek.json"), artefacts + "-peek"])
+        let peek = try run(NotificationTests.python!, [TestPaths.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("peek.json"), artefacts + "-peek"])
         #expect(peek.status == 0, "\(peek.stdout)\(peek.stderr)")
-        usleep(200_000)
+        // What an action journals is durable before its page is served, so the journal as the page came back is
+        // what the GET did.
         #expect(d.records(EventType.stepAcknowledged).isEmpty, "a GET does nothing")
-        let browse = try run(NotificationTests.python!, [InteropTests.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("script.json"), artefacts])
+        let browse = try run(NotificationTests.python!, [TestPaths.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("script.json"), artefacts])
         #expect(browse.status == 0, "\(browse.stdout)\(browse.stderr)")
         func page(_ name: String) -> String { String(decoding: readBytes(artefacts + "/" + name), as: UTF8.self) }
         #expect(page("confirm.html").contains("For <b>Olga</b>") && page("confirm.html").contains("Look at the post"), "\(page("confirm.html"))")
@@ -167,7 +169,7 @@ import Glibc
         defer { close(taken) }
         let state = dir.sub("state")
         let daemon = try launch(productPath("firebreakd"), ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", dir.sub("fb.sock"),
-                                                            "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml",
+                                                            "--playbooks", TestPaths.repoRoot + "/Playbooks", "--roster", TestPaths.repoRoot + "/Playbooks/roster.example.yaml",
                                                             "--http", "127.0.0.1:\(port)"], log: dir.sub("log"))
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 4)

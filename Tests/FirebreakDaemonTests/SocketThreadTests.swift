@@ -5,6 +5,7 @@ import FirebreakUnix
 import Foundation
 import Logging
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

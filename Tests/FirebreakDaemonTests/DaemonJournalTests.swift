@@ -4,6 +4,7 @@ import FirebreakCore
 import FirebreakUnix
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,47 +14,7 @@ import Glibc
 @Suite(.serialized) struct DaemonJournalTests {
     let daemon = productPath("firebreakd")
 
-    /// A datagram socket standing in for systemd's notify socket.
-    final class NotifySocket {
-        let path: String
-        let fd: Int32
-
-        init(path: String) {
-            self.path = path
-            unlink(path)  // a daemon restarted in the same test gets a fresh socket at the same path
-            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-            let ok = UnixSocket.bind(fd, to: path)
-            precondition(ok == 0, "bind \(path): errno \(errno)")
-            var timeout = timeval(tv_sec: 20, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-
-        deinit { close(fd); unlink(path) }
-
-        /// Datagrams passed over while looking for another, oldest first: the services start together, so a
-        /// STATUS may come before the READY a test waits for, and a later look for that STATUS must find it.
-        private var passedOver: [String] = []
-
-        /// The first datagram containing `text`, among those passed over so far or those still to come (others,
-        /// such as STATUS updates, are kept for a later look).
-        func receive(containing text: String) -> String? {
-            if let i = passedOver.firstIndex(where: { $0.contains(text) }) { return passedOver.remove(at: i) }
-            while let d = receive() {
-                if d.contains(text) { return d }
-                passedOver.append(d)
-            }
-            return nil
-        }
-
-        /// The next datagram, or nil after the 20 s timeout.
-        func receive() -> String? {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
-        }
-    }
-
-    static let config = ["--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", InteropTests.repoRoot + "/Playbooks/roster.example.yaml"]
+    static let config = ["--playbooks", TestPaths.repoRoot + "/Playbooks", "--roster", TestPaths.repoRoot + "/Playbooks/roster.example.yaml"]
 
     func start(_ arguments: [String], env extra: [String: String] = [:], wrapper: [String] = [], log: String) throws -> Process {
         try launch(daemon, arguments + Self.config, env: extra, wrapper: wrapper, log: log)
@@ -111,7 +72,7 @@ import Glibc
         #expect(readBytes(segment) == bytes, "a refused journal is left untouched")
     }
 
-    @Test(.enabled(if: CrashTests.fiuRun != nil, "needs fiu-run (Debian's fiu-utils)"))
+    @Test(.enabled(if: TestPaths.fiuRun != nil, "needs fiu-run (Debian's fiu-utils)"))
     func exitsNonZeroWhenASyncFailsAndAcknowledgesNothingAfterIt() throws {
         let dir = TempDir("daemon-fiu")
         let state = dir.sub("state")
@@ -121,7 +82,7 @@ import Glibc
         let fifo = dir.sub("fiu-ctrl")
         let process = try start(["--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock", "--signing-key", dir.sub("key")],
                                 env: ["NOTIFY_SOCKET": notify.path],
-                                wrapper: [CrashTests.fiuRun!, "-x", "-f", fifo],
+                                wrapper: [TestPaths.fiuRun!, "-x", "-f", fifo],
                                 log: dir.sub("log"))
         #expect(notify.receive(containing: "READY=1") != nil)
         let sealedAtStart = try JournalVerifier.verify(directory: state + "/journal")
@@ -140,12 +101,12 @@ import Glibc
         #expect(report.intact && report.lastSeq == 5)
     }
 
-    @Test(.enabled(if: CrashTests.fiuRun != nil, "needs fiu-run (Debian's fiu-utils)"))
+    @Test(.enabled(if: TestPaths.fiuRun != nil, "needs fiu-run (Debian's fiu-utils)"))
     func neverSignalsReadyWhenTheStartCannotBeMadeDurable() throws {
         let dir = TempDir("daemon-fiu-start")
         let state = dir.sub("state")
         try writeJournal(state + "/journal", count: 2)
-        let result = try run(CrashTests.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync", daemon, "--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock"] + Self.config)
+        let result = try run(TestPaths.fiuRun!, ["-x", "-c", "enable name=posix/io/sync/fdatasync", daemon, "--state-dir", state, "--spool-dir", state + "/spool", "--socket", state + "/fb.sock"] + Self.config)
         #expect(result.status == 3, "\(result.stderr)")
         // The writer thread reports the failed sync and exits before anything else can happen.
         #expect(result.stderr.contains("fdatasync") && result.stderr.contains("failed"), "\(result.stderr)")

@@ -2,6 +2,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 /// `firebreak journal …` as people and scripts run it: the real binary, its output and its exit codes.
 @Suite struct JournalCommandLineTests {

@@ -3,6 +3,7 @@ import FirebreakCore
 @testable import FirebreakJournal
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import Glibc
 /// Snapshots on the real daemon: a start reads only the records after the snapshot and has the same state as a
 /// full replay; a snapshot that is torn, does not match the journal, or was edited is never trusted.
 @Suite(.serialized) struct SnapshotTests {
-    let sockets = SocketTests()
+    let sockets = DaemonHarness()
 
     func report(_ socket: String, _ n: Int) {
         let line = #"{"v":1,"id":\#(n),"op":"report","args":{"report":{"url":"https://x.com/p\#(n % 7)/status/\#(n)","category":"negative-viral","text":"post \#(n)"}}}"#
@@ -24,9 +25,9 @@ import Glibc
         return [list["result"] ?? .null] + ids.sorted().map { MalformedInputTests.socketReply(socket, #"{"v":1,"id":2,"op":"show","args":{"incident":"\#($0)"}}"#)["result"] ?? .null }
     }
 
-    func log(_ d: SocketTests.Running) -> String { String(decoding: readBytes(d.log), as: UTF8.self) }
+    func log(_ d: DaemonHarness.Running) -> String { String(decoding: readBytes(d.log), as: UTF8.self) }
 
-    func waitFor(_ text: String, in d: SocketTests.Running) -> Bool {
+    func waitFor(_ text: String, in d: DaemonHarness.Running) -> Bool {
         for _ in 0..<500 {
             if log(d).contains(text) { return true }
             usleep(20_000)

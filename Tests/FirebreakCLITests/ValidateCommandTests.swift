@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 
 /// `firebreak validate`, the real binary, on the shipped playbooks and on broken ones.
 @Suite struct ValidateCommandTests {
     let firebreak = productPath("firebreak")
 
     @Test func theShippedPlaybooksAndRosterValidate() throws {
-        let root = InteropTests.repoRoot
+        let root = TestPaths.repoRoot
         let result = try run(firebreak, ["validate", "--playbooks", root + "/Playbooks", "--roster", root + "/Playbooks/roster.example.yaml"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("ok: 9 playbooks"))
@@ -14,7 +15,7 @@ import Testing
 
     @Test func brokenPlaybooksFailWithFileLineAndColumn() throws {
         let dir = TempDir("validate")
-        let root = InteropTests.repoRoot
+        let root = TestPaths.repoRoot
         try FileManager.default.copyItem(atPath: root + "/Playbooks/general-triage.yaml", toPath: dir.sub("general-triage.yaml"))
         try "id: leak\ntitle: Leak\nmatch: {categories: [confidential-information]}\nseverity: high\nacknowledge: 15m\nsteps:\n  - {id: a, title: A, owner: comms, due: 1h}\n  - {id: b, title: B, owner: legal, due: 2 hours}\n"
             .write(toFile: dir.sub("leak.yaml"), atomically: true, encoding: .utf8)

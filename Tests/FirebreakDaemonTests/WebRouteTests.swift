@@ -10,6 +10,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+@testable import FirebreakTestSupport
 
 /// The web routes in-process (HummingbirdTesting's router client) on a real journal: signing in, the report
 /// form (CSRF, errors that keep what was typed, no double submission), the board's actions under the socket's

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,11 +11,11 @@ import Glibc
 
     /// The unit with ExecStart pointed at the freshly built daemon, since verify checks that the binary exists.
     static func unitForThisBuild(_ dir: TempDir) throws -> String {
-        let unit = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreakd.service", encoding: .utf8)
+        let unit = try String(contentsOfFile: TestPaths.repoRoot + "/systemd/firebreakd.service", encoding: .utf8)
         let path = dir.sub("firebreakd.service")
         try unit.replacingOccurrences(of: "/usr/sbin/firebreakd", with: productPath("firebreakd"))
             .write(toFile: path, atomically: false, encoding: .utf8)
-        try FileManager.default.copyItem(atPath: InteropTests.repoRoot + "/systemd/firebreakd.socket", toPath: dir.sub("firebreakd.socket"))
+        try FileManager.default.copyItem(atPath: TestPaths.repoRoot + "/systemd/firebreakd.socket", toPath: dir.sub("firebreakd.socket"))
         return path
     }
 
@@ -38,7 +39,7 @@ import Glibc
         try FileManager.default.createDirectory(atPath: root + "/var/spool", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         // The group must exist for the configuration to apply; sysusers.d makes it on a host.
-        let conf = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreak.tmpfiles", encoding: .utf8)
+        let conf = try String(contentsOfFile: TestPaths.repoRoot + "/systemd/firebreak.tmpfiles", encoding: .utf8)
             .replacingOccurrences(of: "firebreak firebreak", with: "root root")
         try conf.write(toFile: dir.sub("firebreak.conf"), atomically: true, encoding: .utf8)
         let result = try run(Self.tmpfiles!, ["--create", "--root=" + root, dir.sub("firebreak.conf")])
@@ -93,13 +94,13 @@ import Glibc
     /// strace, is one the filter allows. (setpriority, taken out with @resources, killed the daemon before.)
     @Test(.enabled(if: analyze != nil && strace != nil, "needs systemd-analyze and strace"))
     func everySystemCallTheDaemonMakesIsOneTheUnitAllows() throws {
-        let unit = try String(contentsOfFile: InteropTests.repoRoot + "/systemd/firebreakd.service", encoding: .utf8)
+        let unit = try String(contentsOfFile: TestPaths.repoRoot + "/systemd/firebreakd.service", encoding: .utf8)
         let allowed = try Self.allowedSystemCalls(unit: unit)
         #expect(allowed.contains("fdatasync") && allowed.contains("epoll_wait") && !allowed.contains("mount"))
 
         let dir = TempDir("unit-syscalls")
         let traced = dir.sub("strace.txt")
-        let (d, _) = try SocketTests().startDaemon(dir, arguments: ["--snapshot-every", "5"],
+        let (d, _) = try DaemonHarness().startDaemon(dir, arguments: ["--snapshot-every", "5"],
                                                     wrapper: [Self.strace!, "-f", "-qq", "-c", "-U", "name", "-o", traced])
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         for n in 1...12 {
@@ -107,7 +108,7 @@ import Glibc
             #expect(reply.contains("\"ok\":true"), "\(reply)")
         }
         SpoolTests.drop(d.state + "/spool", "one.json", Array(#"{"url":"https://x.com/t/status/99","category":"other"}"#.utf8))
-        #expect(SpoolTests.waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: d.state + "/spool/done")) ?? []).count == 1 })
+        #expect(waitUntil { ((try? FileManager.default.contentsOfDirectory(atPath: d.state + "/spool/done")) ?? []).count == 1 })
         // SIGTERM to the daemon itself, strace's child (strace, signalled, would only detach); strace writes its
         // count when the daemon has exited.
         let children = String(decoding: readBytes("/proc/\(d.process.processIdentifier)/task/\(d.process.processIdentifier)/children"), as: UTF8.self)

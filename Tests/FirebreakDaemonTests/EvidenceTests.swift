@@ -4,6 +4,7 @@ import FirebreakCore
 import FirebreakUnix
 import Foundation
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,13 +38,13 @@ import Glibc
         return String(decoding: out, as: UTF8.self)
     }
 
-    @Test(.enabled(if: SocketTests.usersReady, "needs root and useradd to create the test users"))
+    @Test(.enabled(if: DaemonHarness.usersReady, "needs root and useradd to create the test users"))
     func aScreenshotGivenToReportIsStoredJournaledAndFetchedByRespondersOnly() throws {
         let dir = TempDir("evidence")
         chmod(dir.path, 0o755)
         let config = dir.sub("firebreakd.yaml")
         try "evidence_max_bytes: 1K\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let sockets = SocketTests()
+        let sockets = DaemonHarness()
         let (d, _) = try sockets.startDaemon(dir, arguments: ["--config", config])
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
 
@@ -51,11 +52,11 @@ import Glibc
         let shot = Self.png(1)
         let shotPath = dir.sub("shot.png")
         writeBytes(shotPath, shot)
-        let kim = getpwnam(SocketTests.reporterUser)!.pointee
+        let kim = getpwnam(DaemonHarness.reporterUser)!.pointee
         chown(shotPath, kim.pw_uid, kim.pw_gid)
         chmod(shotPath, 0o600)
         let report = try sockets.cli(["report", "https://x.com/leaker/status/9", "--category", "privacy-breach", "--evidence", shotPath, "--json"],
-                                     as: SocketTests.reporterUser, socket: d.socket)
+                                     as: DaemonHarness.reporterUser, socket: d.socket)
         #expect(report.status == 0, "\(report.stdout)\(report.stderr)")
         let result = try JSONParser.parse(report.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let digest = Self.sha256(shot)
@@ -66,30 +67,30 @@ import Glibc
         // Stored content-addressed, and the journal says what it is.
         let stored = d.state + "/evidence/sha256/" + digest.prefix(2) + "/" + digest
         #expect(readBytes(stored) == shot)
-        let received = SpoolTests.records(d.state + "/journal").first { $0.type == EventType.reportReceived }
+        let received = journalRecords(d.state + "/journal").first { $0.type == EventType.reportReceived }
         #expect(received?.data["evidence"]?.arrayValue?.first?["sha256"]?.stringValue == digest)
         #expect(received?.data["evidence"]?.arrayValue?.first?["type"] == "image/png")
 
         // Responders see and fetch it; the reporter's view of the incident does not list it, nor may they fetch it.
-        let shown = try sockets.cli(["show", "INC-1", "--json"], as: SocketTests.responderUser, socket: d.socket)
+        let shown = try sockets.cli(["show", "INC-1", "--json"], as: DaemonHarness.responderUser, socket: d.socket)
         #expect(try JSONParser.parse(shown.stdout.trimmingCharacters(in: .whitespacesAndNewlines))["evidence"]?.arrayValue?.first?["sha256"]?.stringValue == digest)
-        let reporterView = try sockets.cli(["show", "INC-1", "--json"], as: SocketTests.reporterUser, socket: d.socket)
+        let reporterView = try sockets.cli(["show", "INC-1", "--json"], as: DaemonHarness.reporterUser, socket: d.socket)
         #expect(reporterView.status == 0 && !reporterView.stdout.contains("\"evidence\":"), "\(reporterView.stdout)")
-        let amira = getpwnam(SocketTests.responderUser)!.pointee
+        let amira = getpwnam(DaemonHarness.responderUser)!.pointee
         let out = dir.sub("out")
         mkdir(out, 0o700)
         chown(out, amira.pw_uid, amira.pw_gid)
         let copy = out + "/copy.png"
-        let saved = try sockets.cli(["evidence", "INC-1", digest, "-o", copy], as: SocketTests.responderUser, socket: d.socket)
+        let saved = try sockets.cli(["evidence", "INC-1", digest, "-o", copy], as: DaemonHarness.responderUser, socket: d.socket)
         #expect(saved.status == 0 && readBytes(copy) == shot, "\(saved.stderr)")
-        let refused = try sockets.cli(["evidence", "INC-1", digest], as: SocketTests.reporterUser, socket: d.socket)
+        let refused = try sockets.cli(["evidence", "INC-1", digest], as: DaemonHarness.reporterUser, socket: d.socket)
         #expect(refused.status == 1 && refused.stderr.contains("only responders and managers"), "\(refused.stderr)")
 
         // A stored file altered behind the journal's back is caught on the way out.
         var altered = shot
         altered[100] ^= 0xFF
         writeBytes(stored, altered)
-        let caught = try sockets.cli(["evidence", "INC-1", digest, "-o", out + "/altered.png"], as: SocketTests.responderUser, socket: d.socket)
+        let caught = try sockets.cli(["evidence", "INC-1", digest, "-o", out + "/altered.png"], as: DaemonHarness.responderUser, socket: d.socket)
         #expect(caught.status == 1 && caught.stderr.contains("altered"), "\(caught.stderr)")
 
         // Refused: a directory (by the command line, and by the daemon when a client skips the check), a FIFO,
@@ -111,7 +112,7 @@ import Glibc
         #expect(Self.requestWithFDs(d.socket, #"{"v":1,"id":8,"op":"report","args":{"report":{"url":"https://x.com/leaker/status/13"}}}"#, fds: [shotFD])
             .contains("\"evidence\\\" names 0 files but 1 were passed"))
         close(shotFD)
-        let incidents = SpoolTests.records(d.state + "/journal").filter { $0.type == EventType.incidentOpened }
+        let incidents = journalRecords(d.state + "/journal").filter { $0.type == EventType.incidentOpened }
         #expect(incidents.count == 1)
         #expect(d.stop() == 0)
     }
@@ -123,9 +124,9 @@ import Glibc
         let page = Array("<!DOCTYPE html><html><body>the post, saved</body></html>".utf8)
         writeBytes(d.spool + "/evidence/saved.html", page)
         SpoolTests.drop(d.spool, "1.report", Array(#"{"url":"https://x.com/a/status/1","evidence":["saved.html"]}"#.utf8))
-        #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/1.report") })
+        #expect(waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/1.report") })
         #expect(readBytes(d.spool + "/done/1.report.saved.html") == page, "the evidence follows its report to done/")
-        let received = SpoolTests.records(d.journal).first { $0.type == EventType.reportReceived }
+        let received = journalRecords(d.journal).first { $0.type == EventType.reportReceived }
         #expect(received?.data["evidence"]?.arrayValue?.first?["sha256"]?.stringValue == Self.sha256(page))
         #expect(received?.data["evidence"]?.arrayValue?.first?["type"] == "text/html")
 
@@ -134,22 +135,22 @@ import Glibc
         symlink("/etc/shadow", d.spool + "/evidence/link.png")
         SpoolTests.drop(d.spool, "3.report", Array(#"{"url":"https://x.com/a/status/3","evidence":["link.png"]}"#.utf8))
         SpoolTests.drop(d.spool, "4.report", Array(#"{"url":"https://x.com/a/status/4","evidence":["a/../../journal/00000001.jsonl"]}"#.utf8))
-        for n in 2...4 { #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: d.spool + "/rejected/\(n).report.reason") }) }
+        for n in 2...4 { #expect(waitUntil { FileManager.default.fileExists(atPath: d.spool + "/rejected/\(n).report.reason") }) }
         func reason(_ n: Int) -> String { String(decoding: readBytes(d.spool + "/rejected/\(n).report.reason"), as: UTF8.self) }
         #expect(reason(2).contains("field: evidence[0]") && reason(2).contains("there is no evidence/missing.png"), "\(reason(2))")
         #expect(reason(3).contains("is a symbolic link"), "\(reason(3))")
         #expect(reason(4).contains("evidence[0]") && reason(4).contains("without directories"), "\(reason(4))")
-        if SocketTests.usersReady {
+        if DaemonHarness.usersReady {
             // Someone else's file cannot be attached (nor moved away by a report naming it).
-            let other = getpwnam(SocketTests.responderUser)!.pointee
+            let other = getpwnam(DaemonHarness.responderUser)!.pointee
             writeBytes(d.spool + "/evidence/theirs.png", Self.png(2))
             chown(d.spool + "/evidence/theirs.png", other.pw_uid, other.pw_gid)
             SpoolTests.drop(d.spool, "5.report", Array(#"{"url":"https://x.com/a/status/5","evidence":["theirs.png"]}"#.utf8))
-            #expect(SpoolTests.waitUntil { FileManager.default.fileExists(atPath: d.spool + "/rejected/5.report.reason") })
-            #expect(reason(5).contains("belongs to \(SocketTests.responderUser)"), "\(reason(5))")
+            #expect(waitUntil { FileManager.default.fileExists(atPath: d.spool + "/rejected/5.report.reason") })
+            #expect(reason(5).contains("belongs to \(DaemonHarness.responderUser)"), "\(reason(5))")
             #expect(FileManager.default.fileExists(atPath: d.spool + "/evidence/theirs.png"))
         }
-        #expect(SpoolTests.records(d.journal).filter { $0.type == EventType.incidentOpened }.count == 1)
+        #expect(journalRecords(d.journal).filter { $0.type == EventType.incidentOpened }.count == 1)
         #expect(d.stop() == 0)
     }
 }

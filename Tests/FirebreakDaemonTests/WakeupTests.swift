@@ -1,5 +1,6 @@
 @testable import FirebreakDaemon
 import Testing
+@testable import FirebreakTestSupport
 
 /// The deadline loop's and the notifier's sleep: a wake that comes while the loop is busy is kept for its next
 /// sleep, and keeps its `within`. Upper bounds are loose (the suite runs beside many other tests on two cores):

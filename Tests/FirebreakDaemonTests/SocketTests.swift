@@ -2,7 +2,9 @@ import FirebreakCore
 @testable import FirebreakJournal
 import FirebreakUnix
 import Foundation
+import Synchronization
 import Testing
+@testable import FirebreakTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,71 +15,18 @@ import Glibc
 @Suite(.serialized) struct SocketTests {
     let daemon = productPath("firebreakd")
     let firebreak = productPath("firebreak")
-    static let reporterUser = "fbtest-kim"
-    static let responderUser = "fbtest-amira"
-
-    /// Test users exist (created here when absent; needs root and useradd).
-    static let usersReady: Bool = {
-        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/useradd") else { return false }
-        for user in [reporterUser, responderUser] where getpwnam(user) == nil {
-            let r = try? run("/usr/sbin/useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", user])
-            if r?.status != 0 { return false }
-        }
-        return true
-    }()
-
-    /// The example roster with Amira's account renamed to the test user.
-    static func roster(in dir: TempDir) throws -> String {
-        let text = try String(contentsOfFile: InteropTests.repoRoot + "/Playbooks/roster.example.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "unix_user: amira", with: "unix_user: \(responderUser)")
-        let path = dir.sub("roster.yaml")
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    struct Running {
-        let process: Process
-        let socket: String
-        let state: String
-        let log: String
-
-        func stop() -> Int32 {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-    }
-
-    func startDaemon(_ dir: TempDir, arguments extra: [String] = [], wrapper: [String] = [], waitForReady: Bool = true) throws -> (Running, DaemonJournalTests.NotifySocket) {
-        let state = dir.sub("state"), socket = dir.sub("fb.sock"), log = dir.sub("log")
-        let notify = DaemonJournalTests.NotifySocket(path: dir.sub("notify.sock"))
-        let args = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket, "--playbooks", InteropTests.repoRoot + "/Playbooks", "--roster", try Self.roster(in: dir)] + extra
-        let process = try launch(daemon, args, env: ["NOTIFY_SOCKET": notify.path], wrapper: wrapper, log: log)
-        if waitForReady {
-            #expect(notify.receive(containing: "READY=1") != nil, "\(String(decoding: readBytes(log), as: UTF8.self))")
-        }
-        return (Running(process: process, socket: socket, state: state, log: log), notify)
-    }
-
-    /// `firebreak` run as `user` (runuser), or as ourselves.
-    func cli(_ args: [String], as user: String? = nil, socket: String) throws -> ProcessResult {
-        var env = ProcessInfo.processInfo.environment
-        env["FIREBREAK_SOCKET"] = socket
-        if let user { return try run("/usr/sbin/runuser", ["-u", user, "--", firebreak] + args, environment: env) }
-        return try run(firebreak, args, environment: env)
-    }
-
-    @Test(.enabled(if: usersReady, "needs root and useradd to create the test users"))
+    let harness = DaemonHarness()
+    @Test(.enabled(if: DaemonHarness.usersReady, "needs root and useradd to create the test users"))
     func twoRealUsersWithDifferentRolesAndARefusedAction() throws {
         let dir = TempDir("socket")
         chmod(dir.path, 0o755)
-        let (d, _) = try startDaemon(dir)
+        let (d, _) = try harness.startDaemon(dir)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
 
-        let who = try cli(["whoami"], as: Self.reporterUser, socket: d.socket)
-        #expect(who.stdout.contains("\(Self.reporterUser) is \(Self.reporterUser), a reporter"), "\(who.stdout)\(who.stderr)")
-        let report = try cli(["report", "https://twitter.com/someone/status/42?utm_source=share", "--category", "harassment",
-                              "--text", "a post about Sam", "--json"], as: Self.reporterUser, socket: d.socket)
+        let who = try harness.cli(["whoami"], as: DaemonHarness.reporterUser, socket: d.socket)
+        #expect(who.stdout.contains("\(DaemonHarness.reporterUser) is \(DaemonHarness.reporterUser), a reporter"), "\(who.stdout)\(who.stderr)")
+        let report = try harness.cli(["report", "https://twitter.com/someone/status/42?utm_source=share", "--category", "harassment",
+                              "--text", "a post about Sam", "--json"], as: DaemonHarness.reporterUser, socket: d.socket)
         #expect(report.status == 0, "\(report.stderr)")
         let result = try JSONParser.parse(report.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(result["incident"] == "INC-1" && result["opened"] == true && result["playbook"] == "harassment")
@@ -86,26 +35,26 @@ import Glibc
         _ = try JournalReader.scan(directory: d.state + "/journal") { types.append($0.type) }
         #expect(types.contains(EventType.reportReceived) && types.contains(EventType.incidentOpened))
 
-        let refused = try cli(["ack", "INC-1"], as: Self.reporterUser, socket: d.socket)
+        let refused = try harness.cli(["ack", "INC-1"], as: DaemonHarness.reporterUser, socket: d.socket)
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("only responders (people in a roster role) and managers may ack; \(Self.reporterUser) is a reporter"))
+        #expect(refused.stderr.contains("only responders (people in a roster role) and managers may ack; \(DaemonHarness.reporterUser) is a reporter"))
 
-        let ack = try cli(["ack", "INC-1"], as: Self.responderUser, socket: d.socket)
+        let ack = try harness.cli(["ack", "INC-1"], as: DaemonHarness.responderUser, socket: d.socket)
         #expect(ack.status == 0 && ack.stdout.contains("acknowledged INC-1"), "\(ack.stdout)\(ack.stderr)")
-        let show = try cli(["show", "INC-1", "--json"], as: Self.responderUser, socket: d.socket)
+        let show = try harness.cli(["show", "INC-1", "--json"], as: DaemonHarness.responderUser, socket: d.socket)
         let view = try JSONParser.parse(show.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(view["status"] == "acknowledged" && view["reporter_ids"] == nil, "responders never see who reported")
-        let done = try cli(["done", "INC-1", "preserve-evidence", "--note", "saved"], as: Self.responderUser, socket: d.socket)
+        let done = try harness.cli(["done", "INC-1", "preserve-evidence", "--note", "saved"], as: DaemonHarness.responderUser, socket: d.socket)
         #expect(done.status == 0 && done.stdout.contains("now ready: platform-report"), "\(done.stdout)\(done.stderr)")
 
         // Someone who reported nothing sees nothing.
-        let mine = try cli(["incidents"], socket: d.socket)
+        let mine = try harness.cli(["incidents"], socket: d.socket)
         #expect(mine.stdout.contains("no incidents"), "\(mine.stdout)")
 
         #expect(d.stop() == 0)
         var records: [JournalRecord] = []
         _ = try JournalReader.scan(directory: d.state + "/journal") { records.append($0) }
-        #expect(records.first { $0.type == EventType.reportReceived }?.actor == Self.reporterUser)
+        #expect(records.first { $0.type == EventType.reportReceived }?.actor == DaemonHarness.reporterUser)
         #expect(records.first { $0.type == EventType.incidentAcknowledged }?.actor == "amira")
         #expect(records.first { $0.type == EventType.stepDone }?.data["note"] == "saved")
     }
@@ -134,7 +83,7 @@ import Glibc
 
     @Test func badRequestsGetAnErrorReplyAndNeverHarmTheDaemon() throws {
         let dir = TempDir("socket-bad")
-        let (d, _) = try startDaemon(dir)
+        let (d, _) = try harness.startDaemon(dir)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         #expect(Self.raw(d.socket, Array("this is not json\n".utf8)).contains("\"code\":\"bad-request\""))
         #expect(Self.raw(d.socket, Array("{\"v\":2,\"op\":\"whoami\"}\n".utf8)).contains("\"code\":\"bad-version\""))
@@ -147,7 +96,7 @@ import Glibc
         // A client that connects and sends half a request, then another that works meanwhile.
         let halfFD = UnixSocket.connected(to: d.socket)
         _ = "{\"v\":1,\"op\":".withCString { send(halfFD, $0, 12, Int32(MSG_NOSIGNAL)) }
-        let ok = try cli(["report", "https://x.com/b/status/1", "--category", "other"], socket: d.socket)
+        let ok = try harness.cli(["report", "https://x.com/b/status/1", "--category", "other"], socket: d.socket)
         #expect(ok.status == 0 && ok.stdout.contains("opened INC-1"), "\(ok.stdout)\(ok.stderr)")
         close(halfFD)
         #expect(d.stop() == 0)
@@ -157,7 +106,7 @@ import Glibc
     /// the desk's thread, and the next request is taken only once the last one's reply is out.
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let dir = TempDir("socket-pipeline")
-        let (d, _) = try startDaemon(dir)
+        let (d, _) = try harness.startDaemon(dir)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         let fd = UnixSocket.connected(to: d.socket)
         defer { close(fd) }
@@ -189,7 +138,7 @@ import Glibc
     /// still gets every reply, in order, once it reads.
     @Test func aClientThatReadsNothingHoldsUpNobody() throws {
         let dir = TempDir("socket-stuck")
-        let (d, _) = try startDaemon(dir)
+        let (d, _) = try harness.startDaemon(dir)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         let stuck = UnixSocket.connected(to: d.socket)
         defer { close(stuck) }
@@ -198,10 +147,16 @@ import Glibc
         for i in 1...count { burst += Array(#"{"v":1,"id":\#(i),"op":"whoami"}"#.utf8) + [0x0A] }
         // Sent from a thread of its own: once both sockets' buffers are full its send blocks until we read.
         let bytes = burst
-        let sender = Thread { _ = UnixSocket.sendAll(stuck, bytes) }
+        let sent = Atomic<Bool>(false)
+        let sender = Thread { _ = UnixSocket.sendAll(stuck, bytes); sent.store(true, ordering: .releasing) }
         sender.start()
-        usleep(300_000)
-        let other = try cli(["report", "https://x.com/q/status/1", "--category", "other"], socket: d.socket)
+        // Until the sender is blocked (the buffers are full: the socket takes no more) or has handed the daemon
+        // its whole burst.
+        #expect(waitUntil {
+            var p = pollfd(fd: stuck, events: Int16(POLLOUT), revents: 0)
+            return poll(&p, 1, 0) == 0 || sent.load(ordering: .acquiring)
+        })
+        let other = try harness.cli(["report", "https://x.com/q/status/1", "--category", "other"], socket: d.socket)
         #expect(other.status == 0 && other.stdout.contains("opened INC-1"), "\(other.stdout)\(other.stderr)")
         let replies = Self.readLines(stuck, count: count)
         #expect(replies.count == count)
@@ -215,7 +170,7 @@ import Glibc
     /// a client has gone (at once, or at the sweep within five seconds).
     @Test func runningOutOfDescriptorsPausesAcceptingAndServingGoesOn() throws {
         let dir = TempDir("socket-emfile")
-        let (d, _) = try startDaemon(dir, wrapper: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
+        let (d, _) = try harness.startDaemon(dir, wrapper: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         let whoami = Array(#"{"v":1,"op":"whoami"}"#.utf8) + [0x0A]
         var clients: [Int32] = []
@@ -273,7 +228,7 @@ import Glibc
         let dir = TempDir("socket-activate")
         let socket = dir.sub("activated.sock")
         // systemd-socket-activate listens, and starts the daemon at the first connection, handing it the socket.
-        let (d, notify) = try startDaemon(dir, wrapper: [Self.socketActivate!, "-l", socket, "-E", "NOTIFY_SOCKET"], waitForReady: false)
+        let (d, notify) = try harness.startDaemon(dir, wrapper: [Self.socketActivate!, "-l", socket, "-E", "NOTIFY_SOCKET"], waitForReady: false)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
         for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
         // The first connection starts the daemon; it answers once the report is durable. (Spoken in-process:
