@@ -38,9 +38,9 @@ public actor Desk {
     private var context: EngineContext
     private let journal: Journal
     private let clock: @Sendable () -> Timestamp
-    let wakeup = Wakeup()
+    let wakeup = Wakeup(clock: ContinuousClock())
     /// Woken when events change the outbox, so the notifier does not wait out its sleep.
-    let notifierWakeup = Wakeup()
+    let notifierWakeup = Wakeup(clock: ContinuousClock())
     private var queue: [Job] = []
     private var background = Deque<Job>()
     /// Enough that a digest's outcomes are journaled in a few batches; few enough that a batch of them is

@@ -5,32 +5,38 @@ import Synchronization
 ///
 /// A lock, not an actor: the desk calls `wake` after every batch it journals, synchronously, and must not hop
 /// threads for it; a wake for a deadline later than the one the loop already sleeps towards does not wake it.
-final class Wakeup: Sendable {
+final class Wakeup<C: Clock>: Sendable where C.Duration == Duration {
     private struct Sleeping {
         /// Set by a wake while nobody sleeps: the next sleep ends by then (at once for a wake without `within`).
         /// Kept as an instant, not a flag: with a flag every batch's wake would cut the deadline loop's next
         /// sleep to nothing, and under a steady stream it would go round once per batch.
-        var pendingBy: ContinuousClock.Instant?
+        var pendingBy: C.Instant?
         var sleeper: Task<Void, any Error>?
         /// When the sleeper wakes anyway.
-        var until: ContinuousClock.Instant?
+        var until: C.Instant?
         /// A wake `within` cut the sleep short to this instant: the sleeper sleeps on until then.
-        var shortenedTo: ContinuousClock.Instant?
+        var shortenedTo: C.Instant?
     }
 
     private let sleeping = Mutex(Sleeping())
+    /// The clock it sleeps on: the continuous clock in the daemon, a manual one in its tests.
+    let clock: C
+
+    init(clock: C) {
+        self.clock = clock
+    }
 
     /// Sleeps for `duration`, or less if `wake` is called meanwhile (or was called since the last sleep).
     func sleep(for duration: Duration) async {
-        var until = ContinuousClock.now + duration
+        var until = clock.now.advanced(by: duration)
         while true {
             let task: Task<Void, any Error>? = sleeping.withLock { s in
                 if let by = s.pendingBy {
                     until = min(until, by)
                     s.pendingBy = nil
                 }
-                if until <= .now { return nil }
-                let task = Task { [until] in try await Task.sleep(until: until, clock: .continuous) }
+                if until <= clock.now { return nil }
+                let task = Task { [until, clock] in try await clock.sleep(until: until, tolerance: nil) }
                 s.sleeper = task
                 s.until = until
                 return task
@@ -46,7 +52,7 @@ final class Wakeup: Sendable {
             // Cut short to a later instant: sleep on until it (a wake within a second must not end a minute's sleep
             // now, or every report would cost the deadline loop a turn: one client, two thread wakes and a visit
             // to the desk per report).
-            let later: ContinuousClock.Instant? = sleeping.withLock { s in
+            let later: C.Instant? = sleeping.withLock { s in
                 defer { s.shortenedTo = nil }
                 s.sleeper = nil
                 s.until = nil
@@ -68,7 +74,7 @@ final class Wakeup: Sendable {
     /// find it sleeping no longer than they ask and leave it alone.
     func wake(within: Duration? = nil) {
         sleeping.withLock { s in
-            let by = ContinuousClock.now + (within ?? .zero)
+            let by = clock.now.advanced(by: within ?? .zero)
             guard let sleeper = s.sleeper, let until = s.until else {
                 s.pendingBy = min(s.pendingBy ?? by, by)
                 return

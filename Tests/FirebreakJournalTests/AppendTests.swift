@@ -83,7 +83,7 @@ import Testing
         // Each inline append's two records are consecutive: nobody else's record comes between them.
         for pair in stride(from: 0, to: inlineSeqs.count, by: 2) { #expect(inlineSeqs[pair + 1] == inlineSeqs[pair] + 1) }
         // The writer thread's timer seals what is there while the journal idles: wait for that checkpoint.
-        #expect(await waitUntil(timeout: 20) { journalRecords(dir.path).last?.type == checkpointRecordType })
+        #expect(await eventually(timeout: 20) { journalRecords(dir.path).last?.type == checkpointRecordType })
         let head = journal.head.seq
         try await journal.close()
         var types: [String] = []

@@ -21,8 +21,9 @@ func journalRecords(_ journal: String) -> [JournalRecord] {
 }
 
 /// `waitUntil` for async tests: it suspends rather than blocks, so the cooperative pool's few threads (two here,
-/// shared by every test running at once) stay free for the tasks the condition waits on.
-func waitUntil(timeout: Double = 20, _ condition: () async -> Bool) async -> Bool {
+/// shared by every test running at once) stay free for the tasks the condition waits on. (A name of its own:
+/// as an overload, a plain closure picks the blocking one.)
+func eventually(timeout: Double = 20, _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
     while ContinuousClock.now < deadline {
         if await condition() { return true }
