@@ -2,7 +2,6 @@ import FirebreakCore
 import FirebreakJournal
 import FirebreakUnix
 import Foundation
-import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +10,11 @@ import Glibc
 /// example roster with a test user, a stand-in for systemd's notify socket, and `firebreak` run as a real Unix
 /// user over the daemon's socket.
 struct DaemonHarness {
+    /// A start that did not get as far as the test needs, with the daemon's log.
+    struct HarnessError: Error, CustomStringConvertible {
+        let description: String
+    }
+
     let daemon = productPath("firebreakd")
     let firebreak = productPath("firebreak")
     static let reporterUser = "fbtest-kim"
@@ -54,7 +58,10 @@ struct DaemonHarness {
         let args = ["--state-dir", state, "--spool-dir", state + "/spool", "--socket", socket, "--playbooks", TestPaths.repoRoot + "/Playbooks", "--roster", try Self.roster(in: dir)] + extra
         let process = try launch(daemon, args, env: ["NOTIFY_SOCKET": notify.path], wrapper: wrapper, log: log)
         if waitForReady {
-            #expect(notify.receive(containing: "READY=1") != nil, "\(String(decoding: readBytes(log), as: UTF8.self))")
+            guard notify.receive(containing: "READY=1") != nil else {
+                kill(process.processIdentifier, SIGKILL)
+                throw HarnessError(description: "the daemon never said READY=1:\n\(String(decoding: readBytes(log), as: UTF8.self))")
+            }
         }
         return (Running(process: process, socket: socket, state: state, log: log), notify)
     }

@@ -1,7 +1,6 @@
 import FirebreakConfig
 import FirebreakCore
 import Foundation
-import Testing
 
 /// The repository's playbooks and example roster, loaded as the daemon would.
 let shipped: ConfigFiles.Loaded = ConfigFiles.load(playbooks: TestPaths.repoRoot + "/Playbooks", roster: TestPaths.repoRoot + "/Playbooks/roster.example.yaml")

@@ -1,7 +1,6 @@
 import FirebreakCore
 import FirebreakJournal
 import Foundation
-import Testing
 
 /// A fresh directory under the system's temp dir, removed when the test's scope ends.
 final class TempDir: @unchecked Sendable {
