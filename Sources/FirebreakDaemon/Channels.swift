@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import FirebreakCore
 import Foundation
 import NIOCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,7 +75,7 @@ struct Channels: Sendable {
             return await post(address, m.json, id: m.id)
         case "email":
             guard emailPossible else { return .notApplicable }
-            return await offPool { email(m, to: address) }
+            return await email(m, to: address)
         default:
             guard let program = settings.commands[channel] else { return .notApplicable }
             var body = m.json
@@ -84,7 +85,7 @@ struct Channels: Sendable {
                 body = .object(o)
             }
             let input = body.jsonText
-            return await offPool { run(program, input: input) }
+            return await run(program, input: input)
         }
     }
 
@@ -106,7 +107,7 @@ struct Channels: Sendable {
         }
     }
 
-    private func email(_ m: OutgoingMessage, to address: String) -> Outcome {
+    private func email(_ m: OutgoingMessage, to address: String) async -> Outcome {
         guard address.contains("@"), !address.contains("\n"), !address.contains("\r") else { return .failed("\(address) is not an email address") }
         let subject = m.subject.replacingOccurrences(of: "\n", with: " ")
         let message = """
@@ -123,18 +124,24 @@ struct Channels: Sendable {
             \(m.text)
             """
         if let relay = settings.smtp {
-            do {
-                try SMTPClient.send(relay: relay, from: settings.emailFrom, to: address, message: message, timeout: settings.timeoutSeconds)
-                return .delivered
-            } catch {
-                return .failed("smtp \(relay): \(error)")
+            // The SMTP conversation blocks (with the timeout on every read and write): on the blocking pool.
+            let from = settings.emailFrom, timeout = settings.timeoutSeconds
+            return await BlockingWork.run {
+                do {
+                    try SMTPClient.send(relay: relay, from: from, to: address, message: message, timeout: timeout)
+                    return .delivered
+                } catch {
+                    return .failed("smtp \(relay): \(error)")
+                }
             }
         }
-        return run(settings.sendmail, arguments: ["-t", "-i"], input: message)
+        return await run(settings.sendmail, arguments: ["-t", "-i"], input: message)
     }
 
-    /// Runs a program with `input` on standard input; delivered when it exits 0 within the timeout.
-    private func run(_ program: String, arguments: [String] = [], input: String) -> Outcome {
+    /// Runs a program with `input` on standard input; delivered when it exits 0 within the timeout. Nothing polls
+    /// or waits on a thread for it: the child's exit ends the wait (`ChildExit`), a timer task the overrun
+    /// (SIGTERM, and SIGKILL a second later).
+    private func run(_ program: String, arguments: [String] = [], input: String) async -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -142,20 +149,26 @@ struct Channels: Sendable {
         process.standardInput = stdin
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let exit = ChildExit()
+        process.terminationHandler = { _ in exit.finish() }
         do { try process.run() } catch { return .failed("cannot run \(program): \(error)") }
-        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-        try? stdin.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(settings.timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning {
-            process.terminate()
-            let grace = Date().addingTimeInterval(1)
-            while process.isRunning && Date() < grace { usleep(5_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return .failed("\(program) did not finish within \(settings.timeoutSeconds) s")
+        let pid = process.processIdentifier, timeout = settings.timeoutSeconds
+        let overrun = Task {
+            try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+            exit.overran.store(true, ordering: .relaxed)
+            kill(pid, SIGTERM)
+            try await Task.sleep(for: .seconds(1))
+            kill(pid, SIGKILL)
         }
-        process.waitUntilExit()
+        // Written on the blocking pool: a child that does not read would block the write until it exits.
+        let writer = stdin.fileHandleForWriting
+        await BlockingWork.run {
+            try? writer.write(contentsOf: Data(input.utf8))
+            try? writer.close()
+        }
+        await exit.wait()
+        overrun.cancel()
+        if exit.overran.load(ordering: .relaxed) { return .failed("\(program) did not finish within \(timeout) s") }
         return process.terminationStatus == 0 ? .delivered : .failed("\(program) exited with status \(process.terminationStatus)")
     }
 
@@ -171,5 +184,33 @@ struct Channels: Sendable {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
         return f.string(from: Date())
+    }
+}
+
+/// A child process's exit as something to await: Foundation calls the termination handler on a thread of its own,
+/// and whoever waits is resumed then (at once if it already happened).
+final class ChildExit: Sendable {
+    private let state = Mutex<(exited: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    /// Set when the child had to be stopped for running past its time.
+    let overran = Atomic<Bool>(false)
+
+    func finish() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.exited = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let exited = state.withLock { s -> Bool in
+                if s.exited { return true }
+                s.waiter = c
+                return false
+            }
+            if exited { c.resume() }
+        }
     }
 }

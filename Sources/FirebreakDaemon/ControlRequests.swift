@@ -185,7 +185,7 @@ enum ControlRequests {
                 var files: [Receipts.SpoolFile] = []
                 if let root = desk.spoolRoot, let pw = getpwnam(user) {
                     let uid = pw.pointee.pw_uid
-                    let candidates = await offPool { Receipts.files(spool: root, uid: uid, only: only) }
+                    let candidates = await BlockingWork.run { Receipts.files(spool: root, uid: uid, only: only) }
                     let keys = await desk.spoolKeys(candidates.filter { $0.refused == nil }.map(\.name))
                     files = candidates.filter { $0.refused != nil || keys["spool:" + $0.name] != nil }
                     let ids = Set(keys.values)

@@ -339,7 +339,7 @@ public final class ControlSocket: @unchecked Sendable {
             // Files to store first (copied and synced) are stored off the socket's thread, which has others to answer.
             let prepared = fds.isEmpty
                 ? ControlRequests.prepare(op: op, args: args, user: user, fds: [], actor: actor, evidence: evidence)
-                : await offPool { ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) }
+                : await BlockingWork.run { ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) }
             for f in fds { close(f) }
             answer(c, reply(await ControlRequests.respond(to: prepared, op: op, args: args, user: user, actor: actor,
                                                           desk: desk, evidence: evidence, web: web)))

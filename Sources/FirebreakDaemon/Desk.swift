@@ -252,7 +252,7 @@ public actor Desk {
     public func reviewRecords(_ id: String) async throws -> (IncidentState, [ReviewRecord], ReviewRecord?)? {
         guard let inc = state.incidents[id], let from = openedSeq[id] else { return nil }
         let directory = journal.directory, head = journal.head.seq
-        let found: Result<([ReviewRecord], ReviewRecord?), any Error> = await offPool {
+        let found: Result<([ReviewRecord], ReviewRecord?), any Error> = await BlockingWork.run {
             var records: [ReviewRecord] = []
             var checkpoint: ReviewRecord?
             do {

@@ -48,10 +48,9 @@ enum SnapshotCheck {
         return nil
     }
 
-    /// Starts the check on its own thread; on a difference, logs it, moves the snapshot aside and exits.
+    /// Starts the check on the low-priority thread; on a difference, logs it, moves the snapshot aside and exits.
     static func start(journalDirectory: String, snapshot: SnapshotStore.Loaded, store: SnapshotStore, logger: Logger) {
-        let thread = Thread {
-            yieldCoresToOthers()
+        BlockingWork.startInBackground {
             let started = Date()
             if let problem = run(journalDirectory: journalDirectory, snapshot: snapshot) {
                 if let failed = store.discard(reason: problem) { logger.error("\(failed)") }
@@ -62,7 +61,5 @@ enum SnapshotCheck {
             }
             logger.info("snapshot at seq \(snapshot.resume.seq) checked against the journal in \(Int(Date().timeIntervalSince(started) * 1000)) ms: the same state")
         }
-        thread.name = "snapshot-check"
-        thread.start()
     }
 }

@@ -105,10 +105,10 @@ public struct SnapshotStore: Sendable {
         return out.count
     }
 
-    /// `save` on a thread of its own, so encoding never holds one of the cooperative pool's threads.
+    /// `save` on the low-priority thread (`BlockingWork.inBackground`), so encoding never holds one of the
+    /// cooperative pool's threads nor takes a core from the desk.
     func saveOffPool(_ fold: JournalFold, resume: JournalResume) async -> Result<Int, SnapshotProblem> {
-        await offPool {
-            yieldCoresToOthers()
+        await BlockingWork.inBackground {
             do throws(SnapshotProblem) { return .success(try self.save(fold, resume: resume)) } catch { return .failure(error) }
         }
     }

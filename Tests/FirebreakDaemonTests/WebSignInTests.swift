@@ -77,6 +77,9 @@ import Glibc
         // signed in: the roster's Amira.
         let board = try Self.curl(["-H", "X-Forwarded-Email: amira.haddad@example.org", base + "/board"])
         #expect(board.contains("amira · responder"), "\(board.prefix(600))")
+        // A proxy that passes the Unix user name instead (X-Remote-User style) names her too.
+        let byName = try Self.curl(["-H", "X-Forwarded-Email: \(DaemonHarness.responderUser)", base + "/board"])
+        #expect(byName.contains("amira · responder"), "\(byName.prefix(600))")
         #expect(d.stop() == 0)
         // The proxy is elsewhere: a request from loopback with the header is somebody pretending.
         let other = TempDir("web-proxy-elsewhere")

@@ -22,8 +22,10 @@ func journalRecords(_ journal: String) -> [JournalRecord] {
 
 /// `waitUntil` for async tests: it suspends rather than blocks, so the cooperative pool's few threads (two here,
 /// shared by every test running at once) stay free for the tasks the condition waits on. (A name of its own:
-/// as an overload, a plain closure picks the blocking one.)
-func eventually(timeout: Double = 20, _ condition: () async -> Bool) async -> Bool {
+/// as an overload, a plain closure picks the blocking one.) The default timeout is only a guard against a hang:
+/// the synchronous tests running beside it hold the pool's threads for up to a minute on two cores, and a task
+/// the condition waits for may not run before then.
+func eventually(timeout: Double = 120, _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
     while ContinuousClock.now < deadline {
         if await condition() { return true }
