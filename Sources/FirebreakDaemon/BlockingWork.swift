@@ -9,8 +9,9 @@ import Glibc
 ///
 /// Two pools: `run` for work someone waits on (a journal scan for a review page, an SMTP conversation, the
 /// files a reporter handed in), `inBackground` for work nobody waits on that must not take a core from the desk
-/// (a snapshot written or checked): its one thread runs at nice 19, which Linux keeps per thread and which an
-/// unprivileged thread cannot take back, hence a thread of its own.
+/// (a snapshot written, the snapshot checked against the journal at start; two threads, so that a save need not
+/// wait for a check): its threads run at nice 19, which Linux keeps per thread and which an unprivileged thread
+/// cannot take back, hence threads of their own.
 enum BlockingWork {
     /// At most this many blocking jobs at once; more wait their turn.
     static let width = 8
@@ -20,9 +21,8 @@ enum BlockingWork {
         return pool
     }()
     private static let background: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 1)
+        let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
-        pool.submit { _ in yieldCoresToOthers() }
         return pool
     }()
 
@@ -33,15 +33,21 @@ enum BlockingWork {
         }
     }
 
-    /// Runs `work` on the low-priority thread and returns its result.
+    /// Runs `work` on a low-priority thread and returns its result.
     static func inBackground<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            background.submit { _ in continuation.resume(returning: work()) }
+            background.submit { _ in
+                yieldCoresToOthers()  // once per thread in effect: it stays at 19
+                continuation.resume(returning: work())
+            }
         }
     }
 
-    /// Starts `work` on the low-priority thread; nobody waits for it.
+    /// Starts `work` on a low-priority thread; nobody waits for it.
     static func startInBackground(_ work: @escaping @Sendable () -> Void) {
-        background.submit { _ in work() }
+        background.submit { _ in
+            yieldCoresToOthers()
+            work()
+        }
     }
 }

@@ -9,12 +9,12 @@ import Glibc
 #endif
 
 /// The control socket: a Unix stream socket, passed by systemd (socket activation) or bound by the daemon when
-/// started by hand. Served on a thread of its own (a `DeskThread` named "socket", waiting in epoll for its jobs
+/// started by hand. Served on a thread of its own (a `EpollExecutor` named "socket", waiting in epoll for its jobs
 /// and its clients alike) with non-blocking system calls: it reads and parses requests and writes replies, the
 /// desk's thread decides, journals and syncs them, so on two cores the one's socket work runs beside the other's
 /// deciding and syncing. Under load each hand-over carries a batch (16 clients: one wake of the desk for all the
 /// requests that came meanwhile); with one client, this thread looks for the reply for up to a sync's length
-/// instead of sleeping (`DeskThread.expecting`), so the hop costs no wake (the measurement that moved the socket
+/// instead of sleeping (`EpollExecutor.expecting`), so the hop costs no wake (the measurement that moved the socket
 /// here: docs/benchmarks.md). A slow or silent client holds no thread, and a client is accepted and a malformed
 /// request refused while the desk is in a sync.
 ///
@@ -34,7 +34,7 @@ public final class ControlSocket: @unchecked Sendable {
     /// Serves the clients; the desk's own thread decides and syncs their requests. While a request is at the
     /// desk it looks for the answer for up to 2 ms instead of sleeping: longer than a fast sync, so one client's
     /// reply needs no wake; a slower sync than that and it sleeps and is woken.
-    let thread = DeskThread(name: "socket", spinWhileExpecting: .milliseconds(2))
+    let executor = EpollExecutor(name: "socket", spinWhileExpecting: .milliseconds(2))
     private var connections: [Int32: Connection] = [:]
     private var stopped = false
     /// Accepting paused: the daemon ran out of descriptors (EMFILE); the sweep tries again.
@@ -89,26 +89,26 @@ public final class ControlSocket: @unchecked Sendable {
 
     /// Starts serving on the socket's thread.
     func start() throws {
-        guard thread.watch(listenFD, for: .readable, { [self] _ in acceptReady() }) else {
+        guard executor.watch(listenFD, for: .readable, { [self] _ in acceptReady() }) else {
             throw StartupProblem(description: "cannot watch the control socket: \(String(cString: strerror(errno)))")
         }
         // The sweep: idle clients, and accepting again after running out of descriptors.
         sweepTimer = PollTimer.create(everyMilliseconds: 5_000)
-        if sweepTimer >= 0 { thread.watch(sweepTimer, for: .readable) { [self] _ in sweep() } }
+        if sweepTimer >= 0 { executor.watch(sweepTimer, for: .readable) { [self] _ in sweep() } }
     }
 
     /// Stops accepting and drops every client (their requests in progress are not answered). Returns at once;
     /// the descriptors are closed on the socket's thread.
     func stop() {
         if let path { unlink(path) }
-        thread.perform { [self] in
+        executor.perform { [self] in
             guard !stopped else { return }
             stopped = true
-            thread.unwatch(listenFD)
+            executor.unwatch(listenFD)
             close(listenFD)
-            if sweepTimer >= 0 { thread.unwatch(sweepTimer); close(sweepTimer) }
+            if sweepTimer >= 0 { executor.unwatch(sweepTimer); close(sweepTimer) }
             for c in Array(connections.values) { drop(c) }
-            thread.stop()
+            executor.stop()
         }
     }
 
@@ -129,7 +129,7 @@ public final class ControlSocket: @unchecked Sendable {
                     // a client goes or the next sweep.
                     logger.error("control socket: cannot accept (\(String(cString: strerror(e)))); trying again when a client goes, or in 5 s")
                     acceptPaused = true
-                    thread.unwatch(listenFD)
+                    executor.unwatch(listenFD)
                     return
                 default:
                     logger.error("control socket accept failed: \(String(cString: strerror(e)))")
@@ -139,7 +139,7 @@ public final class ControlSocket: @unchecked Sendable {
             guard let (_, user) = Self.peer(fd) else { close(fd); continue }
             let c = Connection(fd: fd, user: user)
             connections[fd] = c
-            if watch(c, writable: false) { desk.thread.expecting.add(1, ordering: .relaxed) } else { connections[fd] = nil; close(fd) }
+            if watch(c, writable: false) { desk.executor.expecting.add(1, ordering: .relaxed) } else { connections[fd] = nil; close(fd) }
         }
     }
 
@@ -155,7 +155,7 @@ public final class ControlSocket: @unchecked Sendable {
     private func resumeAccepting() {
         guard acceptPaused && !stopped else { return }
         acceptPaused = false
-        thread.watch(listenFD, for: .readable) { [self] _ in acceptReady() }
+        executor.watch(listenFD, for: .readable) { [self] _ in acceptReady() }
     }
 
     /// Writable only while a reply waits for room: otherwise every read of a reply by the client would wake
@@ -164,7 +164,7 @@ public final class ControlSocket: @unchecked Sendable {
     private func watch(_ c: Connection, writable: Bool) -> Bool {
         c.watchingWritable = writable
         let events: Poller.Events = writable ? [.readable, .writable, .peerClosed, .edge] : [.readable, .peerClosed, .edge]
-        return thread.watch(c.fd, for: events) { [self, c] events in ready(c, events) }
+        return executor.watch(c.fd, for: events) { [self, c] events in ready(c, events) }
     }
 
     /// Who is on the other end, as the kernel says.
@@ -286,8 +286,8 @@ public final class ControlSocket: @unchecked Sendable {
     private func drop(_ c: Connection) {
         guard !c.closed else { return }
         c.closed = true
-        thread.unwatch(c.fd)
-        if connections.removeValue(forKey: c.fd) != nil { desk.thread.expecting.subtract(1, ordering: .relaxed) }
+        executor.unwatch(c.fd)
+        if connections.removeValue(forKey: c.fd) != nil { desk.executor.expecting.subtract(1, ordering: .relaxed) }
         close(c.fd)
         for p in c.passed { close(p.fd) }
         for fd in c.outputFDs { close(fd) }
@@ -298,12 +298,12 @@ public final class ControlSocket: @unchecked Sendable {
 
     /// Answered by the task started here, on the socket's thread.
     private func answer(_ c: Connection, _ reply: (JSONValue, Int32?)) {
-        if !thread.isCurrent {
-            thread.perform { [self] in answer(c, reply) }
+        if !executor.isCurrent {
+            executor.perform { [self] in answer(c, reply) }
             return
         }
         c.busy = false
-        thread.expecting.subtract(1, ordering: .relaxed)
+        executor.expecting.subtract(1, ordering: .relaxed)
         send(c, reply)
         advance(c)
     }
@@ -334,8 +334,8 @@ public final class ControlSocket: @unchecked Sendable {
             }
         }
         c.busy = true
-        thread.expecting.add(1, ordering: .relaxed)
-        Task(executorPreference: thread) { [self] in
+        executor.expecting.add(1, ordering: .relaxed)
+        Task(executorPreference: executor) { [self] in
             // Files to store first (copied and synced) are stored off the socket's thread, which has others to answer.
             let prepared = fds.isEmpty
                 ? ControlRequests.prepare(op: op, args: args, user: user, fds: [], actor: actor, evidence: evidence)

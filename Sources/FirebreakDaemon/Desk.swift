@@ -13,7 +13,7 @@ import Glibc
 /// The one place commands and deadlines change the state: the engine decides the events, the journal makes
 /// them durable, and only then are they answered.
 ///
-/// The desk runs on a thread of its own (`DeskThread`) and writes and syncs each batch itself, blocking that
+/// The desk runs on a thread of its own (`EpollExecutor`) and writes and syncs each batch itself, blocking that
 /// thread: nobody can look at the desk between a change and its sync, so nobody is shown a change before its
 /// author is told it is durable.
 ///
@@ -32,8 +32,8 @@ public actor Desk {
     /// socket's thread (its reply sent, the client's next read and parsed there), which takes longer than 50 µs.
     /// Only while there are clients: the longer spin after every batch made deadlines fire late (the figures,
     /// and what is not understood about them: docs/benchmarks.md).
-    nonisolated let thread = DeskThread(name: "desk", spinWhileExpecting: .microseconds(200))
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
+    nonisolated let executor = EpollExecutor(name: "desk", spinWhileExpecting: .microseconds(200))
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private var state: EngineState
     private var context: EngineContext
     private let journal: Journal
@@ -111,10 +111,10 @@ public actor Desk {
 
     deinit {
         if deadlineTimer >= 0 {
-            thread.unwatch(deadlineTimer)
+            executor.unwatch(deadlineTimer)
             close(deadlineTimer)
         }
-        thread.stop()
+        executor.stop()
     }
 
     /// Decides, journals and applies a command. Throws `EngineError` (refused: nothing journaled) or
@@ -344,10 +344,10 @@ public actor Desk {
         if deadlineTimer == -2 {
             let fd = PollTimer.createOnce()
             // Weakly: the thread keeps its handlers, and a desk that is gone must not be kept by its own timer.
-            if fd >= 0, thread.watch(fd, for: .readable, { [weak self] _ in
+            if fd >= 0, executor.watch(fd, for: .readable, { [weak self] _ in
                 PollTimer.drain(fd)
                 guard let self else { return }
-                Task(executorPreference: self.thread) { await self.deadlineTimerFired() }
+                Task(executorPreference: self.executor) { await self.deadlineTimerFired() }
             }) {
                 deadlineTimer = fd
             } else {

@@ -48,7 +48,7 @@ enum SnapshotCheck {
         return nil
     }
 
-    /// Starts the check on the low-priority thread; on a difference, logs it, moves the snapshot aside and exits.
+    /// Starts the check on a low-priority thread; on a difference, logs it, moves the snapshot aside and exits.
     static func start(journalDirectory: String, snapshot: SnapshotStore.Loaded, store: SnapshotStore, logger: Logger) {
         BlockingWork.startInBackground {
             let started = Date()

@@ -105,7 +105,7 @@ public struct SnapshotStore: Sendable {
         return out.count
     }
 
-    /// `save` on the low-priority thread (`BlockingWork.inBackground`), so encoding never holds one of the
+    /// `save` on a low-priority thread (`BlockingWork.inBackground`), so encoding never holds one of the
     /// cooperative pool's threads nor takes a core from the desk.
     func saveOffPool(_ fold: JournalFold, resume: JournalResume) async -> Result<Int, SnapshotProblem> {
         await BlockingWork.inBackground {

@@ -2,6 +2,7 @@ import DequeModule
 import Dispatch
 import FirebreakCore
 import FirebreakJournal
+import FirebreakUnix
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -23,7 +24,7 @@ public final class Spool: @unchecked Sendable {
     let evidence: EvidenceStore
     let logger: Logger
     public static let maxBytes = 256 * 1024
-    private var inotifyFD: Int32 = -1
+    private var inotify: Inotify?
     private let lock = NSCondition()
     private var stopped = false
     /// Names waiting for a worker, and the ones being taken: a name is never taken twice at once (an event and a
@@ -55,9 +56,10 @@ public final class Spool: @unchecked Sendable {
 
     /// Watches `new/` and takes what is already there, on a thread of its own.
     func start() throws {
-        inotifyFD = inotify_init1(Int32(IN_CLOEXEC))
-        guard inotifyFD >= 0, inotify_add_watch(inotifyFD, root + "/new", UInt32(IN_MOVED_TO | IN_CLOSE_WRITE)) >= 0 else {
-            throw StartupProblem(description: "cannot watch \(root)/new: \(String(cString: strerror(errno)))")
+        do {
+            inotify = try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite])
+        } catch {
+            throw StartupProblem(description: "cannot watch \(root)/new: \(error)")
         }
         let thread = Thread { [self] in watch() }
         thread.name = "spool"
@@ -101,7 +103,7 @@ public final class Spool: @unchecked Sendable {
         stopped = true
         lock.broadcast()
         lock.unlock()
-        if inotifyFD >= 0 { close(inotifyFD) }
+        inotify?.close()
     }
 
     private var isStopped: Bool {
@@ -111,32 +113,13 @@ public final class Spool: @unchecked Sendable {
 
     private func watch() {
         scan()  // what arrived while the daemon was down
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while !isStopped {
-            let n = buffer.withUnsafeMutableBytes { read(inotifyFD, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            var names: [String] = []
-            var overflow = false
-            var offset = 0
-            while offset < n {
-                let (mask, len, name) = buffer.withUnsafeBytes { raw -> (UInt32, Int, String) in
-                    let base = raw.baseAddress! + offset
-                    let mask = base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-                    let len = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
-                    let nameBytes = UnsafeRawBufferPointer(start: base + 16, count: len)
-                    let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
-                    return (mask, len, name)
-                }
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 { overflow = true }
-                if !name.isEmpty { names.append(name) }
-                offset += 16 + len
-            }
-            if overflow {
+        guard let inotify else { return }
+        while !isStopped, let batch = inotify.next() {
+            if batch.overflowed {
                 logger.warning("spool: the kernel's event queue overflowed; rescanning \(root)/new")
                 scan()
             } else {
-                enqueue(names)
+                enqueue(batch.names)
             }
         }
     }
@@ -173,7 +156,7 @@ public final class Spool: @unchecked Sendable {
             report.attached = try storeEvidence(report.evidence, owner: uid)
             let actor = Actor.from(unixUser: owner, roster: desk.roster)
             let submitted = report
-            let outcome: Result<[Event], Error> = awaitOnThisThread(preferring: desk.thread) {
+            let outcome: Result<[Event], Error> = awaitOnThisThread(preferring: desk.executor) {
                 do { return .success(try await self.desk.submit(.report(submitted, key: "spool:\(name)"), by: actor)) } catch { return .failure(error) }
             }
             switch outcome {
@@ -277,7 +260,7 @@ public final class Spool: @unchecked Sendable {
             logger.error("spool: could not write rejected/\(target).reason (\(field): \(reason))")
         }
         let data: JSONValue = ["file": .string(name), "owner": .string(owner), "field": .string(field), "reason": .string(reason)]
-        let recorded: Bool = awaitOnThisThread(preferring: desk.thread) {
+        let recorded: Bool = awaitOnThisThread(preferring: desk.executor) {
             do { try await self.desk.record(type: EventType.reportRejected, actor: owner, data: data); return true } catch { return false }
         }
         logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")

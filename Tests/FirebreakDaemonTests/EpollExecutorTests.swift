@@ -9,16 +9,16 @@ import Glibc
 
 /// The desk's thread looks for work for a while after work before it sleeps in `epoll_wait`. Work handed to it,
 /// and descriptors becoming ready, must reach it in both states: while it looks, and once it sleeps.
-@Suite struct DeskThreadTests {
+@Suite struct EpollExecutorTests {
     /// Waits up to 10 s for `body` to have run on the thread.
-    private func runs(on thread: DeskThread, _ body: @escaping @Sendable () -> Void = {}) -> Bool {
+    private func runs(on thread: EpollExecutor, _ body: @escaping @Sendable () -> Void = {}) -> Bool {
         let done = DispatchSemaphore(value: 0)
         thread.perform { body(); done.signal() }
         return done.wait(timeout: .now() + 10) == .success
     }
 
     @Test func workHandedOverWhileItLooksAndOnceItSleepsIsRun() throws {
-        let thread = DeskThread(name: "test-desk")
+        let thread = EpollExecutor(name: "test-desk")
         defer { thread.stop() }
         #expect(runs(on: thread))
         // Within the look after work (50 µs), and right after a body ran.
@@ -33,7 +33,7 @@ import Glibc
     }
 
     @Test func aDescriptorReadyWhileItLooksOrSleepsIsHandled() throws {
-        let thread = DeskThread(name: "test-desk")
+        let thread = EpollExecutor(name: "test-desk")
         defer { thread.stop() }
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)

@@ -21,7 +21,7 @@ import Glibc
 /// Written here because no package at hand has a thread that is both a `SerialExecutor` (for the actor) and a
 /// `TaskExecutor` (for `Task(executorPreference:)`): swift-nio's event loops are only the first, and cannot read
 /// SO_PEERCRED or SCM_RIGHTS on a stream socket.
-final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
+final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Called on this thread with the events of a watched descriptor.
     typealias Handler = @Sendable (Poller.Events) -> Void
 
@@ -46,10 +46,10 @@ final class DeskThread: SerialExecutor, TaskExecutor, @unchecked Sendable {
 
     /// `spinWhileExpecting`: how long to look for work after work before sleeping while `expecting` is above
     /// zero (otherwise `spinAfterWork`).
-    init(name: String, spinWhileExpecting: Duration = DeskThread.spinAfterWork) {
+    init(name: String, spinWhileExpecting: Duration = EpollExecutor.spinAfterWork) {
         self.name = name
-        self.spin = DeskThread.multiprocessor ? Self.spinAfterWork : .zero
-        self.spinWhileExpecting = DeskThread.multiprocessor ? spinWhileExpecting : .zero
+        self.spin = EpollExecutor.multiprocessor ? Self.spinAfterWork : .zero
+        self.spinWhileExpecting = EpollExecutor.multiprocessor ? spinWhileExpecting : .zero
         // Without epoll (no descriptors left) the desk still runs; only the control socket needs it.
         poller = try? Poller()
     }

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One inotify instance watching one directory, read as batches of names: the spool's view of `new/`. The
+/// system calls and the kernel's event layout live here, the spool's policy (what to take, when to rescan) with
+/// the spool.
+public final class Inotify: @unchecked Sendable {
+    /// What one `read` gave: the names that appeared, and whether the kernel's queue overflowed (events were lost
+    /// and the directory must be scanned).
+    public struct Batch: Sendable {
+        public var names: [String] = []
+        public var overflowed = false
+    }
+
+    public struct Mask: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// Renamed into the directory.
+        public static let movedTo = Mask(rawValue: UInt32(IN_MOVED_TO))
+        /// Closed after being written.
+        public static let closeWrite = Mask(rawValue: UInt32(IN_CLOSE_WRITE))
+        /// Made in the directory (any kind, by any path, including those never opened for writing).
+        public static let create = Mask(rawValue: UInt32(IN_CREATE))
+    }
+
+    private let fd: Int32
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    /// Watches `directory` for `events`; throws the errno text when the kernel refuses (no inotify instances
+    /// left, no such directory).
+    public init(watching directory: String, for events: Mask) throws(UnixError) {
+        fd = inotify_init1(Int32(IN_CLOEXEC))
+        guard fd >= 0 else { throw UnixError(errno: errno) }
+        guard inotify_add_watch(fd, directory, events.rawValue) >= 0 else {
+            let e = errno
+            _ = Glibc.close(fd)
+            throw UnixError(errno: e)
+        }
+    }
+
+    /// Blocks until events come; nil once the instance is closed (`close`) or unreadable.
+    public func next() -> Batch? {
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            var batch = Batch()
+            var offset = 0
+            while offset + 16 <= n {
+                // struct inotify_event: wd (4), mask (4), cookie (4), len (4), then len bytes of NUL-padded name.
+                let (mask, len, name) = buffer.withUnsafeBytes { raw -> (UInt32, Int, String) in
+                    let base = raw.baseAddress! + offset
+                    let mask = base.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+                    let len = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+                    let nameBytes = UnsafeRawBufferPointer(start: base + 16, count: min(len, n - offset - 16))
+                    return (mask, len, String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self))
+                }
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 { batch.overflowed = true }
+                if !name.isEmpty { batch.names.append(name) }
+                offset += 16 + len
+            }
+            return batch
+        }
+    }
+
+    /// Closes the instance. (Linux does not end a `read` blocked on it in another thread; that `next` returns at
+    /// its next event, and its caller looks whether it was stopped.)
+    public func close() {
+        _ = Glibc.close(fd)
+    }
+}
+
+/// A system call's failure, as its errno and the C library's words for it.
+public struct UnixError: Error, CustomStringConvertible, Sendable {
+    public let errno: Int32
+    public init(errno: Int32) { self.errno = errno }
+    public var description: String { String(cString: strerror(errno)) }
+}
