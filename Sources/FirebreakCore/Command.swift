@@ -72,8 +72,17 @@ public enum Command: Sendable, Hashable {
 
 /// Why a command was refused, with a message that says what to do instead.
 public struct EngineError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The raw value is the code's one spelling on the wire (the socket, the web's JSON API), in the same form as
+    /// the daemon's own codes (docs/socket-protocol.md).
     public enum Code: String, Sendable, Hashable {
-        case forbidden, unknownIncident, unknownStep, unknownPerson, invalidState, invalidReport, noPlaybook, duplicate
+        case forbidden
+        case unknownIncident = "unknown-incident"
+        case unknownStep = "unknown-step"
+        case unknownPerson = "unknown-person"
+        case invalidState = "invalid-state"
+        case invalidReport = "invalid-report"
+        case noPlaybook = "no-playbook"
+        case duplicate
     }
 
     public let code: Code

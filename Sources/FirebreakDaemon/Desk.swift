@@ -58,6 +58,8 @@ public actor Desk {
     private var appliedThrough: JournalResume?
     private var sinceSnapshot = 0
     private var snapshotting = false
+    /// The snapshot `snapshotIfDue` started, while it is written: a clean stop waits for it.
+    private var inBackground: Task<Void, Never>?
     /// A snapshot costs CPU in proportion to the state: the next waits ten times as long as the last took, so
     /// snapshots take at most a tenth of a core however busy the desk is.
     private var nextSnapshotAllowed = ContinuousClock.now
@@ -66,10 +68,7 @@ public actor Desk {
     /// every batch, so no other thread stands between a deadline and its batch: the deadline loop wakes on the
     /// cooperative pool, which a busy daemon may keep waiting. The timer is not enough on its own: the drain loop
     /// must also let go of the thread (`longestHold`).
-    /// -2: not made yet; -1: none could be made (then the loop fires them).
-    private var deadlineTimer: Int32 = -2
-    /// What the timer is armed for.
-    private var timerDue: Timestamp?
+    private var deadlineTimer = DeadlineTimer()
     /// After a batch of due deadlines failed to be journaled (a full disk), they are tried again no sooner than
     /// this, rather than at once and in a loop.
     private var dueRetryAt: Timestamp?
@@ -110,9 +109,9 @@ public actor Desk {
     }
 
     deinit {
-        if deadlineTimer >= 0 {
-            executor.unwatch(deadlineTimer)
-            close(deadlineTimer)
+        if let fd = deadlineTimer.descriptor {
+            executor.unwatch(fd)
+            close(fd)
         }
         executor.stop()
     }
@@ -155,12 +154,12 @@ public actor Desk {
     public func fireDue() async throws -> Fired {
         // Armed afresh each turn (at least once a minute): the timer counts on the monotonic clock, deadlines are
         // wall-clock times, and a step of the wall clock (NTP, a suspend) is noticed here.
-        timerDue = nil
+        deadlineTimer.forget()
         armDeadlineTimer()
-        if deadlineTimer < 0 { _ = try await enqueue(.due) }
+        if !deadlineTimer.fires { _ = try await enqueue(.due) }
         let events = dueEventsSinceTurn
         dueEventsSinceTurn = 0
-        return Fired(events: events, nextDeadline: nextDeadline(), activeIncidents: activeIncidents, firedByTheDesk: deadlineTimer >= 0)
+        return Fired(events: events, nextDeadline: nextDeadline(), activeIncidents: activeIncidents, firedByTheDesk: deadlineTimer.fires)
     }
 
     /// Journals a record that changes no state (a rejected report), in turn with the commands.
@@ -316,7 +315,7 @@ public actor Desk {
                 // for a deadline sooner than it sleeps towards); the notifier looks at most every 50 ms whatever
                 // the number of wakes.
                 var within = Duration.seconds(1)
-                if deadlineTimer < 0, let soonest = state.nextDeadline() {
+                if !deadlineTimer.fires, let soonest = state.nextDeadline() {
                     within = min(within, .milliseconds(soonest.time.millisecondsSinceEpoch - clock().millisecondsSinceEpoch))
                 }
                 // Deadlines that fired are logged by the loop at once; other changes only move its STATUS line.
@@ -341,35 +340,22 @@ public actor Desk {
 
     /// Arms the timer for the soonest deadline (made and watched the first time).
     private func armDeadlineTimer() {
-        if deadlineTimer == -2 {
-            let fd = PollTimer.createOnce()
-            // Weakly: the thread keeps its handlers, and a desk that is gone must not be kept by its own timer.
-            if fd >= 0, executor.watch(fd, for: .readable, { [weak self] _ in
+        let executor = self.executor
+        let problem = deadlineTimer.arm(for: state.nextDeadline()?.time, notBefore: dueRetryAt, now: clock()) { fd in
+            // Weakly: the executor keeps its handlers, and a desk that is gone must not be kept by its own timer.
+            executor.watch(fd, for: .readable) { [weak self] _ in
                 PollTimer.drain(fd)
                 guard let self else { return }
                 Task(executorPreference: self.executor) { await self.deadlineTimerFired() }
-            }) {
-                deadlineTimer = fd
-            } else {
-                if fd >= 0 { close(fd) }
-                deadlineTimer = -1
-                log?.warning("no timer for deadlines on the desk's thread (\(String(cString: strerror(errno)))): the deadline loop fires them")
             }
         }
-        guard deadlineTimer >= 0 else { return }
-        let next = state.nextDeadline()?.time
-        guard next != timerDue else { return }
-        timerDue = next
-        guard let next else {
-            PollTimer.disarm(deadlineTimer)
-            return
+        if let problem {
+            log?.warning("no timer for deadlines on the desk's thread (\(problem)): the deadline loop fires them")
         }
-        let at = max(next, dueRetryAt ?? next)
-        PollTimer.arm(deadlineTimer, afterNanoseconds: Int64(at.millisecondsSinceEpoch - clock().millisecondsSinceEpoch) * 1_000_000)
     }
 
     private func deadlineTimerFired() {
-        timerDue = nil
+        deadlineTimer.forget()
         queue.append(Job(work: .due, reply: { _ in }))
         startDraining()
     }
@@ -395,14 +381,19 @@ public actor Desk {
     /// Starts a snapshot when enough records have passed since the last: at start, after a long replay, so it is
     /// written while the desk is quiet (a snapshot in progress makes the desk's next change copy the state).
     public func snapshotIfDue() {
-        if sinceSnapshot >= snapshotEvery && !snapshotting { Task { await writeSnapshot() } }
+        if sinceSnapshot >= snapshotEvery && !snapshotting && inBackground == nil {
+            inBackground = Task {
+                await writeSnapshot()
+                inBackground = nil
+            }
+        }
     }
 
     /// Writes a snapshot now (at a clean stop, so the next start reads almost nothing), once any in progress
     /// has finished.
     public func saveSnapshot() async {
         // One being written in the background must finish first (the process exits after this returns).
-        while snapshotting { try? await Task.sleep(for: .milliseconds(5)) }
+        await inBackground?.value
         if sinceSnapshot > 0 { await writeSnapshot() }
     }
 

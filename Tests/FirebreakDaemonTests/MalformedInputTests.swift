@@ -116,7 +116,7 @@ import Glibc
             (#"{"v":1,"op":"report","args":{"report":{"url":"gopher://x"}}}"#, "invalid-report", "url"),
             (#"{"v":1,"op":"report","args":{"report":{"url":"https://x.com/a","reach":{"views":99999999999999999999999}}}}"#, "invalid-report", "reach.views"),
             (#"{"v":1,"op":"show","args":{"incident":7}}"#, "bad-request", "must be a string"),
-            (#"{"v":1,"op":"show","args":{"incident":"INC-999"}}"#, "unknownIncident", "INC-999"),
+            (#"{"v":1,"op":"show","args":{"incident":"INC-999"}}"#, "unknown-incident", "INC-999"),
             (#"{"v":1,"op":"ack","args":{}}"#, "bad-request", "needs \"incident\""),
             (#"{"v":1,"op":"close","args":{"incident":"INC-1"}}"#, "forbidden", "only managers"),
             (#"{"v":1,"op":"evidence","args":{"incident":"INC-1","sha256":"zz"}}"#, "forbidden", "only responders"),

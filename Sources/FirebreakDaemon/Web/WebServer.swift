@@ -93,9 +93,9 @@ public struct WebServer: Sendable {
     static func status(for code: String) -> HTTPResponse.Status {
         switch code {
         case "forbidden": .forbidden
-        case "unknownIncident", "unknownStep", "unknownPerson", "unknown-evidence": .notFound
+        case EngineError.Code.unknownIncident.rawValue, EngineError.Code.unknownStep.rawValue, EngineError.Code.unknownPerson.rawValue, "unknown-evidence": .notFound
         case "not-durable", "internal": .internalServerError
-        case "duplicate", "invalidState": .conflict
+        case EngineError.Code.duplicate.rawValue, EngineError.Code.invalidState.rawValue: .conflict
         default: .badRequest
         }
     }
