@@ -44,8 +44,9 @@ let package = Package(
                 .product(name: "HashTreeCollections", package: "swift-collections"),
             ]
         ),
-        // Review: post-mortems and metrics from the journal's records and the state, and their renderings (pure).
-        .target(name: "FirebreakReview", dependencies: ["FirebreakCore"]),
+        // Review: post-mortems and metrics from the journal's records and the state, and their renderings (pure), and the
+        // one read a review makes of the journal: an incident's records (IncidentRecords).
+        .target(name: "FirebreakReview", dependencies: ["FirebreakCore", "FirebreakJournal"]),
         // What the fuzzers (Fuzz/) and the fuzz regression tests feed untrusted bytes to.
         .target(name: "FirebreakFuzzing", dependencies: ["FirebreakCore", "FirebreakJournal"]),
         // Reading playbooks and the roster from disk (parsing and checking are in the core).

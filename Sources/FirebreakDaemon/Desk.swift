@@ -34,10 +34,11 @@ public actor Desk {
     /// and what is not understood about them: docs/benchmarks.md).
     nonisolated let executor = EpollExecutor(name: "desk", spinWhileExpecting: .microseconds(200))
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-    private var state: EngineState
-    private var context: EngineContext
-    private let journal: Journal
-    private let clock: @Sendable () -> Timestamp
+    // Read by the queries (DeskQueries.swift); changed only here.
+    private(set) var state: EngineState
+    private(set) var context: EngineContext
+    let journal: Journal
+    let clock: @Sendable () -> Timestamp
     let wakeup = Wakeup(clock: ContinuousClock())
     /// Woken when events change the outbox, so the notifier does not wait out its sleep.
     let notifierWakeup = Wakeup(clock: ContinuousClock())
@@ -48,7 +49,7 @@ public actor Desk {
     public static let backgroundPerBatch = 256
     private var draining = false
     /// The seq of each incident's `incident.opened` record: a post-mortem reads the journal from there.
-    private var openedSeq: [String: UInt64]
+    private(set) var openedSeq: [String: UInt64]
     public nonisolated let metrics = DaemonMetrics()
     /// Where to keep a snapshot of the state, and after how many records to write the next one.
     private let snapshots: SnapshotStore?
@@ -167,36 +168,7 @@ public actor Desk {
         _ = try await enqueue(.record(JournalEntry(time: clock(), type: type, actor: actor, data: data)))
     }
 
-    private func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
-
-    /// The outbox as it is now: a copy that costs nothing here (a persistent map), for the notifier to walk on
-    /// its own time.
-    public var outbox: TreeDictionary<String, PendingNotification> { state.outbox }
-
-    public var activeIncidents: Int { state.activeIncidentCount }
-
-    public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
-
-    /// Several incidents in one visit (a digest's).
-    public func incidents(_ ids: some Sequence<String> & Sendable) -> [String: IncidentState] {
-        var found: [String: IncidentState] = [:]
-        for id in ids { found[id] = state.incidents[id] }
-        return found
-    }
-
-    /// Incidents `actor` may see, newest first, as their views.
-    public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
-        let now = clock()
-        let visible = allIncidents().filter { inc in
-            guard Visibility.maySee(inc, actor: actor) else { return false }
-            if openOnly && !inc.isActive { return false }
-            if mine && !(inc.steps.contains { $0.owner == actor.id && $0.isOpen } || inc.reporters.contains(actor.id)) { return false }
-            if overdueOnly && inc.overdueSteps(at: now).isEmpty { return false }
-            return true
-        }
-        return visible.sorted { $0.openedAt > $1.openedAt || ($0.openedAt == $1.openedAt && $0.id > $1.id) }
-            .prefix(limit).map { IncidentView.json($0, for: actor, now: now) }
-    }
+    func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
 
     /// The public half of the journal's signing key, when it is a file here: post-mortems print the command
     /// that checks their proof with it.
@@ -206,72 +178,10 @@ public actor Desk {
     /// The spool directory, where reporters' receipts are looked up (nil when the daemon has none).
     public nonisolated let spoolRoot: String?
 
-    /// Whether a spool file name was taken as a report (its intake key is known).
-    public func spoolKeys(_ names: [String]) -> [String: String] {
-        var found: [String: String] = [:]
-        for n in names { if let id = state.reportKeys["spool:" + n] { found["spool:" + n] = id } }
-        return found
-    }
-
-    /// Who holds which role now and next, journaled overrides included.
-    public func onCall(role: String?) -> [JSONValue] {
-        OnCallView.json(context.withOverrides(state.overrides).roster, roles: role, now: clock())
-    }
-
-    /// Incidents `actor`'s reports went to.
-    public func reported(by actor: Actor) -> [IncidentState] {
-        state.incidents.values.filter { $0.reporters.contains(actor.id) }
-    }
-
-    public func view(_ id: String, for actor: Actor) throws(EngineError) -> JSONValue {
-        guard let inc = state.incidents[id], Visibility.maySee(inc, actor: actor) else {
-            throw EngineError(.unknownIncident, "there is no incident \(id) that you can see; `firebreak incidents` lists them")
-        }
-        return IncidentView.json(inc, for: actor, now: clock())
-    }
-
     /// Who is who, for callers mapping a user to an actor before they come to the desk (the socket's and the
     /// spool's threads): read without a visit to the desk's thread. A reload replaces it with the context.
     public nonisolated var roster: Roster { rosterNow.withLock { $0 } }
     private nonisolated let rosterNow: Mutex<Roster>
-
-    public func now() -> Timestamp { clock() }
-
-    /// Open steps past their deadline now.
-    public func overdueStepCount() -> Int {
-        let now = clock()
-        return state.incidents.values.reduce(0) { $0 + $1.overdueSteps(at: now).count }
-    }
-
-    /// Every incident (for metrics).
-    public func allIncidents() -> [IncidentState] { Array(state.incidents.values) }
-
-    /// The incident's records and the signed checkpoint that seals them, read from the journal. The read runs off
-    /// the desk (a long journal takes a while) and stops at the durable head.
-    public func reviewRecords(_ id: String) async throws -> (IncidentState, [ReviewRecord], ReviewRecord?)? {
-        guard let inc = state.incidents[id], let from = openedSeq[id] else { return nil }
-        let directory = journal.directory, head = journal.head.seq
-        let found: Result<([ReviewRecord], ReviewRecord?), any Error> = await BlockingWork.run {
-            var records: [ReviewRecord] = []
-            var checkpoint: ReviewRecord?
-            do {
-                _ = try JournalReader.scan(directory: directory, from: from, trustPrefix: true) { r in
-                    guard r.seq <= head else { return }
-                    if r.data["incident"]?.stringValue == id {
-                        records.append(ReviewRecord(seq: r.seq, hash: r.hash, event: r.event))
-                        checkpoint = nil  // a record after the last checkpoint: only a later one seals it
-                    } else if r.type == checkpointRecordType, checkpoint == nil, !records.isEmpty {
-                        checkpoint = ReviewRecord(seq: r.seq, hash: r.hash, event: r.event)
-                    }
-                }
-                return .success((records, checkpoint))
-            } catch {
-                return .failure(error)
-            }
-        }
-        let (records, checkpoint) = try found.get()
-        return (inc, records, checkpoint)
-    }
 
     /// New playbooks and roster (a reload); incidents already open keep the plan they opened with.
     public func replace(context: EngineContext) {

@@ -1,0 +1,85 @@
+import FirebreakCore
+import FirebreakReview
+import HashTreeCollections
+
+/// What the desk answers without deciding anything: views of the state for the socket, the web pages and the
+/// notifier, and the records of one incident for its review. Nothing here changes the state.
+extension Desk {
+    /// The outbox as it is now: a copy that costs nothing here (a persistent map), for the notifier to walk on
+    /// its own time.
+    public var outbox: TreeDictionary<String, PendingNotification> { state.outbox }
+
+    public var activeIncidents: Int { state.activeIncidentCount }
+
+    public func incident(_ id: String) -> IncidentState? { state.incidents[id] }
+
+    /// Several incidents in one visit (a digest's).
+    public func incidents(_ ids: some Sequence<String> & Sendable) -> [String: IncidentState] {
+        var found: [String: IncidentState] = [:]
+        for id in ids { found[id] = state.incidents[id] }
+        return found
+    }
+
+    /// Incidents `actor` may see, newest first, as their views.
+    public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
+        let now = clock()
+        let visible = allIncidents().filter { inc in
+            guard Visibility.maySee(inc, actor: actor) else { return false }
+            if openOnly && !inc.isActive { return false }
+            if mine && !(inc.steps.contains { $0.owner == actor.id && $0.isOpen } || inc.reporters.contains(actor.id)) { return false }
+            if overdueOnly && inc.overdueSteps(at: now).isEmpty { return false }
+            return true
+        }
+        return visible.sorted { $0.openedAt > $1.openedAt || ($0.openedAt == $1.openedAt && $0.id > $1.id) }
+            .prefix(limit).map { IncidentView.json($0, for: actor, now: now) }
+    }
+
+
+    /// Whether a spool file name was taken as a report (its intake key is known).
+    public func spoolKeys(_ names: [String]) -> [String: String] {
+        var found: [String: String] = [:]
+        for n in names { if let id = state.reportKeys["spool:" + n] { found["spool:" + n] = id } }
+        return found
+    }
+
+    /// Who holds which role now and next, journaled overrides included.
+    public func onCall(role: String?) -> [JSONValue] {
+        OnCallView.json(context.withOverrides(state.overrides).roster, roles: role, now: clock())
+    }
+
+    /// Incidents `actor`'s reports went to.
+    public func reported(by actor: Actor) -> [IncidentState] {
+        state.incidents.values.filter { $0.reporters.contains(actor.id) }
+    }
+
+    public func view(_ id: String, for actor: Actor) throws(EngineError) -> JSONValue {
+        guard let inc = state.incidents[id], Visibility.maySee(inc, actor: actor) else {
+            throw EngineError(.unknownIncident, "there is no incident \(id) that you can see; `firebreak incidents` lists them")
+        }
+        return IncidentView.json(inc, for: actor, now: clock())
+    }
+
+
+    public func now() -> Timestamp { clock() }
+
+    /// Open steps past their deadline now.
+    public func overdueStepCount() -> Int {
+        let now = clock()
+        return state.incidents.values.reduce(0) { $0 + $1.overdueSteps(at: now).count }
+    }
+
+    /// Every incident (for metrics).
+    public func allIncidents() -> [IncidentState] { Array(state.incidents.values) }
+
+    /// The incident's records and the signed checkpoint that seals them, read from the journal
+    /// (`IncidentRecords`). The read runs off the desk (a long journal takes a while) and stops at the durable head.
+    public func reviewRecords(_ id: String) async throws -> (IncidentState, [ReviewRecord], ReviewRecord?)? {
+        guard let inc = state.incidents[id], let from = openedSeq[id] else { return nil }
+        let directory = journal.directory, head = journal.head.seq
+        let found: Result<IncidentRecords.Found, any Error> = await BlockingWork.run {
+            Result { try IncidentRecords.read(journal: directory, incident: id, from: from, through: head) }
+        }
+        let read = try found.get()
+        return (inc, read.records, read.checkpoint)
+    }
+}
