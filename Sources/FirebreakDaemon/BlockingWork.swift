@@ -51,3 +51,11 @@ enum BlockingWork {
         }
     }
 }
+
+/// Makes the calling thread the last to get a core (nice 19, Linux's per-thread priority): background work
+/// (writing or checking a snapshot of a hundred thousand incidents takes a second of CPU) must not delay the
+/// desk, the journal writer or a deadline on a two-core machine.
+func yieldCoresToOthers() {
+    // On Linux the nice value belongs to the thread, and who 0 is the calling thread.
+    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+}

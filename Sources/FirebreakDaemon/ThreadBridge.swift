@@ -19,28 +19,6 @@ func awaitOnThisThread<T: Sendable>(preferring executor: (any TaskExecutor)? = n
     return box.value!
 }
 
-/// Makes the calling thread the last to get a core (nice 19, Linux's per-thread priority): background work
-/// (writing or checking a snapshot of a hundred thousand incidents takes a second of CPU) must not delay the
-/// desk, the journal writer or a deadline on a two-core machine.
-func yieldCoresToOthers() {
-    // On Linux the nice value belongs to the thread, and who 0 is the calling thread.
-    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-}
-
 private final class ResultBox<T>: @unchecked Sendable {
     var value: T?
-}
-
-/// The user name of a uid (the socket peer, a spool file's owner), or `uid-N` when it has none.
-func userName(_ uid: uid_t) -> String {
-    var pwd = passwd()
-    var result: UnsafeMutablePointer<passwd>?
-    var buffer = [CChar](repeating: 0, count: 4096)
-    getpwuid_r(uid, &pwd, &buffer, buffer.count, &result)
-    return result.flatMap { String(validatingCString: $0.pointee.pw_name) } ?? "uid-\(uid)"
-}
-
-/// A part of the daemon that could not start (a socket, the spool), with a message naming what and why.
-public struct StartupProblem: Error, CustomStringConvertible {
-    public let description: String
 }
