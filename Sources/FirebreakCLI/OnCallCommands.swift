@@ -18,9 +18,7 @@ struct OnCallCommand: ParsableCommand {
         if daemon.json { print(JSONValue.array(rows).jsonText); return }
         print(pad("ROLE", 22) + pad("NOW", 24) + "NEXT")
         for r in rows {
-            let holder = r["holder"]?.stringValue ?? "nobody"
-            var now = holder + (r["override"] != nil ? " (override)" : "")
-            if r["holder"] == nil || r["holder"] == .null { now = "nobody" }
+            let now = r["holder"]?.stringValue.map { $0 + (r["override"] != nil ? " (override)" : "") } ?? "nobody"
             let next = r["next_at"].map { "\(r["next_holder"]?.stringValue ?? "nobody") from \(localTime($0))" } ?? "no change due"
             print(pad(r["role"]?.stringValue ?? "", 22) + pad(now, 24) + next)
             if let o = r["override"] {

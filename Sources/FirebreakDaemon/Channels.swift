@@ -46,17 +46,18 @@ struct Channels: Sendable {
     func deliver(_ m: OutgoingMessage, channel: String, address: String) async -> Outcome {
         switch channel {
         case "slack":
-            var body: [String: JSONValue] = ["text": .string("*\(m.subject)*\n\(m.text)")]
+            let text = Self.chatText(m)
+            var body: [String: JSONValue] = ["text": .string(text)]
             if let a = m.action {
                 // Block Kit: the text, then a link button (it opens the confirmation page; nothing acts on a GET).
                 body["blocks"] = [
-                    ["type": "section", "text": ["type": "mrkdwn", "text": .string("*\(m.subject)*\n\(m.text)")]],
+                    ["type": "section", "text": ["type": "mrkdwn", "text": .string(text)]],
                     ["type": "actions", "elements": [["type": "button", "style": "primary", "text": ["type": "plain_text", "text": .string(a.label)], "url": .string(a.url)]]],
                 ]
             }
             return await post(address, .object(body), id: m.id)
         case "mattermost":
-            var body: [String: JSONValue] = ["text": .string("*\(m.subject)*\n\(m.text)")]
+            var body: [String: JSONValue] = ["text": .string(Self.chatText(m))]
             if let a = m.action {
                 // Mattermost's buttons call an integration URL from its server; the link itself goes in the
                 // attachment, so the person opens the confirmation page.
@@ -171,6 +172,9 @@ struct Channels: Sendable {
         if exit.overran.load(ordering: .relaxed) { return .failed("\(program) did not finish within \(timeout) s") }
         return process.terminationStatus == 0 ? .delivered : .failed("\(program) exited with status \(process.terminationStatus)")
     }
+
+    /// A chat message's text (Slack and Mattermost markdown): the subject in bold over the body.
+    static func chatText(_ m: OutgoingMessage) -> String { "*\(m.subject)*\n\(m.text)" }
 
     /// RFC 2047 for a subject that is not plain ASCII.
     static func encodedHeader(_ text: String) -> String {

@@ -38,6 +38,11 @@ public struct WebServer: Sendable {
         let bearer: Bool
     }
 
+    /// What anyone not signed in gets: the ways to sign in this daemon offers.
+    func signInPage() -> Response {
+        Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized)
+    }
+
     func caller(_ request: Request, _ context: WebRequestContext) async -> Caller? {
         let roster = desk.roster
         if let header = sessions.trustedHeader, let name = request.headers[HTTPField.Name(header)!], !name.isEmpty,
@@ -120,7 +125,7 @@ public struct WebServer: Sendable {
     public func router() -> Router<WebRequestContext> {
         let router = Router(context: WebRequestContext.self)
         router.get("/") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return signInPage() }
             return Self.seeOther(c.actor.access >= .responder ? "/board" : "/report")
         }
         router.get("/login") { request, context -> Response in
@@ -141,11 +146,11 @@ public struct WebServer: Sendable {
 
         // Report a post.
         router.get("/report") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return signInPage() }
             return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf))
         }
         router.post("/report") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return signInPage() }
             let form: WebForm
             do { form = try await WebForm.read(request, maxBytes: Int(min(Int64(Int.max / 16), evidence.maxBytes)) * 10 + 1 << 20) } catch {
                 return Self.html(WebPages.message("Not sent", c.actor, "The form could not be read (\(error)); a screenshot may be too large: at most \(evidence.maxBytes >> 20) MiB each.", back: "/report"), status: .badRequest)
@@ -206,7 +211,7 @@ public struct WebServer: Sendable {
 
         // The board.
         router.get("/board") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return signInPage() }
             let mine = await run("incidents", ["mine": .bool(c.actor.access < .responder ? false : true), "open": true], c)
             var list = (try? mine.get())?.arrayValue ?? []
             if c.actor.access >= .responder {
@@ -228,7 +233,7 @@ public struct WebServer: Sendable {
 
         // An incident, and its post-mortem.
         router.get("/incidents/:id") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return signInPage() }
             let id = context.parameters.get("id") ?? ""
             switch await run("show", ["incident": .string(id)], c) {
             case .success(let view):
@@ -239,7 +244,7 @@ public struct WebServer: Sendable {
             }
         }
         router.get("/incidents/:id/postmortem") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return signInPage() }
             let id = context.parameters.get("id") ?? ""
             switch await run("postmortem", ["incident": .string(id)], c) {
             case .success(let p): return Self.html(WebPages.page("Post-mortem \(id)", c.actor, PostmortemText.html(p)))
@@ -249,7 +254,7 @@ public struct WebServer: Sendable {
 
         // Review: metrics with charts, and the post-mortems.
         router.get("/review") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+            guard let c = await caller(request, context) else { return signInPage() }
             var args: [String: JSONValue] = [:]
             for key in ["since", "until"] { if let v = request.uri.queryParameters[Substring(key)], !v.isEmpty { args[key] = .string(String(v)) } }
             switch await run("metrics", args, c) {
@@ -313,7 +318,7 @@ public struct WebServer: Sendable {
 
     /// A button on the board or an incident page: acknowledge, done, skip, note.
     func act(_ request: Request, _ context: WebRequestContext, step: String?) async throws -> Response {
-        guard let c = await caller(request, context) else { return Self.html(WebPages.signIn(trustedHeader: sessions.trustedHeader, byEmail: mailer != nil), status: .unauthorized) }
+        guard let c = await caller(request, context) else { return signInPage() }
         let f = try await Self.form(request)
         guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
         let id = context.parameters.get("id") ?? "", verb = context.parameters.get("verb") ?? ""
