@@ -1,83 +1,123 @@
-/// The engine: a command, the state, the playbooks and roster and "now" give the events to journal. Nothing here
-/// reads a clock, a file or a socket; events derived from others (a step that becomes ready when the one before
-/// it is done) are found by applying the events so far to a copy of the incident.
+/// The engine: a command, the state, the playbooks and roster and "now" give the events to journal, applied to
+/// the state as they are decided (later decisions see earlier events' effects: a step that becomes ready when
+/// the one before it is done). Nothing here reads a clock, a file or a socket. The caller journals the events;
+/// if that fails it reverts the batch's `EngineUndo`, which holds what each event replaced.
 public enum Engine {
-    public static func handle(_ command: Command, by actor: Actor, state: EngineState, now: Timestamp,
-                              context: EngineContext) -> Result<[Event], EngineError> {
+    /// The events `command` makes, applied to `state`, with what they replaced added to `undo`. A refused
+    /// command leaves `state` as it was.
+    public static func handle(_ command: Command, by actor: Actor, state: inout EngineState, undo: inout EngineUndo,
+                              now: Timestamp, context: EngineContext) -> Result<[Event], EngineError> {
         // Overrides made with `firebreak override` count like the roster file's own.
         let context = context.withOverrides(state.overrides)
         guard actor.access >= command.requiredAccess else {
             let who = command.requiredAccess == .manager ? "managers" : "responders (people in a roster role) and managers"
             return .failure(EngineError(.forbidden, "only \(who) may \(command.name); \(actor.id) is a \(actor.access.rawValue)"))
         }
+        var draft = Draft(now: now, actor: actor.id)
+        swap(&draft.state, &state)
+        let outcome: Result<Void, EngineError>
         switch command {
         case .report(let report, let key):
-            return Intake.report(report, key: key, by: actor, state: state, now: now, context: context)
+            outcome = Intake.report(report, key: key, by: actor, on: &draft, context: context)
         case .delivered, .deliveryFailed:
-            return Outbox.handle(command, state: state, now: now, context: context)
+            outcome = Outbox.handle(command, on: &draft, context: context)
         case .overrideRole(let role, let person, let until, let reason):
-            guard context.roster.roles[role] != nil else {
-                let known = context.roster.roles.keys.sorted().joined(separator: ", ")
-                return .failure(EngineError(.unknownPerson, "there is no role \(role); the roles are: \(known)"))
-            }
-            guard context.roster.people[person] != nil else {
-                return .failure(EngineError(.unknownPerson, "\(person) is not a person in the roster"))
-            }
-            guard until > now else {
-                return .failure(EngineError(.invalidState, "the override must end in the future (until \(until.rfc3339) is not after now, \(now.rfc3339))"))
-            }
-            var data: [String: JSONValue] = ["role": .string(role), "person": .string(person), "from": .string(now.rfc3339),
-                                             "until": .string(until.rfc3339), "was": context.roster.holder(of: role, at: now).map { .string($0) } ?? .null]
-            if let reason, !reason.isEmpty { data["reason"] = .string(reason) }
-            return .success([Event(time: now, type: EventType.rosterOverride, actor: actor.id, data: .object(data))])
+            outcome = overrideRole(role, person: person, until: until, reason: reason, on: &draft, context: context)
         default:
-            return IncidentCommands.handle(command, by: actor, state: state, now: now, context: context)
+            outcome = IncidentCommands.handle(command, by: actor, on: &draft, context: context)
         }
+        if case .failure = outcome { draft.state.revert(draft.undo) } else { undo.absorb(draft.undo) }
+        swap(&draft.state, &state)
+        return outcome.map { draft.events }
     }
 
-    /// The events for every deadline at or before `now`; takes them off the state's queue. The caller journals
-    /// them and applies them (which arms the next deadlines); if journaling fails, reverting the batch's
-    /// `EngineUndo` queues the deadlines of its incidents again, so that nothing is forgotten.
-    public static func dueEvents(state: inout EngineState, now: Timestamp, context: EngineContext) -> [Event] {
+    /// The events for every deadline at or before `now`, applied to `state`; takes them off the state's queue.
+    /// If journaling them fails, reverting the batch's `undo` queues the deadlines of their incidents again, so
+    /// that nothing is forgotten.
+    public static func dueEvents(state: inout EngineState, undo: inout EngineUndo, now: Timestamp, context: EngineContext) -> [Event] {
         let context = context.withOverrides(state.overrides)
-        var events: [Event] = []
-        // Several deadlines of one incident can fall due together (an acknowledgement and a first step with
-        // the same deadline); each must see the events of the ones before it, or both would number their
-        // notifications from the same count and one would overwrite the other in the outbox.
-        var seen: [String: IncidentState] = [:]
-        for (deadline, due) in state.takeDue(at: now) {
-            guard var inc = seen[deadline.incident] ?? state.incidents[deadline.incident] else { continue }
-            let made = Escalation.events(for: inc, step: deadline.step, due: due, now: now, context: context)
-            for e in made { inc.apply(e) }
-            seen[deadline.incident] = inc
-            events += made
+        var draft = Draft(now: now, actor: Actor.daemon.id)
+        swap(&draft.state, &state)
+        // Several deadlines of one incident can fall due together (an acknowledgement and a first step with the
+        // same deadline); each sees the events of the ones before it, or both would number their notifications
+        // from the same count and one would overwrite the other in the outbox.
+        for (deadline, due) in draft.state.takeDue(at: now) {
+            guard let inc = draft.state.incidents[deadline.incident] else { continue }
+            Escalation.events(for: inc, step: deadline.step, due: due, on: &draft, context: context)
         }
-        return events
+        undo.absorb(draft.undo)
+        swap(&draft.state, &state)
+        return draft.events
+    }
+
+    /// `handle` for a caller that never takes events back (a simulation, a generated journal).
+    public static func handle(_ command: Command, by actor: Actor, state: inout EngineState, now: Timestamp,
+                              context: EngineContext) -> Result<[Event], EngineError> {
+        var undo = EngineUndo()
+        return handle(command, by: actor, state: &state, undo: &undo, now: now, context: context)
+    }
+
+    /// The events `command` would make on `state`, which is left as it is: for a caller that applies them
+    /// itself (a test comparing a fold with the engine's own application).
+    public static func handle(_ command: Command, by actor: Actor, state: EngineState, now: Timestamp,
+                              context: EngineContext) -> Result<[Event], EngineError> {
+        var copy = state
+        return handle(command, by: actor, state: &copy, now: now, context: context)
+    }
+
+    /// `dueEvents` for a caller that never takes events back.
+    public static func dueEvents(state: inout EngineState, now: Timestamp, context: EngineContext) -> [Event] {
+        var undo = EngineUndo()
+        return dueEvents(state: &state, undo: &undo, now: now, context: context)
+    }
+
+    private static func overrideRole(_ role: String, person: String, until: Timestamp, reason: String?, on d: inout Draft,
+                                     context: EngineContext) -> Result<Void, EngineError> {
+        guard context.roster.roles[role] != nil else {
+            let known = context.roster.roles.keys.sorted().joined(separator: ", ")
+            return .failure(EngineError(.unknownPerson, "there is no role \(role); the roles are: \(known)"))
+        }
+        guard context.roster.people[person] != nil else {
+            return .failure(EngineError(.unknownPerson, "\(person) is not a person in the roster"))
+        }
+        guard until > d.now else {
+            return .failure(EngineError(.invalidState, "the override must end in the future (until \(until.rfc3339) is not after now, \(d.now.rfc3339))"))
+        }
+        let reason = reason.flatMap { $0.isEmpty ? nil : $0 }
+        d.emit(.rosterOverride(RosterOverride(role: role, person: person, from: d.now, until: until,
+                                              was: context.roster.holder(of: role, at: d.now), reason: reason)))
+        return .success(())
     }
 }
 
-/// Builds a list of events about one incident while keeping a copy of it up to date, so later decisions see
-/// the earlier events' effects.
-struct IncidentDraft {
-    var incident: IncidentState
+/// The state while a command is decided, and the events so far: each is applied as it is emitted, with what it
+/// replaced kept in `undo`, so later decisions see the earlier events' effects and nothing applies them again.
+struct Draft {
+    var state = EngineState()
+    var undo = EngineUndo()
     var events: [Event] = []
     let now: Timestamp
     let actor: String
+    /// The incident a command is about, once it is known to exist.
+    var focus = ""
 
-    init(_ incident: IncidentState, now: Timestamp, actor: String) {
-        self.incident = incident
+    init(now: Timestamp, actor: String) {
         self.now = now
         self.actor = actor
     }
 
-    mutating func emit(_ type: String, _ data: [String: JSONValue], actor: String? = nil) {
-        var d = data
-        d["incident"] = .string(incident.id)
-        let e = Event(time: now, type: type, actor: actor ?? self.actor, data: .object(d))
-        incident.apply(e)
+    mutating func emit(_ body: Event.Body, actor: String? = nil) {
+        let e = Event(time: now, actor: actor ?? self.actor, body)
+        state.apply(e, undo: &undo)
         events.append(e)
     }
 
+    /// The incident being decided about (`focus`), as the events so far have made it.
+    var incident: IncidentState { state.incidents[focus]! }
+    var id: String { focus }
+}
+
+extension Draft {
     /// Steps waiting whose `after` steps are all finished (or not part of this response) become ready, with
     /// their owner resolved from the roster now; each owner is asked to be told.
     mutating func readySteps(roster: Roster) {
@@ -94,11 +134,9 @@ struct IncidentDraft {
                 if blocked { continue }
                 let owner = roster.holder(of: plan.owner, at: now)
                 let due = plan.dueAfterReady ? now + plan.due : step.due
-                var data: [String: JSONValue] = ["step": .string(plan.id), "role": .string(plan.owner), "due": .string(due.rfc3339)]
-                data["owner"] = owner.map { .string($0) } ?? .null
-                emit(EventType.stepReady, data, actor: "firebreakd")
+                emit(.stepReady(StepReady(incident: id, step: plan.id, role: plan.owner, due: due, owner: owner)), actor: Actor.daemon.id)
                 if let owner {
-                    notify(owner, kind: "step.assigned", step: plan.id, reason: "\(plan.title) is yours, due \(due.rfc3339)")
+                    notify(owner, kind: .stepAssigned, step: plan.id, reason: "\(plan.title) is yours, due \(due.rfc3339)")
                 }
                 changed = true
             }
@@ -107,12 +145,12 @@ struct IncidentDraft {
 
     /// Asks for `person` to be told: the request goes into the outbox (`EngineState.outbox`) under an id of its
     /// own, and the daemon's notifier delivers it and journals how that went.
-    mutating func notify(_ person: String, kind: String, step: String?, reason: String, extra: [String: JSONValue] = [:]) {
-        var data: [String: JSONValue] = ["to": .string(person), "kind": .string(kind), "reason": .string(reason),
-                                         "id": .string("\(incident.id).n\(incident.notificationCount + 1)")]
-        if let step { data["step"] = .string(step) }
-        for (k, v) in extra { data[k] = v }
-        emit(EventType.notification, data, actor: "firebreakd")
+    mutating func notify(_ person: String, kind: NotificationKind, step: String?, reason: String, hops: Int64? = nil, about: String? = nil) {
+        var n = NotificationRequested(incident: id, id: "\(id).n\(incident.notificationCount + 1)", to: person, kind: kind,
+                                      step: step, reason: reason)
+        n.hops = hops
+        n.about = about
+        emit(.notificationRequested(n), actor: Actor.daemon.id)
     }
 
     /// Raises severity when a rule's threshold is reached, bringing in the steps gated on the new severity.
@@ -135,10 +173,8 @@ struct IncidentDraft {
         let activated = incident.plan.steps.indices.filter { i in
             incident.steps[i].status == .inactive && (incident.plan.steps[i].when.map { target >= $0 } ?? true)
         }.map { incident.plan.steps[$0].id }
-        emit(EventType.severityRaised, [
-            "from": .string(incident.severity.rawValue), "to": .string(target.rawValue),
-            "reason": .string(reasons.joined(separator: "; ")), "activated": .array(activated.map { .string($0) }),
-        ], actor: "firebreakd")
+        emit(.severityRaised(SeverityRaised(incident: id, from: incident.severity, to: target, reason: reasons.joined(separator: "; "),
+                                            activated: activated)), actor: Actor.daemon.id)
         readySteps(roster: roster)
     }
 }

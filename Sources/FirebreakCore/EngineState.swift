@@ -78,63 +78,61 @@ public struct EngineState: Sendable {
     /// Applies one event. Unknown types and events about unknown incidents change nothing (newer daemons may
     /// write types an older one does not know).
     public mutating func apply(_ e: Event) {
-        let d = e.data
-        if e.type == EventType.rosterOverride {
-            if let role = d["role"]?.stringValue, let person = d["person"]?.stringValue,
-               let from = d["from"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }), let until = d["until"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) {
-                overrides.append(Roster.Override(role: role, person: person, from: from, until: until, reason: d["reason"]?.stringValue))
-            }
+        switch e.body {
+        case .rosterOverride(let o):
+            overrides.append(Roster.Override(role: o.role, person: o.person, from: o.from, until: o.until, reason: o.reason))
             return
-        }
-        if e.type == EventType.incidentOpened {
-            guard let id = d["incident"]?.stringValue, let url = d["url"]?.stringValue, let canonical = d["canonical_url"]?.stringValue,
-                  let planValue = d[RecordedPlan.key], let decoded = e.recorded?.plan ?? PlanCoding.plan(planValue),
-                  let severity = d["severity"]?.stringValue.flatMap(Severity.init(rawValue:)),
-                  let ackDue = d["ack_due"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) else { return }
-            let plan = intern(decoded)
-            let steps = plan.steps.map { s in
-                StepState(status: (s.when.map { severity >= $0 } ?? true) ? .waiting : .inactive, due: e.time + s.due)
-            }
-            let incident = IncidentState(
-                id: id, url: url, canonicalURL: canonical, platform: d["platform"]?.stringValue, category: d["category"]?.stringValue,
-                plan: plan, severity: severity, status: .open, openedAt: e.time,
-                ackDue: ackDue, steps: steps, linkedTo: d["linked_to"]?.stringValue)
-            incidents[id] = incident
-            activeByURL[canonical] = id
-            latestByURL[canonical] = id
-            incidentCount += 1
-            arm(id, step: nil)
+        case .incidentOpened(let o):
+            open(o, at: e.time)
             return
+        default:
+            break
         }
-        guard let id = d["incident"]?.stringValue, incidents[id] != nil else { return }
+        guard let id = e.incident, incidents[id] != nil else { return }
         applyToOutbox(e)
         incidents[id]!.apply(e)  // in place: no copy of the incident's steps
         let inc = incidents[id]!
-        switch e.type {
-        case EventType.reportReceived:
+        switch e.body {
+        case .reportReceived(let r):
             reportCount += 1
-            if let key = d["key"]?.stringValue { reportKeys[key] = id }
-        case EventType.incidentResolved, EventType.incidentClosed:
+            if let key = r.key { reportKeys[key] = id }
+        case .incidentResolved, .incidentClosed:
             if activeByURL[inc.canonicalURL] == id { activeByURL[inc.canonicalURL] = nil }
-        case EventType.incidentReopened:
+        case .incidentReopened:
             if activeByURL[inc.canonicalURL] == nil { activeByURL[inc.canonicalURL] = id }
         default:
             break
         }
         // Arm only what the event can have moved: one step's next deadline, the acknowledgement's, or (reopened,
         // raised) the whole incident's. Other events leave deadlines where they were.
-        switch e.type {
-        case EventType.incidentReopened, EventType.severityRaised:
+        switch e.body {
+        case .incidentReopened, .severityRaised:
             armAll(id)
-        case EventType.stepReady, EventType.stepReminded, EventType.stepMissed:
-            if let i = d["step"]?.stringValue.flatMap({ inc.stepIndex($0) }) { arm(id, step: i) }
-        case EventType.escalation where d["manual"]?.boolValue != true:
-            arm(id, step: d["step"]?.stringValue.flatMap { inc.stepIndex($0) })
-        case EventType.ackMissed:
+        case .stepReady, .stepReminded, .stepMissed:
+            if let i = e.step.flatMap({ inc.stepIndex($0) }) { arm(id, step: i) }
+        case .escalation(let x) where !x.manual:
+            arm(id, step: x.step.flatMap { inc.stepIndex($0) })
+        case .ackMissed:
             arm(id, step: nil)
         default:
             break
         }
+    }
+
+    private mutating func open(_ o: IncidentOpened, at time: Timestamp) {
+        let plan = intern(o.plan.plan)
+        let steps = plan.steps.map { s in
+            StepState(status: (s.when.map { o.severity >= $0 } ?? true) ? .waiting : .inactive, due: time + s.due)
+        }
+        let incident = IncidentState(
+            id: o.incident, url: o.url, canonicalURL: o.canonicalURL, platform: o.platform, category: o.category,
+            plan: plan, severity: o.severity, status: .open, openedAt: time,
+            ackDue: o.ackDue, steps: steps, linkedTo: o.linkedTo)
+        incidents[o.incident] = incident
+        activeByURL[o.canonicalURL] = o.incident
+        latestByURL[o.canonicalURL] = o.incident
+        incidentCount += 1
+        arm(o.incident, step: nil)
     }
 
     private mutating func intern(_ plan: Plan) -> Plan {

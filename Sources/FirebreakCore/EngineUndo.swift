@@ -16,23 +16,42 @@ public struct EngineUndo: Sendable {
     public var isEmpty: Bool { counts == nil }
     /// Incidents whose deadlines must be queued again after `revert`.
     public var touchedIncidents: Dictionary<String, IncidentState?>.Keys { incidents.keys }
+
+    /// Adds what `later` kept for the values this undo has not kept yet: a command's own undo joins its batch's,
+    /// whose earlier values win.
+    public mutating func absorb(_ later: EngineUndo) {
+        guard let counts = later.counts else { return }
+        if self.counts == nil { self.counts = counts }
+        if overrides == nil { overrides = later.overrides }
+        incidents.merge(later.incidents) { mine, _ in mine }
+        activeByURL.merge(later.activeByURL) { mine, _ in mine }
+        latestByURL.merge(later.latestByURL) { mine, _ in mine }
+        reportKeys.merge(later.reportKeys) { mine, _ in mine }
+        outbox.merge(later.outbox) { mine, _ in mine }
+    }
 }
 
 extension EngineState {
     /// `apply`, keeping in `undo` the first value of everything the event may change (a superset is harmless).
     public mutating func apply(_ e: Event, undo: inout EngineUndo) {
         if undo.counts == nil { undo.counts = (incidentCount, reportCount, plans.count) }
-        let d = e.data
         if undo.overrides == nil { undo.overrides = overrides.count }
-        guard let id = d["incident"]?.stringValue else { return apply(e) }
+        guard let id = e.incident else { return apply(e) }
         Self.keep(&undo.incidents, id, incidents[id])
-        let canonical = e.type == EventType.incidentOpened ? d["canonical_url"]?.stringValue : incidents[id]?.canonicalURL
+        let canonical: String?
+        if case .incidentOpened(let o) = e.body { canonical = o.canonicalURL } else { canonical = incidents[id]?.canonicalURL }
         if let canonical {
             Self.keep(&undo.activeByURL, canonical, activeByURL[canonical])
             Self.keep(&undo.latestByURL, canonical, latestByURL[canonical])
         }
-        if let key = d["key"]?.stringValue { Self.keep(&undo.reportKeys, key, reportKeys[key]) }
-        if e.type.hasPrefix("notification."), let n = d["id"]?.stringValue { Self.keep(&undo.outbox, n, outbox[n]) }
+        switch e.body {
+        case .reportReceived(let r):
+            if let key = r.key { Self.keep(&undo.reportKeys, key, reportKeys[key]) }
+        case .notificationRequested(let n): Self.keep(&undo.outbox, n.id, outbox[n.id])
+        case .notificationSent(let n): Self.keep(&undo.outbox, n.id, outbox[n.id])
+        case .notificationFailed(let n): Self.keep(&undo.outbox, n.id, outbox[n.id])
+        default: break
+        }
         apply(e)
     }
 

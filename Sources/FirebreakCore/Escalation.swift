@@ -3,25 +3,24 @@
 enum Escalation {
     /// Events are stamped `now`, when the deadline was noticed, which is later than `due.time` when the daemon
     /// was down as it passed; the records say the deadline itself (`due`) too.
-    static func events(for inc: IncidentState, step: Int?, due: Deadlines.Due, now: Timestamp, context: EngineContext) -> [Event] {
-        var d = IncidentDraft(inc, now: max(now, due.time), actor: "firebreakd")
+    static func events(for inc: IncidentState, step: Int?, due: Deadlines.Due, on d: inout Draft, context: EngineContext) {
+        d.focus = inc.id
         let roster = context.roster
         if let i = step {
             let plan = inc.plan.steps[i], s = inc.steps[i]
             switch due.kind {
             case .reminder:
-                d.emit(EventType.stepReminded, ["step": .string(plan.id), "due": .string(s.due.rfc3339)])
+                d.emit(.stepReminded(StepReminded(incident: inc.id, step: plan.id, due: s.due)))
                 if let owner = s.owner {
-                    d.notify(owner, kind: "step.reminder", step: plan.id, reason: "\(plan.title) is due at \(s.due.rfc3339)")
+                    d.notify(owner, kind: .stepReminder, step: plan.id, reason: "\(plan.title) is due at \(s.due.rfc3339)")
                 }
             case .missed:
-                d.emit(EventType.stepMissed, ["step": .string(plan.id), "due": .string(s.due.rfc3339),
-                                              "owner": s.owner.map { .string($0) } ?? .null])
+                d.emit(.stepMissed(StepMissed(incident: inc.id, step: plan.id, due: s.due, owner: s.owner)))
                 // When the first escalation level tells the owner at once, that message is the one they get:
                 // one message per person per event, not "missed" and "escalated to you" together.
                 let ownerToldAtOnce = inc.plan.escalation.levels.first.map { $0.after == .zero && $0.notify == .owner } ?? false
                 if let owner = s.owner, !ownerToldAtOnce {
-                    d.notify(owner, kind: "step.missed", step: plan.id, reason: "\(plan.title) missed its deadline of \(s.due.rfc3339)")
+                    d.notify(owner, kind: .stepMissed, step: plan.id, reason: "\(plan.title) missed its deadline of \(s.due.rfc3339)")
                 }
             case .escalation(let n):
                 escalate(&d, n: n, role: plan.owner, owner: s.owner, step: plan.id, roster: roster,
@@ -34,18 +33,17 @@ enum Escalation {
             case .reminder:
                 break
             case .missed:
-                d.emit(EventType.ackMissed, ["due": .string(inc.ackDue.rfc3339)])
+                d.emit(.ackMissed(AckMissed(incident: inc.id, due: inc.ackDue)))
             case .escalation(let n):
                 escalate(&d, n: n, role: role, owner: owner, step: nil, roster: roster,
                          reason: "\(inc.id) was not acknowledged by \(inc.ackDue.rfc3339)")
             }
         }
-        return d.events
     }
 
     /// Escalation number n: the level's target resolved now; when the target cannot be resolved (no backup
     /// configured, nobody in the role) the next one up is told rather than nobody.
-    static func escalate(_ d: inout IncidentDraft, n: Int, role: String, owner: String?, step: String?, roster: Roster, reason: String) {
+    static func escalate(_ d: inout Draft, n: Int, role: String, owner: String?, step: String?, roster: Roster, reason: String) {
         guard let level = Deadlines.level(d.incident.plan.escalation, n) else { return }
         let now = d.now
         func resolve(_ t: EscalationPolicy.Target) -> String? {
@@ -72,13 +70,11 @@ enum Escalation {
         case .role(let r)?: part = "on \(roster.roles[r]?.title ?? r)"
         case nil: part = "a manager (nobody nearer could be found)"
         }
-        var data: [String: JSONValue] = ["level": .int(Int64(n)), "notify": .string(level.notify.description),
-                                         "reason": .string(reason), "to": to.map { .string($0) } ?? .null]
-        if n >= d.incident.plan.escalation.levels.count { data["repeat"] = .int(Int64(n - d.incident.plan.escalation.levels.count + 1)) }
-        if let step { data["step"] = .string(step) }
-        d.emit(EventType.escalation, data)
+        let repeatNumber = n >= levels ? Int64(n - levels + 1) : nil
+        d.emit(.escalation(EscalationTriggered(incident: d.id, step: step, manual: false, level: Int64(n), repeatNumber: repeatNumber,
+                                               notify: level.notify.description, reason: reason, to: to)))
         if let to {
-            d.notify(to, kind: step == nil ? "incident.ack_overdue" : "escalation", step: step, reason: "You are \(part) (\(rung)). \(reason)")
+            d.notify(to, kind: step == nil ? .ackOverdue : .escalation, step: step, reason: "You are \(part) (\(rung)). \(reason)")
         }
     }
 }

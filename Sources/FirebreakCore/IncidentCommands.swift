@@ -1,7 +1,6 @@
 /// The commands responders and managers give about an incident and its steps.
 enum IncidentCommands {
-    static func handle(_ command: Command, by actor: Actor, state: EngineState, now: Timestamp,
-                       context: EngineContext) -> Result<[Event], EngineError> {
+    static func handle(_ command: Command, by actor: Actor, on d: inout Draft, context: EngineContext) -> Result<Void, EngineError> {
         let id: String
         switch command {
         case .acknowledge(let i), .acknowledgeStep(let i, _), .completeStep(let i, _, _), .skipStep(let i, _, _),
@@ -10,19 +9,19 @@ enum IncidentCommands {
         case .report, .delivered, .deliveryFailed, .overrideRole:
             return .failure(EngineError(.invalidState, "reports go through intake, deliveries through the outbox, overrides to the roster"))
         }
-        guard let incident = state.incidents[id] else {
+        guard d.state.incidents[id] != nil else {
             return .failure(EngineError(.unknownIncident, "there is no incident \(id); `firebreak incidents` lists them"))
         }
-        var draft = IncidentDraft(incident, now: now, actor: actor.id)
+        d.focus = id
         do {
-            try run(command, on: &draft, by: actor, state: state, context: context)
+            try run(command, on: &d, by: actor, context: context)
         } catch {
             return .failure(error)
         }
-        return .success(draft.events)
+        return .success(())
     }
 
-    private static func step(_ name: String, in d: IncidentDraft) throws(EngineError) -> Int {
+    private static func step(_ name: String, in d: Draft) throws(EngineError) -> Int {
         guard let i = d.incident.stepIndex(name) else {
             let names = d.incident.plan.steps.map(\.id).joined(separator: ", ")
             throw EngineError(.unknownStep, "\(d.incident.id) has no step named \"\(name)\"; its steps are: \(names)")
@@ -30,14 +29,14 @@ enum IncidentCommands {
         return i
     }
 
-    private static func requireActive(_ d: IncidentDraft, _ verb: String) throws(EngineError) {
+    private static func requireActive(_ d: Draft, _ verb: String) throws(EngineError) {
         guard d.incident.isActive else {
             throw EngineError(.invalidState, "\(d.incident.id) is \(d.incident.status.rawValue); reopen it before you \(verb)")
         }
     }
 
     /// A step someone can work on now: ready or acknowledged.
-    private static func requireOpenStep(_ d: IncidentDraft, _ i: Int) throws(EngineError) {
+    private static func requireOpenStep(_ d: Draft, _ i: Int) throws(EngineError) {
         let s = d.incident.steps[i], plan = d.incident.plan.steps[i]
         switch s.status {
         case .ready, .acknowledged: return
@@ -51,8 +50,7 @@ enum IncidentCommands {
         }
     }
 
-    private static func run(_ command: Command, on d: inout IncidentDraft, by actor: Actor, state: EngineState,
-                            context: EngineContext) throws(EngineError) {
+    private static func run(_ command: Command, on d: inout Draft, by actor: Actor, context: EngineContext) throws(EngineError) {
         let roster = context.roster
         switch command {
         case .acknowledge:
@@ -60,7 +58,7 @@ enum IncidentCommands {
             // Acknowledged already (by someone else, or by acknowledging a step): what was asked is true, so it
             // succeeds and changes nothing. Everyone paged acknowledges; only the first one is recorded.
             guard d.incident.status == .open else { return }
-            d.emit(EventType.incidentAcknowledged, [:])
+            d.emit(.incidentAcknowledged(IncidentAcknowledged(incident: d.id)))
         case .acknowledgeStep(_, let name):
             try requireActive(d, "work on it")
             let i = try step(name, in: d)
@@ -70,8 +68,8 @@ enum IncidentCommands {
                 try requireOpenStep(d, i)
                 return
             }
-            if d.incident.status == .open { d.emit(EventType.incidentAcknowledged, [:]) }
-            d.emit(EventType.stepAcknowledged, ["step": .string(name)])
+            if d.incident.status == .open { d.emit(.incidentAcknowledged(IncidentAcknowledged(incident: d.id))) }
+            d.emit(.stepAcknowledged(StepAcknowledged(incident: d.id, step: name)))
         case .completeStep(_, let name, let note):
             try requireActive(d, "work on it")
             let i = try step(name, in: d)
@@ -81,13 +79,12 @@ enum IncidentCommands {
                 throw EngineError(.invalidState, "\(name) is already done; add what you did with `firebreak note \(d.incident.id) TEXT`")
             }
             try requireOpenStep(d, i)
-            if d.incident.status == .open { d.emit(EventType.incidentAcknowledged, [:]) }
-            var data: [String: JSONValue] = ["step": .string(name), "due": .string(d.incident.steps[i].due.rfc3339),
-                                             "on_time": .bool(d.now <= d.incident.steps[i].due)]
-            if let note, !note.isEmpty { data["note"] = .string(note) }
+            if d.incident.status == .open { d.emit(.incidentAcknowledged(IncidentAcknowledged(incident: d.id))) }
+            let due = d.incident.steps[i].due
             // Done by someone else (the backup, a manager): they are credited, and the record says whose it was.
-            if let owner = d.incident.steps[i].owner, owner != actor.id { data["done_for"] = .string(owner) }
-            d.emit(EventType.stepDone, data)
+            let doneFor = d.incident.steps[i].owner.flatMap { $0 == actor.id ? nil : $0 }
+            d.emit(.stepDone(StepDone(incident: d.id, step: name, due: due, onTime: d.now <= due,
+                                      note: note.flatMap { $0.isEmpty ? nil : $0 }, doneFor: doneFor)))
             d.readySteps(roster: roster)
         case .skipStep(_, let name, let reason):
             try requireActive(d, "work on it")
@@ -96,8 +93,8 @@ enum IncidentCommands {
                 throw EngineError(.invalidState, "say why \(name) is skipped: the reason goes into the post-mortem")
             }
             try requireOpenStep(d, i)
-            if d.incident.status == .open { d.emit(EventType.incidentAcknowledged, [:]) }
-            d.emit(EventType.stepSkipped, ["step": .string(name), "reason": .string(reason)])
+            if d.incident.status == .open { d.emit(.incidentAcknowledged(IncidentAcknowledged(incident: d.id))) }
+            d.emit(.stepSkipped(StepSkipped(incident: d.id, step: name, reason: reason, abandoned: false)))
             d.readySteps(roster: roster)
         case .assignStep(_, let name, let to):
             try requireActive(d, "hand steps over")
@@ -108,25 +105,23 @@ enum IncidentCommands {
             try requireOpenStep(d, i)
             let from = d.incident.steps[i].owner
             guard from != to else { throw EngineError(.invalidState, "\(name) is already \(to)'s") }
-            d.emit(EventType.stepAssigned, ["step": .string(name), "from": from.map { .string($0) } ?? .null, "to": .string(to)])
-            d.notify(to, kind: "step.assigned", step: name, reason: "\(d.incident.plan.steps[i].title) was handed to you by \(actor.id), due \(d.incident.steps[i].due.rfc3339)")
+            d.emit(.stepAssigned(StepAssigned(incident: d.id, step: name, from: from, to: to)))
+            d.notify(to, kind: .stepAssigned, step: name, reason: "\(d.incident.plan.steps[i].title) was handed to you by \(actor.id), due \(d.incident.steps[i].due.rfc3339)")
         case .escalate(_, let name, let reason):
             try requireActive(d, "escalate it")
             let role: String
-            var data: [String: JSONValue] = ["manual": .bool(true), "reason": .string(reason), "notify": "manager"]
             if let name {
                 let i = try step(name, in: d)
                 role = d.incident.plan.steps[i].owner
-                data["step"] = .string(name)
             } else {
                 role = d.incident.plan.steps.first?.owner ?? ""
             }
             guard let manager = roster.manager(of: role) ?? roster.managers.sorted().first else {
                 throw EngineError(.invalidState, "nobody to escalate to: role \(role) has no manager and the roster names no managers")
             }
-            data["to"] = .string(manager)
-            d.emit(EventType.escalation, data)
-            d.notify(manager, kind: "escalation", step: name, reason: "\(actor.id) escalated \(d.incident.id)\(name.map { " (\($0))" } ?? ""): \(reason)")
+            d.emit(.escalation(EscalationTriggered(incident: d.id, step: name, manual: true, level: nil, repeatNumber: nil,
+                                                   notify: "manager", reason: reason, to: manager)))
+            d.notify(manager, kind: .escalation, step: name, reason: "\(actor.id) escalated \(d.incident.id)\(name.map { " (\($0))" } ?? ""): \(reason)")
         case .resolve(_, let summary, let abandon):
             try requireActive(d, "resolve it")
             guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -139,32 +134,30 @@ enum IncidentCommands {
                     throw EngineError(.invalidState, "\(d.incident.id) still has \(names.count) open \(names.count == 1 ? "step" : "steps") (\(names.joined(separator: ", "))): finish or skip \(names.count == 1 ? "it" : "them"), or resolve with --abandon-open-steps to record \(names.count == 1 ? "it" : "them") as abandoned")
                 }
                 for i in open {
-                    d.emit(EventType.stepSkipped, ["step": .string(d.incident.plan.steps[i].id), "abandoned": true,
-                                                   "reason": .string("abandoned: the incident was resolved with this step open")])
+                    d.emit(.stepSkipped(StepSkipped(incident: d.id, step: d.incident.plan.steps[i].id,
+                                                    reason: "abandoned: the incident was resolved with this step open", abandoned: true)))
                 }
             }
-            d.emit(EventType.incidentResolved, ["summary": .string(summary)])
+            d.emit(.incidentResolved(IncidentResolved(incident: d.id, summary: summary)))
             // Everyone who owned a step hears it is over (not the one who resolved it).
             var told = Set([actor.id])
             for s in d.incident.steps { if let owner = s.owner, told.insert(owner).inserted {
-                d.notify(owner, kind: "incident.resolved", step: nil, reason: "\(d.incident.id) was resolved by \(actor.id): \(summary)")
+                d.notify(owner, kind: .resolved, step: nil, reason: "\(d.incident.id) was resolved by \(actor.id): \(summary)")
             } }
         case .close(_, let reason):
             guard d.incident.status == .resolved else {
                 throw EngineError(.invalidState, "\(d.incident.id) is \(d.incident.status.rawValue): only a resolved incident is closed, after its review")
             }
-            var data: [String: JSONValue] = [:]
-            if let reason { data["reason"] = .string(reason) }
-            d.emit(EventType.incidentClosed, data)
+            d.emit(.incidentClosed(IncidentClosed(incident: d.id, reason: reason)))
         case .reopen(_, let reason):
             guard !d.incident.isActive else { throw EngineError(.invalidState, "\(d.incident.id) is still \(d.incident.status.rawValue)") }
-            if let other = state.activeByURL[d.incident.canonicalURL], other != d.incident.id {
+            if let other = d.state.activeByURL[d.incident.canonicalURL], other != d.incident.id {
                 throw EngineError(.invalidState, "\(other) is already active for the same post; work on that one")
             }
-            d.emit(EventType.incidentReopened, ["reason": .string(reason)])
+            d.emit(.incidentReopened(IncidentReopened(incident: d.id, reason: reason)))
         case .note(_, let text):
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw EngineError(.invalidState, "the note is empty") }
-            d.emit(EventType.note, ["text": .string(text)])
+            d.emit(.note(IncidentNote(incident: d.id, text: text)))
         case .report, .delivered, .deliveryFailed, .overrideRole:
             break
         }

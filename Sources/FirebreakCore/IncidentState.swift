@@ -51,74 +51,75 @@ public struct IncidentState: Sendable, Hashable {
 
     /// Applies an event about this incident (all but `incident.opened`, which creates it).
     public mutating func apply(_ e: Event) {
-        let d = e.data
-        let stepIndex = d["step"]?.stringValue.flatMap { self.stepIndex($0) }
-        switch e.type {
-        case EventType.reportReceived:
+        switch e.body {
+        case .reportReceived(let r):
             reportCount += 1
-            if let who = d["reporter"]?.stringValue, !reporters.contains(who) { reporters.append(who) }
-            if let v = d["views"]?.intValue { views = max(views, v) }
-            if let s = d["shares"]?.intValue { shares = max(shares, s) }
-            if postText == nil, let t = d["text"]?.stringValue, !t.isEmpty { postText = IncidentState.shorten(t, to: 140) }
-            for item in d["evidence"]?.arrayValue ?? [] {
-                if let e = Evidence(json: item), !evidence.contains(where: { $0.sha256 == e.sha256 }) { evidence.append(e) }
-            }
-        case EventType.severityRaised:
-            if let to = d["to"]?.stringValue.flatMap(Severity.init(rawValue:)) { severity = to }
-            for s in d["activated"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            if let who = r.reporter, !reporters.contains(who) { reporters.append(who) }
+            if let v = r.views { views = max(views, v) }
+            if let s = r.shares { shares = max(shares, s) }
+            if postText == nil, let t = r.text, !t.isEmpty { postText = IncidentState.shorten(t, to: 140) }
+            for item in r.evidence where !evidence.contains(where: { $0.sha256 == item.sha256 }) { evidence.append(item) }
+        case .severityRaised(let r):
+            if let to = r.to { severity = to }
+            for s in r.activated {
                 if let i = self.stepIndex(s), steps[i].status == .inactive {
                     steps[i].status = .waiting
                     steps[i].due = e.time + plan.steps[i].due
                 }
             }
-        case EventType.stepReady:
-            if let i = stepIndex {
+        case .stepReady(let r):
+            if let i = stepIndex(r.step) {
                 steps[i].status = .ready
-                steps[i].owner = d["owner"]?.stringValue
+                steps[i].owner = r.owner
                 steps[i].readyAt = e.time
-                if plan.steps[i].dueAfterReady, let due = d["due"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) { steps[i].due = due }
+                if plan.steps[i].dueAfterReady, let due = r.due { steps[i].due = due }
             }
-        case EventType.stepAcknowledged:
-            if let i = stepIndex, steps[i].status == .ready { steps[i].status = .acknowledged }
-        case EventType.stepDone, EventType.stepSkipped:
-            if let i = stepIndex {
-                steps[i].status = e.type == EventType.stepDone ? .done : .skipped
+        case .stepAcknowledged(let r):
+            if let i = stepIndex(r.step), steps[i].status == .ready { steps[i].status = .acknowledged }
+        case .stepDone(let r):
+            if let i = stepIndex(r.step) {
+                steps[i].status = .done
                 steps[i].finishedAt = e.time
-                if e.type == EventType.stepDone, d["done_for"] != nil {
+                if r.doneFor != nil {
                     steps[i].owner = e.actor
                     steps[i].doneByOther = true
                 }
             }
-        case EventType.stepAssigned:
-            if let i = stepIndex { steps[i].owner = d["to"]?.stringValue }
-        case EventType.stepReminded:
-            if let i = stepIndex { steps[i].reminded = true }
-        case EventType.stepMissed:
-            if let i = stepIndex { steps[i].missed = true }
-        case EventType.escalation:
-            guard d["manual"]?.boolValue != true else { break }  // a person escalating does not move the automatic ladder
-            if let i = stepIndex { steps[i].escalations += 1 } else { ackEscalations += 1 }
-        case EventType.incidentAcknowledged:
+        case .stepSkipped(let r):
+            if let i = stepIndex(r.step) {
+                steps[i].status = .skipped
+                steps[i].finishedAt = e.time
+            }
+        case .stepAssigned(let r):
+            if let i = stepIndex(r.step) { steps[i].owner = r.to }
+        case .stepReminded(let r):
+            if let i = stepIndex(r.step) { steps[i].reminded = true }
+        case .stepMissed(let r):
+            if let i = stepIndex(r.step) { steps[i].missed = true }
+        case .escalation(let r):
+            guard !r.manual else { break }  // a person escalating does not move the automatic ladder
+            if let i = r.step.flatMap({ stepIndex($0) }) { steps[i].escalations += 1 } else { ackEscalations += 1 }
+        case .incidentAcknowledged:
             if status == .open {
                 status = .acknowledged
                 acknowledgedAt = e.time
             }
-        case EventType.ackMissed:
+        case .ackMissed:
             ackMissed = true
-        case EventType.incidentResolved:
+        case .incidentResolved(let r):
             status = .resolved
             resolvedAt = e.time
-            summary = d["summary"]?.stringValue
-        case EventType.incidentClosed:
+            summary = r.summary
+        case .incidentClosed:
             status = .closed
             closedAt = e.time
-        case EventType.incidentReopened:
+        case .incidentReopened:
             status = acknowledgedAt == nil ? .open : .acknowledged
             resolvedAt = nil
             closedAt = nil
-        case EventType.note:
+        case .note:
             noteCount += 1
-        case EventType.notification:
+        case .notificationRequested:
             notificationCount += 1
         default:
             break

@@ -6,7 +6,7 @@ public struct PendingNotification: Sendable, Hashable {
     public var id: String
     public var incident: String
     public var to: String
-    public var kind: String
+    public var kind: NotificationKind
     public var step: String?
     public var reason: String
     public var queuedAt: Timestamp
@@ -16,7 +16,7 @@ public struct PendingNotification: Sendable, Hashable {
     /// How many people were found unreachable before this one was asked (stops an endless chain).
     public var hops = 0
 
-    init(id: String, incident: String, to: String, kind: String, step: String?, reason: String, queuedAt: Timestamp,
+    init(id: String, incident: String, to: String, kind: NotificationKind, step: String?, reason: String, queuedAt: Timestamp,
          attempts: Int, nextAttempt: Timestamp, hops: Int) {
         self.id = id
         self.incident = incident
@@ -30,19 +30,16 @@ public struct PendingNotification: Sendable, Hashable {
         self.hops = hops
     }
 
-    init?(_ e: Event) {
-        let d = e.data
-        guard let id = d["id"]?.stringValue, let incident = d["incident"]?.stringValue, let to = d["to"]?.stringValue,
-              let kind = d["kind"]?.stringValue else { return nil }
-        self.id = id
-        self.incident = incident
-        self.to = to
-        self.kind = kind
-        self.step = d["step"]?.stringValue
-        self.reason = d["reason"]?.stringValue ?? ""
-        self.queuedAt = e.time
-        self.nextAttempt = e.time
-        self.hops = Int(d["hops"]?.intValue ?? 0)
+    init(_ n: NotificationRequested, at time: Timestamp) {
+        id = n.id
+        incident = n.incident
+        to = n.to
+        kind = n.kind
+        step = n.step
+        reason = n.reason ?? ""
+        queuedAt = time
+        nextAttempt = time
+        hops = Int(n.hops ?? 0)
     }
 }
 
@@ -52,43 +49,38 @@ public enum Outbox {
     /// After this many people in a row could not be reached about one thing, nobody more is asked.
     static let maxHops = 3
 
-    static func handle(_ command: Command, state: EngineState, now: Timestamp, context: EngineContext) -> Result<[Event], EngineError> {
+    static func handle(_ command: Command, on d: inout Draft, context: EngineContext) -> Result<Void, EngineError> {
         let id: String
         switch command {
         case .delivered(let n, _, _), .deliveryFailed(let n, _, _, _): id = n
         default: return .failure(EngineError(.invalidState, "not a delivery"))
         }
-        guard let pending = state.outbox[id], let incident = state.incidents[pending.incident] else {
+        guard let pending = d.state.outbox[id], let incident = d.state.incidents[pending.incident] else {
             return .failure(EngineError(.invalidState, "notification \(id) is not waiting to be delivered"))
         }
-        var d = IncidentDraft(incident, now: now, actor: "firebreakd")
+        d.focus = incident.id
         switch command {
         case .delivered(_, let channel, let digest):
-            var data: [String: JSONValue] = ["id": .string(id), "to": .string(pending.to), "channel": .string(channel),
-                                             "attempt": .int(Int64(pending.attempts + 1))]
-            if let digest { data["digest"] = .string(digest) }
-            d.emit(EventType.notificationSent, data)
+            d.emit(.notificationSent(NotificationSent(incident: incident.id, id: id, to: pending.to, channel: channel,
+                                                      attempt: Int64(pending.attempts + 1), digest: digest)), actor: Actor.daemon.id)
         case .deliveryFailed(_, let attempt, let error, let retryAt):
-            var data: [String: JSONValue] = ["id": .string(id), "to": .string(pending.to), "attempt": .int(Int64(attempt)),
-                                             "error": .string(error)]
-            if let retryAt {
-                data["retry_at"] = .string(retryAt.rfc3339)
-                d.emit(EventType.notificationFailed, data)
-            } else {
-                let next = nextPerson(after: pending, incident: incident, roster: context.roster, now: now)
-                data["final"] = true
-                data["escalated_to"] = next.map { .string($0) } ?? .null
-                d.emit(EventType.notificationFailed, data)
-                if let next {
-                    d.notify(next, kind: "notification.unreachable", step: pending.step,
-                             reason: "\(pending.to) could not be reached about \(pending.kind) for \(pending.incident) (\(error)): \(pending.reason)",
-                             extra: ["hops": .int(Int64(pending.hops + 1)), "about": .string(id)])
-                }
+            var failed = NotificationFailed(incident: incident.id, id: id, to: pending.to, attempt: Int64(attempt), error: error, retryAt: retryAt)
+            guard retryAt == nil else {
+                d.emit(.notificationFailed(failed), actor: Actor.daemon.id)
+                break
+            }
+            let next = nextPerson(after: pending, incident: incident, roster: context.roster, now: d.now)
+            failed.escalatedTo = next
+            d.emit(.notificationFailed(failed), actor: Actor.daemon.id)
+            if let next {
+                d.notify(next, kind: .unreachable, step: pending.step,
+                         reason: "\(pending.to) could not be reached about \(pending.kind) for \(pending.incident) (\(error)): \(pending.reason)",
+                         hops: Int64(pending.hops + 1), about: id)
             }
         default:
             break
         }
-        return .success(d.events)
+        return .success(())
     }
 
     /// Who hears instead of someone unreachable: the backup of the step's role, else its manager, else another
@@ -122,19 +114,17 @@ extension EngineState {
 
     /// The outbox's part of `apply`.
     mutating func applyToOutbox(_ e: Event) {
-        let d = e.data
-        switch e.type {
-        case EventType.notification:
-            if let p = PendingNotification(e) { outbox[p.id] = p }
-        case EventType.notificationSent:
-            if let id = d["id"]?.stringValue { outbox[id] = nil }
-        case EventType.notificationFailed:
-            guard let id = d["id"]?.stringValue else { return }
-            if d["final"]?.boolValue == true {
-                outbox[id] = nil
-            } else if let retry = d["retry_at"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) }) {
-                outbox[id]?.attempts = Int(d["attempt"]?.intValue ?? 0)
-                outbox[id]?.nextAttempt = retry
+        switch e.body {
+        case .notificationRequested(let n):
+            outbox[n.id] = PendingNotification(n, at: e.time)
+        case .notificationSent(let n):
+            outbox[n.id] = nil
+        case .notificationFailed(let n):
+            if n.final {
+                outbox[n.id] = nil
+            } else if let retry = n.retryAt {
+                outbox[n.id]?.attempts = Int(n.attempt ?? 0)
+                outbox[n.id]?.nextAttempt = retry
             }
         default:
             break

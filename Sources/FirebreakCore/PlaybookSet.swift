@@ -101,14 +101,16 @@ public struct PlaybookSet: Sendable, Hashable {
     }
 }
 
-/// A playbook's plan with its JSON, as journaled in `incident.opened`, and that JSON written out.
-struct RecordedPlan: Sendable, Hashable {
+/// A playbook's plan with its JSON, as journaled in `incident.opened`. Equal when the JSON is: the same plan
+/// made from a playbook and read back from the journal.
+public struct RecordedPlan: Sendable, Hashable {
     /// The member of `incident.opened`'s data that holds it.
     static let key = "plan"
-    let plan: Plan
-    let json: JSONValue
-    /// `JSONWriter.write(json)`: the plan is most of an `incident.opened` line, written once here.
-    let written: [UInt8]
+    public let plan: Plan
+    public let json: JSONValue
+    /// `JSONWriter.write(json)`, for a plan made from a playbook: the plan is most of an `incident.opened`
+    /// line, written once per playbook rather than once per incident. Nil for one read back.
+    let written: [UInt8]?
 
     init(_ p: Playbook) {
         plan = Plan(playbook: p.id, title: p.title, steps: p.steps, escalation: p.escalation, raise: p.raise)
@@ -117,4 +119,14 @@ struct RecordedPlan: Sendable, Hashable {
         JSONWriter.write(json, into: &bytes)
         written = bytes
     }
+
+    init?(json: JSONValue) {
+        guard let plan = PlanCoding.plan(json) else { return nil }
+        self.plan = plan
+        self.json = json
+        written = nil
+    }
+
+    public static func == (a: RecordedPlan, b: RecordedPlan) -> Bool { a.plan === b.plan || a.json == b.json }
+    public func hash(into h: inout Hasher) { h.combine(json) }
 }

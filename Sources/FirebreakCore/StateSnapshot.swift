@@ -148,7 +148,7 @@ public enum StateSnapshot {
     // MARK: Outbox
 
     private static func notification(_ n: PendingNotification) -> JSONValue {
-        .array([.string(n.id), .string(n.incident), .string(n.to), .string(n.kind), opt(n.step), .string(n.reason),
+        .array([.string(n.id), .string(n.incident), .string(n.to), .string(n.kind.rawValue), opt(n.step), .string(n.reason),
                 time(n.queuedAt), .int(Int64(n.attempts)), time(n.nextAttempt), .int(Int64(n.hops))])
     }
 
@@ -157,7 +157,7 @@ public enum StateSnapshot {
               let kind = f[3].stringValue, let reason = f[5].stringValue, let queuedAt = time(f[6]), let attempts = f[7].intValue,
               let next = time(f[8]), let hops = f[9].intValue
         else { throw Problem("a pending notification does not read back") }
-        return PendingNotification(id: id, incident: incident, to: to, kind: kind, step: f[4].stringValue, reason: reason,
+        return PendingNotification(id: id, incident: incident, to: to, kind: NotificationKind(rawValue: kind), step: f[4].stringValue, reason: reason,
                                    queuedAt: queuedAt, attempts: Int(attempts), nextAttempt: next, hops: Int(hops))
     }
 

@@ -12,7 +12,7 @@ public enum Visibility {
         case .responder:
             return redactReporter(e)
         case .reporter:
-            guard e.type == EventType.reportReceived, e.data["reporter"]?.stringValue == actor.id else { return nil }
+            guard case .reportReceived(let r) = e.body, r.reporter == actor.id else { return nil }
             return e
         }
     }
@@ -31,12 +31,9 @@ public enum Visibility {
     public static func maySeeReporters(_ actor: Actor) -> Bool { actor.access == .manager }
 
     static func redactReporter(_ e: Event) -> Event {
-        guard e.type == EventType.reportReceived, case .object(var data) = e.data else { return e }
-        data["reporter"] = nil
-        data["key"] = nil
-        var out = e
-        out.data = .object(data)
-        out.actor = "(a reporter)"
-        return out
+        guard case .reportReceived(var r) = e.body else { return e }
+        r.reporter = nil
+        r.key = nil
+        return Event(time: e.time, actor: "(a reporter)", .reportReceived(r))
     }
 }

@@ -318,21 +318,20 @@ public actor Desk {
             let events: [Event]
             switch job.work {
             case .command(let command, let actor):
-                switch Engine.handle(command, by: actor, state: state, now: clock(), context: context) {
+                switch Engine.handle(command, by: actor, state: &state, undo: &undo, now: clock(), context: context) {
                 case .success(let e): events = e
                 case .failure(let refused):
                     outcomes.append(.failure(refused))
                     continue
                 }
             case .due:
-                events = Engine.dueEvents(state: &state, now: clock(), context: context)
+                events = Engine.dueEvents(state: &state, undo: &undo, now: clock(), context: context)
                 dueEvents += events.count
             case .record(let entry):
                 entries.append(entry)
                 outcomes.append(.success([]))
                 continue
             }
-            for e in events { state.apply(e, undo: &undo) }
             entries += events.map(JournalEntry.init)
             outcomes.append(.success(events))
         }

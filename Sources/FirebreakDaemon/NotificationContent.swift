@@ -58,19 +58,19 @@ public struct NotificationContent: Sendable {
         self.webURL = webURL
     }
 
-    static let headlines = [
-        "step.assigned": "A step is yours", "step.reminder": "A step is due soon", "step.missed": "A step missed its deadline",
-        "escalation": "Escalated to you", "incident.ack_overdue": "Not acknowledged in time",
-        "incident.resolved": "Resolved", "notification.unreachable": "Someone could not be reached",
+    static let headlines: [NotificationKind: String] = [
+        .stepAssigned: "A step is yours", .stepReminder: "A step is due soon", .stepMissed: "A step missed its deadline",
+        .escalation: "Escalated to you", .ackOverdue: "Not acknowledged in time",
+        .resolved: "Resolved", .unreachable: "Someone could not be reached",
     ]
 
     /// Kinds sent the moment they are asked for, never held for a digest.
-    static let urgent: Set<String> = ["escalation", "incident.ack_overdue", "notification.unreachable"]
+    static let urgent: Set<NotificationKind> = [.escalation, .ackOverdue, .unreachable]
 
     /// The values a template sees for one notification.
     func values(_ p: PendingNotification, incident: IncidentState?, now: Timestamp) -> [String: Any] {
         var v: [String: Any] = [
-            "id": p.id, "kind": p.kind, "headline": Self.headlines[p.kind] ?? p.kind, "incident": p.incident,
+            "id": p.id, "kind": p.kind.rawValue, "headline": Self.headlines[p.kind] ?? p.kind.rawValue, "incident": p.incident,
             "person": p.to, "reason": p.reason,
         ]
         if let inc = incident {
@@ -108,14 +108,14 @@ public struct NotificationContent: Sendable {
     /// is a whole command line that `firebreak` takes as printed (a test runs every one against the daemon).
     static func commands(_ p: PendingNotification, incident: IncidentState?) -> (command: String, then: String?) {
         switch p.kind {
-        case "step.assigned", "step.reminder", "step.missed", "escalation":
+        case .stepAssigned, .stepReminder, .stepMissed, .escalation:
             guard let step = p.step else { return ("firebreak show \(p.incident)", nil) }
             if let inc = incident, let i = inc.stepIndex(step), inc.steps[i].status == .ready {
                 return ("firebreak ack \(p.incident) \(step)", "firebreak done \(p.incident) \(step)")
             }
             if let inc = incident, let i = inc.stepIndex(step), !inc.steps[i].isOpen { return ("firebreak show \(p.incident)", nil) }
             return ("firebreak done \(p.incident) \(step)", nil)
-        case "incident.ack_overdue":
+        case .ackOverdue:
             if let inc = incident, inc.status != .open { return ("firebreak show \(p.incident)", nil) }
             return ("firebreak ack \(p.incident)", nil)
         default: return ("firebreak show \(p.incident)", nil)
@@ -128,10 +128,10 @@ public struct NotificationContent: Sendable {
         guard let inc = incident, inc.isActive else { return nil }
         let claim = ActionLinks.Claim(person: p.to, incident: p.incident, step: p.step, notification: p.id, expires: now + ActionLinks.lifetime)
         switch p.kind {
-        case "step.assigned", "step.reminder", "step.missed", "escalation":
+        case .stepAssigned, .stepReminder, .stepMissed, .escalation:
             guard let step = p.step, let i = inc.stepIndex(step), inc.steps[i].isOpen else { return nil }
             return (claim, inc.steps[i].status == .ready ? "Acknowledge or mark done" : "Mark done")
-        case "incident.ack_overdue":
+        case .ackOverdue:
             guard inc.status == .open else { return nil }
             return (claim, "Acknowledge")
         default:

@@ -123,9 +123,9 @@ public struct NotificationService: Service {
         // Every item, listed or only counted in a digest, has its outcome.
         for p in items {
             let meta: Logger.Metadata = ["incident": .string(p.incident), "notification_id": .string(p.id), "to": .string(person),
-                                         "kind": .string(p.kind), "channel": .string(channel ?? "none"), "step": .string(p.step ?? "")]
+                                         "kind": .string(p.kind.rawValue), "channel": .string(channel ?? "none"), "step": .string(p.step ?? "")]
             if let channel {
-                logger.info("notified \(person) (\(channel)): \(NotificationContent.headlines[p.kind] ?? p.kind) — \(p.incident): \(p.reason)",
+                logger.info("notified \(person) (\(channel)): \(NotificationContent.headlines[p.kind] ?? p.kind.rawValue) — \(p.incident): \(p.reason)",
                             metadata: MessageID.meta(MessageID.notificationSent, meta))
                 outcomes[p.id] = .delivered(notification: p.id, channel: channel, digest: digest)
             } else {
@@ -161,7 +161,7 @@ public struct NotificationService: Service {
     static let digestListLimit = 50
 
     static func json(_ p: PendingNotification, _ values: [String: Any]) -> JSONValue {
-        var o: [String: JSONValue] = ["id": .string(p.id), "kind": .string(p.kind), "incident": .string(p.incident), "to": .string(p.to),
+        var o: [String: JSONValue] = ["id": .string(p.id), "kind": .string(p.kind.rawValue), "incident": .string(p.incident), "to": .string(p.to),
                                       "reason": .string(p.reason)]
         for key in ["headline", "incident_title", "severity", "step", "step_title", "owner", "due", "due_text", "due_relative", "post", "post_text", "command", "then_command", "link", "act_link", "act_label"] {
             if let s = values[key] as? String { o[key] = .string(s) }

@@ -17,12 +17,16 @@ public struct JournalEntry: Sendable, Hashable {
         self.data = data
     }
 
-    /// Equal when they would be the same record: the four members an `Event` compares.
-    public static func == (a: JournalEntry, b: JournalEntry) -> Bool { a.asEvent == b.asEvent }
+    /// Equal when they would be the same record.
+    public static func == (a: JournalEntry, b: JournalEntry) -> Bool {
+        a.time == b.time && a.type == b.type && a.actor == b.actor && a.data == b.data
+    }
 
-    public func hash(into h: inout Hasher) { h.combine(asEvent) }
-
-    private var asEvent: Event { Event(time: time, type: type, actor: actor, data: data) }
+    public func hash(into h: inout Hasher) {
+        h.combine(time)
+        h.combine(type)
+        h.combine(data)
+    }
 }
 
 /// A record as it stands in the journal: the entry plus its place in the hash chain.
@@ -47,7 +51,7 @@ public let checkpointRecordType = "journal.checkpoint"
 public let genesisHash = String(repeating: "0", count: 64)
 
 extension JournalRecord {
-    /// The engine's event this record holds (the state is a fold of them).
+    /// The engine's event this record holds (the state is a fold of them), decoded from its v1 data.
     public var event: Event { Event(time: time, type: type, actor: actor, data: data) }
 
     /// The incident this record opened, when it is an `incident.opened` record.
@@ -57,7 +61,7 @@ extension JournalRecord {
 }
 
 extension JournalEntry {
-    /// An engine event, to be appended.
+    /// An engine event, to be appended: the one place events become v1 data.
     public init(_ event: Event) {
         self.init(time: event.time, type: event.type, actor: event.actor, data: event.data)
         written = event.writtenMember

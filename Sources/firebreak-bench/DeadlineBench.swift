@@ -67,12 +67,9 @@ struct DeadlineBench: ParsableCommand {
             let due = first + TimeSpan(milliseconds: Int64(window * 1000 * Double(i) / Double(incidents)))
             dues.append(due)
             let report = Report(url: "https://x.com/p\(i % 997)/status/\(i)", category: .other)
-            guard case .success(let events) = Engine.handle(.report(report, key: nil), by: Actor(id: "kim", access: .reporter), state: state,
+            guard case .success(let events) = Engine.handle(.report(report, key: nil), by: Actor(id: "kim", access: .reporter), state: &state,
                                                          now: due + .minutes(-15), context: context) else { throw ValidationError("report \(i) refused") }
-            for e in events {
-                state.apply(e)
-                batch.append(JournalEntry(e))
-            }
+            for e in events { batch.append(JournalEntry(e)) }
             if batch.count >= 4000 { _ = try journal.appendBlocking(batch); batch.removeAll(keepingCapacity: true) }
         }
         _ = try journal.appendBlocking(batch)

@@ -71,9 +71,8 @@ struct IntakeBench: ParsableCommand {
             let request = try JSONParser.parse(line)
             guard let json = request["args"]?["report"] else { throw ValidationError("no report in the request") }
             let report = try Report(json: json)
-            let events = try Engine.handle(.report(report, key: nil), by: actor, state: state, now: now, context: context).get()
             var undo = EngineUndo()
-            for e in events { state.apply(e, undo: &undo) }
+            let events = try Engine.handle(.report(report, key: nil), by: actor, state: &state, undo: &undo, now: now, context: context).get()
             for e in events {
                 chain.seq += 1
                 chain.prev = try RecordLine.encode(JournalEntry(e), seq: chain.seq, prev: chain.prev).record.hash

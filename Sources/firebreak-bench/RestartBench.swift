@@ -104,8 +104,7 @@ private struct Life {
         var batch: [JournalEntry] = []
         var written = 0
         func run(_ command: Command, by actor: Actor, _ life: inout Life) -> Bool {
-            guard case .success(let events) = Engine.handle(command, by: actor, state: life.state, now: life.now, context: life.context) else { return false }
-            for e in events { life.state.apply(e) }
+            guard case .success(let events) = Engine.handle(command, by: actor, state: &life.state, now: life.now, context: life.context) else { return false }
             batch += events.map(JournalEntry.init)
             return true
         }
@@ -148,9 +147,8 @@ private struct Life {
     /// Every notification asked for is delivered at once.
     private mutating func deliver(_ batch: inout [JournalEntry]) {
         for n in state.outbox.values.sorted(by: { $0.id < $1.id }) {
-            guard case .success(let events) = Engine.handle(.delivered(notification: n.id, channel: "email", digest: nil), by: manager, state: state,
+            guard case .success(let events) = Engine.handle(.delivered(notification: n.id, channel: "email", digest: nil), by: manager, state: &state,
                                                              now: now, context: context) else { continue }
-            for e in events { state.apply(e) }
             batch += events.map(JournalEntry.init)
         }
     }

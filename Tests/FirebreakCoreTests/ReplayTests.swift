@@ -86,13 +86,11 @@ import Testing
             var batch: [Event] = []
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
                 let (command, who) = Self.randomCommand(&rng, sim)
-                if let events = try? Engine.handle(command, by: sim.actor(who), state: sim.state, now: sim.now, context: sim.context).get() {
-                    for e in events { sim.state.apply(e, undo: &undo) }
+                if let events = try? Engine.handle(command, by: sim.actor(who), state: &sim.state, undo: &undo, now: sim.now, context: sim.context).get() {
                     batch += events
                 }
             }
-            let due = Engine.dueEvents(state: &sim.state, now: sim.now, context: sim.context)
-            for e in due { sim.state.apply(e, undo: &undo) }
+            let due = Engine.dueEvents(state: &sim.state, undo: &undo, now: sim.now, context: sim.context)
             batch += due
             if round % 3 == 0 && !batch.isEmpty {
                 sim.state.revert(undo)

@@ -128,9 +128,8 @@ import Testing
         // Taken back with its batch when the journal could not keep it.
         var undo = EngineUndo()
         let before = s.state
-        let more = try Engine.handle(.overrideRole(role: "cover", person: "sam", until: s.now + .hours(1), reason: nil), by: s.actor("mia"),
-                                     state: s.state, now: s.now, context: s.context).get()
-        for e in more { s.state.apply(e, undo: &undo) }
+        _ = try Engine.handle(.overrideRole(role: "cover", person: "sam", until: s.now + .hours(1), reason: nil), by: s.actor("mia"),
+                              state: &s.state, undo: &undo, now: s.now, context: s.context).get()
         #expect(s.state.overrides.count == 2)
         s.state.revert(undo)
         #expect(s.state == before)

@@ -14,9 +14,7 @@ struct Sim {
     func fireAll(_ state: inout EngineState, until: Timestamp) -> [Event] {
         var fired: [Event] = []
         while let d = state.nextDeadline(), d.time <= until {
-            let e = Engine.dueEvents(state: &state, now: d.time, context: context)
-            e.forEach { state.apply($0) }
-            fired += e
+            fired += Engine.dueEvents(state: &state, now: d.time, context: context)
         }
         return fired
     }
@@ -39,8 +37,8 @@ struct Sim {
 
     @discardableResult
     mutating func run(_ command: Command, by who: String) throws -> [Event] {
-        let events = try Engine.handle(command, by: actor(who), state: state, now: now, context: context).get()
-        apply(events)
+        let events = try Engine.handle(command, by: actor(who), state: &state, now: now, context: context).get()
+        log += events
         return events
     }
 
@@ -56,7 +54,7 @@ struct Sim {
         while let next = state.nextDeadline(), next.time <= t {
             now = max(now, next.time)
             let events = Engine.dueEvents(state: &state, now: now, context: context)
-            apply(events)
+            log += events
             fired += events
         }
         now = t
