@@ -255,24 +255,30 @@ enum ControlRequests {
     static func summary(of events: [Event], actor: Actor) -> JSONValue {
         var o: [String: JSONValue] = ["events": .int(Int64(events.count)), "changed": .bool(!events.isEmpty)]
         if let inc = events.first?.incident { o["incident"] = .string(inc) }
-        if let opened = events.first(where: { $0.type == EventType.incidentOpened }) {
-            o["opened"] = true
-            o["playbook"] = opened.data["plan"]?["playbook"] ?? .null
-            o["playbook_title"] = opened.data["plan"]?["playbook_title"] ?? .null
-            o["severity"] = opened.data["severity"] ?? .null
-        } else {
-            o["opened"] = false
+        o["opened"] = false
+        var abandoned: [JSONValue] = [], ready: [JSONValue] = [], reported = false
+        for e in events {
+            switch e.body {
+            case .incidentOpened(let opened):
+                o["opened"] = true
+                o["playbook"] = .string(opened.plan.plan.playbook)
+                o["playbook_title"] = .string(opened.plan.plan.title)
+                o["severity"] = .string(opened.severity.rawValue)
+            case .reportReceived(let r) where !reported:
+                reported = true
+                o["report"] = r.report.map(JSONValue.string) ?? .null
+                if !r.evidence.isEmpty { o["evidence"] = .array(r.evidence.map(\.json)) }
+            case .stepSkipped(let s) where s.abandoned:
+                abandoned.append(.string(s.step))
+            case .stepReady(let s) where Visibility.event(e, for: actor) != nil:
+                ready.append(["step": .string(s.step), "owner": s.owner.map(JSONValue.string) ?? .null,
+                              "due": s.due.map { .string($0.rfc3339) } ?? .null])
+            default:
+                break
+            }
         }
-        if let r = events.first(where: { $0.type == EventType.reportReceived }) {
-            o["report"] = r.data["report"] ?? .null
-            if let e = r.data["evidence"] { o["evidence"] = e }
-        }
-        let abandoned = events.filter { $0.type == EventType.stepSkipped && $0.data["abandoned"] == true }.compactMap { $0.data["step"] }
         if !abandoned.isEmpty { o["abandoned"] = .array(abandoned) }
-        o["ready_steps"] = .array(events.filter { $0.type == EventType.stepReady }.compactMap { e in
-            guard Visibility.event(e, for: actor) != nil else { return nil }
-            return .object(["step": e.data["step"] ?? .null, "owner": e.data["owner"] ?? .null, "due": e.data["due"] ?? .null])
-        })
+        o["ready_steps"] = .array(ready)
         return .object(o)
     }
 }

@@ -1,5 +1,4 @@
 import HashTreeCollections
-import DequeModule
 import FirebreakCore
 import FirebreakJournal
 import FirebreakReview
@@ -17,15 +16,11 @@ import Glibc
 /// thread: nobody can look at the desk between a change and its sync, so nobody is shown a change before its
 /// author is told it is durable.
 ///
-/// Group commit: commands that arrive while a batch is being synced wait for the desk's thread; the next batch
-/// decides each of them in turn on the state with every earlier one applied (so incident numbers and the "same
-/// post" check never race), and journals all their events in one append, one fdatasync for the lot. If the
-/// append fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried one by one,
-/// so that one bad command (a record over the size limit) cannot fail the others.
-///
-/// Two lanes: people's commands and deadlines are decided in the order they came, all of them in the next batch;
-/// the notifier's bookkeeping (delivery outcomes, thousands at once after a digest) rides along at most
-/// `backgroundPerBatch` a batch, so that it never makes a batch long enough to hold back a deadline.
+/// Group commit: commands that arrive while a batch is being synced wait for the desk's thread (`BatchLanes`);
+/// the next batch decides each of them in turn on the state with every earlier one applied (so incident numbers
+/// and the "same post" check never race), and journals all their events in one append, one fdatasync for the
+/// lot. If the append fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried
+/// one by one, so that one bad command (a record over the size limit) cannot fail the others.
 public actor Desk {
     /// The desk's executor; the spool's threads prefer it for their requests. While the control socket has
     /// clients it looks for work for 200 µs after work, not 50: a client's next request reaches it through the
@@ -42,28 +37,21 @@ public actor Desk {
     let wakeup = Wakeup(clock: ContinuousClock())
     /// Woken when events change the outbox, so the notifier does not wait out its sleep.
     let notifierWakeup = Wakeup(clock: ContinuousClock())
-    private var queue: [Job] = []
-    private var background = Deque<Job>()
     /// Enough that a digest's outcomes are journaled in a few batches; few enough that a batch of them is
     /// decided and encoded in a few milliseconds.
     public static let backgroundPerBatch = 256
-    private var draining = false
+    private var lanes = BatchLanes<Job>(backgroundPerBatch: Desk.backgroundPerBatch)
     /// The seq of each incident's `incident.opened` record: a post-mortem reads the journal from there.
     private(set) var openedSeq: [String: UInt64]
     public nonisolated let metrics = DaemonMetrics()
-    /// Where to keep a snapshot of the state, and after how many records to write the next one.
+    /// Where to keep a snapshot of the state, and when to write the next one.
     private let snapshots: SnapshotStore?
-    private let snapshotEvery: Int
+    private var snapshotPolicy: SnapshotPolicy
     /// The last record this desk journaled: the state is the fold of the journal up to it (the records only
     /// others write, lifecycle and checkpoints, change no state).
     private var appliedThrough: JournalResume?
-    private var sinceSnapshot = 0
-    private var snapshotting = false
     /// The snapshot `snapshotIfDue` started, while it is written: a clean stop waits for it.
     private var inBackground: Task<Void, Never>?
-    /// A snapshot costs CPU in proportion to the state: the next waits ten times as long as the last took, so
-    /// snapshots take at most a tenth of a core however busy the desk is.
-    private var nextSnapshotAllowed = ContinuousClock.now
     private let log: Logger?
     /// Deadlines fire from a one-shot timer in the desk's own `epoll` (a timerfd), armed for the soonest after
     /// every batch, so no other thread stands between a deadline and its batch: the deadline loop wakes on the
@@ -98,8 +86,7 @@ public actor Desk {
         // snapshot counts towards the next one.
         let r = journal.recovery
         if r.lastSeq > 0 { appliedThrough = JournalResume(seq: r.lastSeq, hash: r.lastHash) }
-        sinceSnapshot = r.recordCount
-        self.snapshotEvery = snapshotEvery
+        snapshotPolicy = SnapshotPolicy(every: snapshotEvery, since: r.recordCount, now: .now)
         self.log = logger
         self.state = state
         self.openedSeq = openedSeq
@@ -132,10 +119,8 @@ public actor Desk {
         if commands.isEmpty { return [] }
         return await withCheckedContinuation { done in
             let outcomes = Outcomes(count: commands.count) { done.resume(returning: $0) }
-            for (i, command) in commands.enumerated() {
-                background.append(Job(work: .command(command, actor), reply: { outcomes.set(i, $0) }))
-            }
-            startDraining()
+            let jobs = commands.enumerated().map { i, command in Job(work: .command(command, actor), reply: { outcomes.set(i, $0) }) }
+            if lanes.addBackground(jobs) == .startDraining { startDraining() }
         }
     }
 
@@ -163,9 +148,10 @@ public actor Desk {
         return Fired(events: events, nextDeadline: nextDeadline(), activeIncidents: activeIncidents, firedByTheDesk: deadlineTimer.fires)
     }
 
-    /// Journals a record that changes no state (a rejected report), in turn with the commands.
-    public func record(type: String, actor: String, data: JSONValue) async throws {
-        _ = try await enqueue(.record(JournalEntry(time: clock(), type: type, actor: actor, data: data)))
+    /// Journals an event that changes no state (a rejected report, a one-tap link used), in turn with the
+    /// commands, stamped now.
+    public func record(_ body: Event.Body, actor: String) async throws {
+        _ = try await enqueue(.record(JournalEntry(Event(time: clock(), actor: actor, body))))
     }
 
     func nextDeadline() -> Timestamp? { state.nextDeadline()?.time }
@@ -193,19 +179,14 @@ public actor Desk {
 
     private func enqueue(_ work: Work, background: Bool = false) async throws -> [Event] {
         try await withCheckedThrowingContinuation { reply in
-            let job = Job(work: work, reply: { reply.resume(with: $0) })
-            if background { self.background.append(job) } else { queue.append(job) }
-            startDraining()
+            if lanes.add(Job(work: work, reply: { reply.resume(with: $0) }), background: background) == .startDraining { startDraining() }
         }
     }
 
     /// The batch starts as a job of its own, behind the requests already waiting for the desk's thread, so
     /// that they join it.
     private func startDraining() {
-        if !draining {
-            draining = true
-            Task { await self.drain() }
-        }
+        Task { await self.drain() }
     }
 
     /// How long the drain loop keeps the thread through background batches before it lets others in.
@@ -213,12 +194,7 @@ public actor Desk {
 
     private func drain() async {
         var heldSince = ContinuousClock.now
-        while !queue.isEmpty || !background.isEmpty {
-            var jobs = queue
-            queue.removeAll(keepingCapacity: true)
-            let riders = min(background.count, Self.backgroundPerBatch)
-            jobs += background.prefix(riders)
-            background.removeFirst(riders)
+        while let jobs = lanes.nextBatch() {
             let changed = commit(jobs, retryAlone: jobs.count > 1)
             if changed {
                 // The deadline loop to refresh its STATUS line within a second (and, when the desk has no timer,
@@ -232,18 +208,17 @@ public actor Desk {
                 wakeup.wake(within: dueEventsSinceTurn > 0 ? nil : within)
                 notifierWakeup.wake()
             }
-            if ContinuousClock.now >= nextSnapshotAllowed { snapshotIfDue() }
+            if snapshotPolicy.isDue(at: .now) { snapshotIfDue() }
             armDeadlineTimer()
             // Background work left (a digest's thousands of outcomes) and the thread held for a while: its other
             // jobs and its timer go first, then the next batch, so no deadline or client waits behind more than
             // `longestHold` of background work. Not after every batch: under a stream of reports that would split
             // the clients' requests into more, smaller batches (figures: docs/benchmarks.md).
-            if !background.isEmpty && ContinuousClock.now - heldSince > Self.longestHold {
+            if lanes.hasBackground && ContinuousClock.now - heldSince > Self.longestHold {
                 await Task.yield()
                 heldSince = .now
             }
         }
-        draining = false
     }
 
     // MARK: The deadline timer
@@ -266,8 +241,7 @@ public actor Desk {
 
     private func deadlineTimerFired() {
         deadlineTimer.forget()
-        queue.append(Job(work: .due, reply: { _ in }))
-        startDraining()
+        if lanes.add(Job(work: .due, reply: { _ in })) == .startDraining { startDraining() }
     }
 
     // MARK: Snapshots
@@ -275,13 +249,10 @@ public actor Desk {
     /// Writes a snapshot of the durable state off the pool (encoding a hundred thousand incidents takes a few
     /// hundred milliseconds; the state is a value, so the desk works on while it is written).
     private func writeSnapshot() async {
-        guard let snapshots, let through = appliedThrough, !snapshotting else { return }
-        snapshotting = true
-        sinceSnapshot = 0
+        guard let snapshots, let through = appliedThrough, snapshotPolicy.start() else { return }
         let started = ContinuousClock.now
         let outcome = await snapshots.saveOffPool(JournalFold(state: state, openedSeq: openedSeq), resume: through)
-        nextSnapshotAllowed = ContinuousClock.now + (ContinuousClock.now - started) * 10
-        snapshotting = false
+        snapshotPolicy.finished(started: started, now: .now)
         switch outcome {
         case .success(let bytes): log?.debug("snapshot at seq \(through.seq): \(bytes) bytes")
         case .failure(let problem): log?.warning("no snapshot written (the journal is unaffected; the next start replays more): \(problem)")
@@ -291,7 +262,7 @@ public actor Desk {
     /// Starts a snapshot when enough records have passed since the last: at start, after a long replay, so it is
     /// written while the desk is quiet (a snapshot in progress makes the desk's next change copy the state).
     public func snapshotIfDue() {
-        if sinceSnapshot >= snapshotEvery && !snapshotting && inBackground == nil {
+        if snapshotPolicy.isDue(at: .now) && inBackground == nil {
             inBackground = Task {
                 await writeSnapshot()
                 inBackground = nil
@@ -304,7 +275,7 @@ public actor Desk {
     public func saveSnapshot() async {
         // One being written in the background must finish first (the process exits after this returns).
         await inBackground?.value
-        if sinceSnapshot > 0 { await writeSnapshot() }
+        if snapshotPolicy.hasUnsaved { await writeSnapshot() }
     }
 
     /// Decides `jobs` in order, journals their events in one append and answers them. Returns whether any
@@ -340,7 +311,7 @@ public actor Desk {
                 let started = ContinuousClock.now
                 let records = try journal.appendNow(entries)
                 if let last = records.last { appliedThrough = JournalResume(seq: last.seq, hash: last.hash) }
-                sinceSnapshot += records.count
+                snapshotPolicy.journaled(records.count)
                 metrics.appendLatency.record(ContinuousClock.now - started)
                 metrics.count(entries.map(\.type))
                 dueEventsSinceTurn += dueEvents

@@ -56,15 +56,19 @@ extension IncidentView {
         var reports: [JSONValue] = [], notes: [JSONValue] = []
         for raw in events {
             guard let e = Visibility.event(raw, for: actor) else { continue }
-            let d = e.data
-            switch e.type {
-            case EventType.reportReceived:
+            switch e.body {
+            case .reportReceived(let report):
                 var r: [String: JSONValue] = ["time": .string(e.time.rfc3339)]
-                for key in ["url", "category", "text", "note", "views", "shares", "reporter"] { if let v = d[key], v != .null { r[key] = v } }
-                if Visibility.maySeeEvidence(actor), let ev = d["evidence"] { r["evidence"] = ev }
+                for (key, text) in [("url", report.url), ("category", report.category), ("text", report.text), ("note", report.note),
+                                    ("reporter", report.reporter)] {
+                    if let text { r[key] = .string(text) }
+                }
+                if let v = report.views { r["views"] = .int(v) }
+                if let v = report.shares { r["shares"] = .int(v) }
+                if Visibility.maySeeEvidence(actor), !report.evidence.isEmpty { r["evidence"] = .array(report.evidence.map(\.json)) }
                 reports.append(.object(r))
-            case EventType.note:
-                notes.append(["time": .string(e.time.rfc3339), "by": .string(e.actor), "text": d["text"] ?? .null])
+            case .note(let note):
+                notes.append(["time": .string(e.time.rfc3339), "by": .string(e.actor), "text": note.text.map(JSONValue.string) ?? .null])
             default:
                 break
             }

@@ -259,9 +259,9 @@ public final class Spool: @unchecked Sendable {
         if !FileManager.default.createFile(atPath: root + "/rejected/" + target + ".reason", contents: Data(text.utf8), attributes: [.posixPermissions: 0o640]) {
             logger.error("spool: could not write rejected/\(target).reason (\(field): \(reason))")
         }
-        let data: JSONValue = ["file": .string(name), "owner": .string(owner), "field": .string(field), "reason": .string(reason)]
+        let rejected = ReportRejected(file: name, owner: owner, field: field, reason: reason)
         let recorded: Bool = awaitOnThisThread(preferring: desk.executor) {
-            do { try await self.desk.record(type: EventType.reportRejected, actor: owner, data: data); return true } catch { return false }
+            do { try await self.desk.record(.reportRejected(rejected), actor: owner); return true } catch { return false }
         }
         logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")
     }

@@ -77,10 +77,9 @@ extension WebServer {
         }
         do {
             let events = try await desk.submit(command, by: actor)
-            var data: [String: JSONValue] = ["incident": .string(inc.id), "notification": .string(claim.notification), "verb": .string(verb),
-                                             "via": .string(via), "changed": .bool(!events.isEmpty)]
-            if let step = claim.step { data["step"] = .string(step) }
-            try await desk.record(type: EventType.notificationLinkUsed, actor: claim.person, data: .object(data))
+            let used = NotificationLinkUsed(incident: inc.id, step: claim.step, notification: claim.notification, verb: verb, via: via,
+                                            changed: !events.isEmpty)
+            try await desk.record(.notificationLinkUsed(used), actor: claim.person)
         } catch let e as EngineError {
             return Self.html(WebPages.message("Not done", nil, e.message, back: "/incidents/\(inc.id)"), status: .conflict)
         } catch {
