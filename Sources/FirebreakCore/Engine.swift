@@ -99,7 +99,7 @@ struct Draft {
     let now: Timestamp
     let actor: String
     /// The incident a command is about, once it is known to exist.
-    var focus = ""
+    var id = ""
 
     init(now: Timestamp, actor: String) {
         self.now = now
@@ -112,9 +112,8 @@ struct Draft {
         events.append(e)
     }
 
-    /// The incident being decided about (`focus`), as the events so far have made it.
-    var incident: IncidentState { state.incidents[focus]! }
-    var id: String { focus }
+    /// The incident being decided about (`id`), as the events so far have made it.
+    var incident: IncidentState { state.incidents[id]! }
 }
 
 extension Draft {

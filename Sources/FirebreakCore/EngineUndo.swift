@@ -47,11 +47,9 @@ extension EngineState {
         switch e.body {
         case .reportReceived(let r):
             if let key = r.key { Self.keep(&undo.reportKeys, key, reportKeys[key]) }
-        case .notificationRequested(let n): Self.keep(&undo.outbox, n.id, outbox[n.id])
-        case .notificationSent(let n): Self.keep(&undo.outbox, n.id, outbox[n.id])
-        case .notificationFailed(let n): Self.keep(&undo.outbox, n.id, outbox[n.id])
         default: break
         }
+        if let n = e.outboxID { Self.keep(&undo.outbox, n, outbox[n]) }
         apply(e)
     }
 

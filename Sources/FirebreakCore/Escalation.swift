@@ -4,7 +4,7 @@ enum Escalation {
     /// Events are stamped `now`, when the deadline was noticed, which is later than `due.time` when the daemon
     /// was down as it passed; the records say the deadline itself (`due`) too.
     static func events(for inc: IncidentState, step: Int?, due: Deadlines.Due, on d: inout Draft, context: EngineContext) {
-        d.focus = inc.id
+        d.id = inc.id
         let roster = context.roster
         if let i = step {
             let plan = inc.plan.steps[i], s = inc.steps[i]

@@ -12,7 +12,7 @@ enum IncidentCommands {
         guard d.state.incidents[id] != nil else {
             return .failure(EngineError(.unknownIncident, "there is no incident \(id); `firebreak incidents` lists them"))
         }
-        d.focus = id
+        d.id = id
         do {
             try run(command, on: &d, by: actor, context: context)
         } catch {

@@ -35,7 +35,7 @@ enum Intake {
         }
 
         if let existing = d.state.activeByURL[canonical], let incident = d.state.incidents[existing] {
-            d.focus = existing
+            d.id = existing
             d.emit(received(existing, newReporter: !incident.reporters.contains(actor.id)))
             d.applyRaiseRules(roster: context.roster)
             return .success(())
@@ -53,7 +53,7 @@ enum Intake {
         opened.category = r.category?.rawValue
         opened.linkedTo = d.state.latestByURL[canonical]
         d.emit(.incidentOpened(opened), actor: Actor.daemon.id)
-        d.focus = id
+        d.id = id
         d.emit(received(id, newReporter: true))
         d.applyRaiseRules(roster: context.roster)
         d.readySteps(roster: context.roster)

@@ -58,7 +58,7 @@ public enum Outbox {
         guard let pending = d.state.outbox[id], let incident = d.state.incidents[pending.incident] else {
             return .failure(EngineError(.invalidState, "notification \(id) is not waiting to be delivered"))
         }
-        d.focus = incident.id
+        d.id = incident.id
         switch command {
         case .delivered(_, let channel, let digest):
             d.emit(.notificationSent(NotificationSent(incident: incident.id, id: id, to: pending.to, channel: channel,
@@ -128,6 +128,18 @@ extension EngineState {
             }
         default:
             break
+        }
+    }
+}
+
+extension Event {
+    /// The outbox entry the event adds, delivers or retries.
+    var outboxID: String? {
+        switch body {
+        case .notificationRequested(let n): n.id
+        case .notificationSent(let n): n.id
+        case .notificationFailed(let n): n.id
+        default: nil
         }
     }
 }
