@@ -49,6 +49,9 @@ let package = Package(
         .target(name: "FirebreakReview", dependencies: ["FirebreakCore", "FirebreakJournal"]),
         // What the fuzzers (Fuzz/) and the fuzz regression tests feed untrusted bytes to.
         .target(name: "FirebreakFuzzing", dependencies: ["FirebreakCore", "FirebreakJournal"]),
+        // The operations of the control socket and the web's JSON API, their arguments, results and errors:
+        // what the command line, the socket and the web pages all speak.
+        .target(name: "FirebreakProtocol", dependencies: ["FirebreakCore"]),
         // Reading playbooks and the roster from disk (parsing and checking are in the core).
         .target(name: "FirebreakConfig", dependencies: ["FirebreakCore"]),
         // The system of record: hash-chained, group-committed, signed segments.
@@ -63,6 +66,7 @@ let package = Package(
         .target(
             name: "FirebreakDaemon",
             dependencies: [
+                "FirebreakProtocol",
                 "FirebreakReview",
                 "FirebreakUnix",
                 "FirebreakCore",
@@ -97,6 +101,7 @@ let package = Package(
         .target(
             name: "FirebreakCLI",
             dependencies: [
+                "FirebreakProtocol",
                 "FirebreakReview",
                 "FirebreakUnix",
                 "FirebreakCore",
@@ -154,6 +159,7 @@ let package = Package(
             name: "FirebreakReviewTests",
             dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview", "FirebreakTestSupport"]
         ),
+        .testTarget(name: "FirebreakProtocolTests", dependencies: ["FirebreakCore", "FirebreakProtocol"]),
         .testTarget(
             name: "FirebreakJournalTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import FirebreakCore
+import FirebreakProtocol
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ struct EvidenceCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let (result, passed) = try daemon.exchange("evidence", ["incident": .string(incident), "sha256": .string(sha256)])
+        let (result, passed) = try daemon.exchange(.evidence(incident: EngineState.canonicalIncidentID(incident), sha256: sha256.lowercased()))
         guard let fd = passed else {
             printError("firebreak: the daemon did not pass the file")
             throw ExitCode(2)

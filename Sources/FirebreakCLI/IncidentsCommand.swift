@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakProtocol
 
 struct IncidentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,7 @@ struct IncidentsCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let list = try daemon.call("incidents", ["mine": .bool(mine), "open": .bool(open), "overdue": .bool(overdue)])
+        let list = try daemon.call(.incidents(IncidentFilter(mine: mine, open: open, overdue: overdue)))
         if daemon.json { print(list.jsonText); return }
         let rows = list.arrayValue ?? []
         if rows.isEmpty { print("no incidents"); return }
@@ -35,7 +36,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let r = try daemon.call("show", ["incident": .string(incident)])
+        let r = try daemon.call(.show(incident: EngineState.canonicalIncidentID(incident)))
         if daemon.json { print(r.jsonText); return }
         let id = r["id"]?.stringValue ?? ""
         print("\(id) — \(r["title"]?.stringValue ?? "") [\(r["status"]?.stringValue ?? ""), severity \(r["severity"]?.stringValue ?? "")]")

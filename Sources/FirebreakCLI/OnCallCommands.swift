@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,9 +13,7 @@ struct OnCallCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var args: [String: JSONValue] = [:]
-        if let role { args["role"] = .string(role) }
-        let rows = try daemon.call("oncall", args).arrayValue ?? []
+        let rows = try daemon.call(.onCall(role: role)).arrayValue ?? []
         if daemon.json { print(JSONValue.array(rows).jsonText); return }
         print(pad("ROLE", 22) + pad("NOW", 24) + "NEXT")
         for r in rows {
@@ -42,9 +41,7 @@ struct OverrideCommand: ParsableCommand {
         guard let end = Self.time(until) else {
             throw ValidationError("--until \(until) is not a duration (8h), a local time (2026-12-07 09:00) or an RFC 3339 time")
         }
-        var args: [String: JSONValue] = ["role": .string(role), "person": .string(person), "until": .string(end.rfc3339)]
-        if let reason { args["reason"] = .string(reason) }
-        let result = try daemon.call("override", args)
+        let result = try daemon.call(.override(role: role, person: person, until: end, reason: reason))
         done(result, daemon, "\(person) holds \(role) until \(localTime(.string(end.rfc3339)))")
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakProtocol
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -79,7 +80,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     /// The report's fields from the file and the flags, checked here too so a typo is caught before sending.
-    func fields() throws -> [String: JSONValue] {
+    func fields() throws -> Report {
         var fields: [String: JSONValue] = [:]
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
@@ -102,18 +103,15 @@ struct ReportCommand: ParsableCommand {
             if let shares { reach["shares"] = .int(shares) }
             fields["reach"] = .object(reach)
         }
-        do { _ = try Report(json: .object(fields)) } catch {
+        do { return try Report(json: .object(fields)) } catch {
             throw ValidationError("\(error.field) \(error.reason)")
         }
-        return fields
     }
 
     func run() throws {
         let files = try openEvidence()
         defer { files.forEach { close($0.fd) } }
-        var args: [String: JSONValue] = ["report": .object(try fields())]
-        if !files.isEmpty { args["evidence"] = .array(files.map { .object(["name": .string($0.name)]) }) }
-        let result = try daemon.exchange("report", args, fds: files.map(\.fd)).result
+        let result = try daemon.exchange(.report(try fields(), key: nil, files: files.map(\.name)), fds: files.map(\.fd)).result
         if daemon.json { print(result.jsonText); return }
         let inc = result["incident"]?.stringValue ?? "?"
         let report = result["report"]?.stringValue ?? "your report"
@@ -140,9 +138,7 @@ struct ReportsCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var args: [String: JSONValue] = [:]
-        if let file { args["file"] = .string(file) }
-        let rows = try daemon.call("reports", args).arrayValue ?? []
+        let rows = try daemon.call(.reports(file: file)).arrayValue ?? []
         if daemon.json { print(JSONValue.array(rows).jsonText); return }
         if rows.isEmpty { print("you have reported nothing yet"); return }
         for r in rows {

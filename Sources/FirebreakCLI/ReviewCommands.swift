@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakProtocol
 import FirebreakReview
 import Foundation
 
@@ -19,7 +20,7 @@ struct PostmortemCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let p = try daemon.call("postmortem", ["incident": .string(incident)])
+        let p = try daemon.call(.postmortem(incident: EngineState.canonicalIncidentID(incident)))
         let text: String
         switch format {
         case .json: text = p.jsonText + "\n"
@@ -49,10 +50,14 @@ struct MetricsCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var args: [String: JSONValue] = [:]
-        if let since { args["since"] = .string(since) }
-        if let until { args["until"] = .string(until) }
-        let m = try daemon.call("metrics", args)
+        let operation: ControlOperation
+        do throws(ProtocolError) {
+            operation = .metrics(since: try since.map { t throws(ProtocolError) in try ControlOperation.date(t, argument: "since") },
+                                 until: try until.map { t throws(ProtocolError) in try ControlOperation.date(t, argument: "until") })
+        } catch {
+            throw daemon.failed(error)
+        }
+        let m = try daemon.call(operation)
         if daemon.json { print(m.jsonText); return }
         func d(_ v: JSONValue?) -> String { v?.intValue.map { TimeSpan(milliseconds: $0).words } ?? "—" }
         print("\(m["incidents"]?.intValue ?? 0) incidents" + (since.map { " since \($0)" } ?? "") + (until.map { " until \($0)" } ?? ""))
@@ -91,7 +96,7 @@ struct WebLoginCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let r = try daemon.call("web-login", [:])
+        let r = try daemon.call(.webLogin)
         if daemon.json { print(r.jsonText); return }
         print("Open this link in your browser (it works once, for ten minutes):")
         print("  \(r["url"]?.stringValue ?? "?")")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirebreakCore
+import FirebreakProtocol
 
 /// The commands responders and managers work incidents with. Each prints what changed, or with --json the
 /// daemon's answer; refusals say why and exit 1.
@@ -18,9 +19,7 @@ struct AckCommand: ParsableCommand {
 
     func run() throws {
         let step = self.step ?? stepOption
-        var args: [String: JSONValue] = ["incident": .string(incident)]
-        if let step { args["step"] = .string(step) }
-        let result = try daemon.call("ack", args)
+        let result = try daemon.call(.ack(incident: incident, step: step))
         let what = "\(result["incident"]?.stringValue ?? incident)\(step.map { " step \($0)" } ?? "")"
         done(result, daemon, result["changed"] == false ? "\(what) was acknowledged already; nothing changed" : "acknowledged \(what)")
     }
@@ -34,9 +33,7 @@ struct DoneCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var args: [String: JSONValue] = ["incident": .string(incident), "step": .string(step)]
-        if let note { args["note"] = .string(note) }
-        let result = try daemon.call("done", args)
+        let result = try daemon.call(.done(incident: incident, step: step, note: note))
         done(result, daemon, result["changed"] == false ? "\(incident) step \(step) was done already; nothing changed" : "\(incident) step \(step) done")
     }
 }
@@ -49,7 +46,7 @@ struct SkipCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        done(try daemon.call("skip", ["incident": .string(incident), "step": .string(step), "reason": .string(reason)]), daemon, "\(incident) step \(step) skipped")
+        done(try daemon.call(.skip(incident: incident, step: step, reason: reason)), daemon, "\(incident) step \(step) skipped")
     }
 }
 
@@ -61,7 +58,7 @@ struct AssignCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        done(try daemon.call("assign", ["incident": .string(incident), "step": .string(step), "to": .string(person)]), daemon, "\(incident) step \(step) handed to \(person)")
+        done(try daemon.call(.assign(incident: incident, step: step, to: person)), daemon, "\(incident) step \(step) handed to \(person)")
     }
 }
 
@@ -73,9 +70,7 @@ struct EscalateCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var args: [String: JSONValue] = ["incident": .string(incident), "reason": .string(reason)]
-        if let step { args["step"] = .string(step) }
-        done(try daemon.call("escalate", args), daemon, "\(incident) escalated")
+        done(try daemon.call(.escalate(incident: incident, step: step, reason: reason)), daemon, "\(incident) escalated")
     }
 }
 
@@ -88,7 +83,7 @@ struct ResolveCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let result = try daemon.call("resolve", ["incident": .string(incident), "summary": .string(summary), "abandon_open_steps": .bool(abandonOpenSteps)])
+        let result = try daemon.call(.resolve(incident: incident, summary: summary, abandonOpenSteps: abandonOpenSteps))
         let abandoned = result["abandoned"]?.arrayValue?.compactMap(\.stringValue) ?? []
         done(result, daemon, "\(incident) resolved" + (abandoned.isEmpty ? "" : "; abandoned: " + abandoned.joined(separator: ", ")))
     }
@@ -101,9 +96,7 @@ struct CloseCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var args: [String: JSONValue] = ["incident": .string(incident)]
-        if let reason { args["reason"] = .string(reason) }
-        done(try daemon.call("close", args), daemon, "\(incident) closed")
+        done(try daemon.call(.close(incident: incident, reason: reason)), daemon, "\(incident) closed")
     }
 }
 
@@ -114,7 +107,7 @@ struct ReopenCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        done(try daemon.call("reopen", ["incident": .string(incident), "reason": .string(reason)]), daemon, "\(incident) reopened")
+        done(try daemon.call(.reopen(incident: incident, reason: reason)), daemon, "\(incident) reopened")
     }
 }
 
@@ -125,7 +118,7 @@ struct NoteCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        done(try daemon.call("note", ["incident": .string(incident), "text": .string(text)]), daemon, "note added to \(incident)")
+        done(try daemon.call(.note(incident: incident, text: text)), daemon, "note added to \(incident)")
     }
 }
 
@@ -134,7 +127,7 @@ struct WhoamiCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let r = try daemon.call("whoami", [:])
+        let r = try daemon.call(.whoami)
         if daemon.json { print(r.jsonText); return }
         print("\(r["user"]?.stringValue ?? "?") is \(r["name"]?.stringValue ?? r["id"]?.stringValue ?? "?"), a \(r["access"]?.stringValue ?? "?")")
     }

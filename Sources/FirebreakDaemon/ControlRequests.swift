@@ -1,16 +1,13 @@
 import FirebreakCore
+import FirebreakProtocol
 import FirebreakReview
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The operations of the control socket, each turned into an engine command or a query for the caller.
+/// The daemon's answer to each operation, whichever edge it came by (the socket, a web form, the JSON API):
+/// an engine command decided and made durable at the desk, or a query asked of it.
 enum ControlRequests {
-    struct Failure: Error {
-        let code: String
-        let message: String
-    }
-
     /// A reply's result, and a descriptor to pass with it (a stored evidence file, opened read-only).
     struct Answer {
         var result: JSONValue
@@ -18,139 +15,101 @@ enum ControlRequests {
     }
 
     /// `fds`: descriptors the caller passed with the request (evidence files for a report); the caller closes them.
-    static func run(op: String, args: JSONValue, user: String, fds: [Int32] = [], desk: Desk, evidence: EvidenceStore,
-                    web: WebSessions? = nil) async -> Result<Answer, Failure> {
+    static func run(_ operation: ControlOperation, user: String, fds: [Int32] = [], desk: Desk, evidence: EvidenceStore,
+                    web: WebSessions? = nil) async -> Result<Answer, ProtocolError> {
         let actor = Actor.from(unixUser: user, roster: desk.roster)
-        return await respond(to: prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence),
-                             op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)
+        return await respond(to: prepare(operation, user: user, fds: fds, evidence: evidence), user: user, actor: actor,
+                             desk: desk, evidence: evidence, web: web)
     }
 
     /// The answer to a prepared request: a command decided and made durable at the desk and summed up, or a
     /// query asked.
-    static func respond(to prepared: Result<Prepared, Failure>, op: String, args: JSONValue, user: String, actor: Actor, desk: Desk,
-                        evidence: EvidenceStore, web: WebSessions?) async -> Result<Answer, Failure> {
+    static func respond(to prepared: Result<Prepared, ProtocolError>, user: String, actor: Actor, desk: Desk,
+                        evidence: EvidenceStore, web: WebSessions?) async -> Result<Answer, ProtocolError> {
         switch prepared {
         case .failure(let f): return .failure(f)
         case .success(.command(let command)):
             return await submit(command, by: actor, desk: desk).map { Answer(result: summary(of: $0, actor: actor)) }
-        case .success(.query):
-            return await query(op: op, args: args, user: user, actor: actor, desk: desk, evidence: evidence, web: web)
+        case .success(.query(let operation)):
+            return await query(operation, user: user, actor: actor, desk: desk, evidence: evidence, web: web)
         }
+    }
+
+    /// Refuses an operation the caller may not ask at all before its arguments are read: metrics are for
+    /// responders and managers, and a reporter hears that rather than how to write a date.
+    static func admit(_ name: ControlOperation.Name, _ actor: Actor) -> ProtocolError? {
+        guard name == .metrics, actor.access < .responder else { return nil }
+        return ProtocolError(.forbidden, "metrics are for responders and managers; \(actor.id) is a reporter")
     }
 
     enum Prepared {
         /// A change: its command, built without the desk.
         case command(Command)
         /// A question for the desk (`query`).
-        case query
+        case query(ControlOperation)
     }
 
     /// Builds the command of a request that changes something (storing the evidence files of a report), with no
-    /// visit to the desk, so that it can run where the caller likes (the socket stores files off the desk's
-    /// thread).
-    static func prepare(op: String, args: JSONValue, user: String, fds: [Int32], actor: Actor, evidence: EvidenceStore) -> Result<Prepared, Failure> {
-        guard fds.isEmpty || op == "report" else {
-            return .failure(Failure(code: "bad-request", message: "files were passed with \"\(op)\", which takes none"))
+    /// visit to the desk, so that it can run where the caller likes (the socket stores files off its thread).
+    static func prepare(_ operation: ControlOperation, user: String, fds: [Int32], evidence: EvidenceStore) -> Result<Prepared, ProtocolError> {
+        guard fds.isEmpty || operation.name.takesFiles else {
+            return .failure(ProtocolError(.badRequest, "files were passed with \"\(operation.name.rawValue)\", which takes none"))
         }
-        let text = textArgument(op: op, args: args)
-        do throws(Failure) {
-            switch op {
-            case "report":
-                var report: Report
-                do { report = try Report(json: args["report"] ?? .null) } catch {
-                    return .failure(Failure(code: "invalid-report", message: "report \(error.field): \(error.reason)"))
-                }
-                report.attached = try attach(args: args, fds: fds, report: report, evidence: evidence)
-                report.evidence = report.attached.map(\.name)
-                return .success(.command(.report(report, key: try text("key", false).map { "socket:\(user):\($0)" })))
-            case "ack":
-                let inc = try text("incident", true)!
-                return .success(.command(try text("step", false).map { .acknowledgeStep(incident: inc, step: $0) } ?? .acknowledge(incident: inc)))
-            case "done": return .success(.command(.completeStep(incident: try text("incident", true)!, step: try text("step", true)!, note: try text("note", false))))
-            case "skip": return .success(.command(.skipStep(incident: try text("incident", true)!, step: try text("step", true)!, reason: try text("reason", true)!)))
-            case "assign": return .success(.command(.assignStep(incident: try text("incident", true)!, step: try text("step", true)!, to: try text("to", true)!)))
-            case "escalate": return .success(.command(.escalate(incident: try text("incident", true)!, step: try text("step", false), reason: try text("reason", true)!)))
-            case "resolve": return .success(.command(.resolve(incident: try text("incident", true)!, summary: try text("summary", true)!,
-                                                              abandonOpenSteps: args["abandon_open_steps"]?.boolValue ?? false)))
-            case "close": return .success(.command(.close(incident: try text("incident", true)!, reason: try text("reason", false))))
-            case "reopen": return .success(.command(.reopen(incident: try text("incident", true)!, reason: try text("reason", true)!)))
-            case "note": return .success(.command(.note(incident: try text("incident", true)!, text: try text("text", true)!)))
-            case "override":
-                guard let untilText = try text("until", true), let until = Timestamp(rfc3339: untilText) else {
-                    throw Failure(code: "bad-request", message: "\"until\" must be an RFC 3339 time")
-                }
-                return .success(.command(.overrideRole(role: try text("role", true)!, person: try text("person", true)!, until: until, reason: try text("reason", false))))
-            case "oncall": return .success(.query)
-            case "whoami", "incidents", "show", "postmortem", "metrics", "evidence", "web-login", "reports": return .success(.query)
-            default: return .failure(Failure(code: "unknown-op", message: "unknown operation \"\(op)\""))
+        if case .report(var report, let key, let files) = operation {
+            do throws(ProtocolError) {
+                report.attached = try attach(files: files, fds: fds, report: report, evidence: evidence)
+            } catch {
+                return .failure(error)
             }
-        } catch {
-            return .failure(error)
+            report.evidence = report.attached.map(\.name)
+            return .success(.command(.report(report, key: key.map { "socket:\(user):\($0)" })))
         }
+        return .success(operation.command.map(Prepared.command) ?? .query(operation))
     }
 
     /// Decides, journals and syncs a command at the desk; the caller is answered once it is durable.
-    static func submit(_ command: Command, by actor: Actor, desk: Desk) async -> Result<[Event], Failure> {
+    static func submit(_ command: Command, by actor: Actor, desk: Desk) async -> Result<[Event], ProtocolError> {
         do {
             return .success(try await desk.submit(command, by: actor))
         } catch let e as EngineError {
-            var message = e.message
-            if e.code == .duplicate, let inc = e.incident { message = "already reported: it went to \(inc)" }
-            return .failure(Failure(code: e.code.rawValue, message: message))
+            return .failure(ProtocolError(e))
         } catch {
-            return .failure(Failure(code: "not-durable", message: "could not record it durably, so nothing was done: \(error)"))
+            return .failure(ProtocolError(.notDurable, "could not record it durably, so nothing was done: \(error)"))
         }
     }
 
-    /// A string argument: `required` ones must be there.
-    private static func textArgument(op: String, args: JSONValue) -> (String, Bool) throws(Failure) -> String? {
-        { key, required throws(Failure) in
-            guard let v = args[key], v != .null else {
-                if required { throw Failure(code: "bad-request", message: "\(op) needs \"\(key)\"") }
-                return nil
-            }
-            guard let s = v.stringValue else { throw Failure(code: "bad-request", message: "\"\(key)\" must be a string") }
-            return key == "incident" ? EngineState.canonicalIncidentID(s) : s
-        }
-    }
-
-    static func query(op: String, args: JSONValue, user: String, actor: Actor, desk: Desk, evidence: EvidenceStore,
-                              web: WebSessions?) async -> Result<Answer, Failure> {
+    static func query(_ operation: ControlOperation, user: String, actor: Actor, desk: Desk, evidence: EvidenceStore,
+                      web: WebSessions?) async -> Result<Answer, ProtocolError> {
         let roster = desk.roster
-        let textArgument = textArgument(op: op, args: args)
-        func text(_ key: String, required: Bool = true) throws(Failure) -> String? { try textArgument(key, required) }
         do {
-            switch op {
-            case "web-login":
+            switch operation {
+            case .webLogin:
                 guard let web else {
-                    return .failure(Failure(code: "no-web", message: "the web pages are off (http: off); start firebreakd with --http 127.0.0.1:8080"))
+                    return .failure(ProtocolError(.noWeb, "the web pages are off (http: off); start firebreakd with --http 127.0.0.1:8080"))
                 }
                 let (url, session) = await web.issue(for: user)
                 return .success(Answer(result: ["url": .string(url), "session": .string(session), "user": .string(user)]))
-            case "whoami":
+            case .whoami:
                 var o: [String: JSONValue] = ["user": .string(user), "id": .string(actor.id), "access": .string(actor.access.rawValue)]
                 if let p = roster.people[actor.id] { o["name"] = .string(p.name) }
                 return .success(Answer(result: .object(o)))
-            case "incidents":
-                let list = await desk.incidents(for: actor, mine: args["mine"]?.boolValue ?? false, openOnly: args["open"]?.boolValue ?? false,
-                                                overdueOnly: args["overdue"]?.boolValue ?? false, limit: Int(args["limit"]?.intValue ?? 200))
+            case .incidents(let f):
+                let list = await desk.incidents(for: actor, mine: f.mine, openOnly: f.open, overdueOnly: f.overdue, limit: f.limit)
                 return .success(Answer(result: .array(list)))
-            case "show":
+            case .show(let id):
                 do {
-                    let id = try text("incident")!
                     let view = try await desk.view(id, for: actor)
                     let records = try await desk.reviewRecords(id)?.1.map(\.event) ?? []
                     return .success(Answer(result: IncidentView.withRecords(view, records, for: actor)))
                 } catch let e as EngineError {
-                    return .failure(Failure(code: e.code.rawValue, message: e.message))
+                    return .failure(ProtocolError(ProtocolError.Code(e.code), e.message))
                 }
-            case "postmortem":
-                let id = try text("incident")!
+            case .postmortem(let id):
                 guard actor.access >= .responder else {
-                    return .failure(Failure(code: EngineError.Code.forbidden.rawValue, message: "post-mortems are for responders and managers; \(actor.id) is a reporter"))
+                    return .failure(ProtocolError(.forbidden, "post-mortems are for responders and managers; \(actor.id) is a reporter"))
                 }
                 guard let (inc, records, checkpoint) = try await desk.reviewRecords(id) else {
-                    return .failure(Failure(code: EngineError.Code.unknownIncident.rawValue, message: "there is no incident \(id); `firebreak incidents` lists them"))
+                    return .failure(ProtocolError(.unknownIncident, "there is no incident \(id); `firebreak incidents` lists them"))
                 }
                 var p = Postmortem.build(incident: inc, records: records, checkpoint: checkpoint, viewer: actor, now: await desk.now())
                 // Where to check the proof, as this daemon keeps it: the commands the text prints must run.
@@ -159,29 +118,18 @@ enum ControlRequests {
                     p = .object(o)
                 }
                 return .success(Answer(result: p))
-            case "metrics":
-                guard actor.access >= .responder else {
-                    return .failure(Failure(code: EngineError.Code.forbidden.rawValue, message: "metrics are for responders and managers; \(actor.id) is a reporter"))
-                }
-                func time(_ key: String) throws(Failure) -> Timestamp? {
-                    guard let t = try text(key, required: false) else { return nil }
-                    guard let ts = Timestamp(rfc3339: t) ?? Timestamp(rfc3339: t + "T00:00:00Z") else {
-                        throw Failure(code: "bad-request", message: "\"\(key)\" must be a date (2026-11-01) or an RFC 3339 time")
-                    }
-                    return ts
-                }
-                let since = try time("since"), until = try time("until")
+            case .metrics(let since, let until):
+                if let refusal = admit(.metrics, actor) { return .failure(refusal) }
                 return .success(Answer(result: Metrics.compute(await desk.allIncidents(), since: since, until: until, now: await desk.now())))
-            case "oncall":
-                let role = try text("role", required: false)
+            case .onCall(let role):
                 let rows = await desk.onCall(role: role)
                 if let role, rows.isEmpty {
-                    return .failure(Failure(code: EngineError.Code.unknownPerson.rawValue, message: "there is no role \(role); `firebreak oncall` lists them"))
+                    return .failure(ProtocolError(.unknownPerson, "there is no role \(role); `firebreak oncall` lists them"))
                 }
                 return .success(Answer(result: .array(rows)))
-            case "reports":
+            case .reports(let file):
                 // The caller's own reports only, whoever they are: a spool file is theirs when they own it.
-                let only = try text("file", required: false).map { String($0.split(separator: "/").last ?? "") }
+                let only = file.map { String($0.split(separator: "/").last ?? "") }
                 var files: [Receipts.SpoolFile] = []
                 if let root = desk.spoolRoot, let pw = getpwnam(user) {
                     let uid = pw.pointee.pw_uid
@@ -192,60 +140,54 @@ enum ControlRequests {
                     let incidents = await desk.incidents(ids)
                     let reported = only == nil ? await desk.reported(by: actor) : []
                     if let only, files.isEmpty {
-                        return .failure(Failure(code: "unknown-report", message: "no spool file \(only) of yours has been taken or refused yet (a file still in new/ is waiting; one written by someone else is not shown)"))
+                        return .failure(ProtocolError(.unknownReport, "no spool file \(only) of yours has been taken or refused yet (a file still in new/ is waiting; one written by someone else is not shown)"))
                     }
                     return .success(Answer(result: .array(Receipts.rows(files: files, keys: keys, incidents: incidents, reported: reported))))
                 }
                 let reported = await desk.reported(by: actor)
                 return .success(Answer(result: .array(Receipts.rows(files: [], keys: [:], incidents: [:], reported: reported))))
-            case "evidence":
-                return try await fetch(args: args, text: text, actor: actor, desk: desk, evidence: evidence)
-            default:
-                return .failure(Failure(code: "unknown-op", message: "unknown operation \"\(op)\""))
+            case .evidence(let id, let sha):
+                return await fetch(incident: id, sha256: sha, actor: actor, desk: desk, evidence: evidence)
+            case .report, .override, .ack, .done, .skip, .assign, .escalate, .resolve, .close, .reopen, .note:
+                return .failure(ProtocolError(.internal, "\(operation.name.rawValue) changes something and is not a query"))
             }
-        } catch let f as Failure {
-            return .failure(f)
         } catch {
-            return .failure(Failure(code: "internal", message: "\(error)"))
+            return .failure(ProtocolError(.internal, "\(error)"))
         }
     }
 
     /// Stores the files passed with a report, named by its `evidence` argument (`[{"name": …}]`, one per
     /// descriptor, in order). Nothing is journaled unless every one is stored.
-    static func attach(args: JSONValue, fds: [Int32], report: Report, evidence: EvidenceStore) throws(Failure) -> [Evidence] {
+    static func attach(files items: [String], fds: [Int32], report: Report, evidence: EvidenceStore) throws(ProtocolError) -> [Evidence] {
         guard report.evidence.isEmpty else {
-            throw Failure(code: "invalid-report", message: "report evidence: names files in the spool; over the socket pass the files themselves (`firebreak report --evidence FILE`)")
+            throw ProtocolError(.invalidReport, "report evidence: names files in the spool; over the socket pass the files themselves (`firebreak report --evidence FILE`)")
         }
-        let items = args["evidence"]?.arrayValue ?? []
         guard items.count == fds.count else {
-            throw Failure(code: "bad-request", message: "\"evidence\" names \(items.count) files but \(fds.count) were passed with the request")
+            throw ProtocolError(.badRequest, "\"evidence\" names \(items.count) files but \(fds.count) were passed with the request")
         }
         guard items.count <= Report.maxEvidence else {
-            throw Failure(code: "invalid-evidence", message: "\(items.count) files; at most \(Report.maxEvidence) go with one report")
+            throw ProtocolError(.invalidEvidence, "\(items.count) files; at most \(Report.maxEvidence) go with one report")
         }
         var stored: [Evidence] = []
-        for (i, (item, fd)) in zip(items, fds).enumerated() {
-            guard let name = item["name"]?.stringValue else { throw Failure(code: "bad-request", message: "evidence[\(i)] needs a \"name\"") }
+        for (name, fd) in zip(items, fds) {
             do { stored.append(try evidence.store(fd: fd, name: name)) } catch {
-                throw Failure(code: "invalid-evidence", message: "evidence \(name): \(error.reason)")
+                throw ProtocolError(.invalidEvidence, "evidence \(name): \(error.message)")
             }
         }
         return stored
     }
 
     /// A stored evidence file of an incident, passed back as a read-only descriptor: to responders and managers.
-    static func fetch(args: JSONValue, text: (String, Bool) throws(Failure) -> String?, actor: Actor, desk: Desk,
-                      evidence: EvidenceStore) async throws(Failure) -> Result<Answer, Failure> {
-        let id = try text("incident", true)!, sha = try text("sha256", true)!.lowercased()
+    static func fetch(incident id: String, sha256 sha: String, actor: Actor, desk: Desk, evidence: EvidenceStore) async -> Result<Answer, ProtocolError> {
         guard Visibility.maySeeEvidence(actor) else {
-            return .failure(Failure(code: EngineError.Code.forbidden.rawValue, message: "only responders and managers may fetch evidence; \(actor.id) is a \(actor.access.rawValue)"))
+            return .failure(ProtocolError(.forbidden, "only responders and managers may fetch evidence; \(actor.id) is a \(actor.access.rawValue)"))
         }
         guard let inc = await desk.incident(id), let item = inc.evidence.first(where: { $0.sha256 == sha }) else {
-            return .failure(Failure(code: "unknown-evidence", message: "\(id) has no evidence \(sha); `firebreak show \(id)` lists it"))
+            return .failure(ProtocolError(.unknownEvidence, "\(id) has no evidence \(sha); `firebreak show \(id)` lists it"))
         }
         let fd = evidence.open(sha256: sha)
         guard fd >= 0 else {
-            return .failure(Failure(code: "missing-evidence", message: "evidence \(sha) of \(id) is journaled but its file \(evidence.path(sha)) cannot be opened: \(String(cString: strerror(errno)))"))
+            return .failure(ProtocolError(.missingEvidence, "evidence \(sha) of \(id) is journaled but its file \(evidence.path(sha)) cannot be opened: \(String(cString: strerror(errno)))"))
         }
         return .success(Answer(result: item.json, fd: fd))
     }

@@ -1,4 +1,5 @@
 import FirebreakCore
+import FirebreakProtocol
 import FirebreakSystemd
 import FirebreakUnix
 import Foundation
@@ -65,32 +66,32 @@ public final class ControlSocket: @unchecked Sendable {
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-        guard UnixSocket.address(path) != nil else { throw StartupProblem(description: "socket path \(path) is too long") }
+        guard UnixSocket.address(path) != nil else { throw DaemonError(.startup, "socket path \(path) is too long") }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw StartupProblem(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw DaemonError(.startup, "cannot create a socket: \(String(cString: strerror(errno)))") }
         var rc = UnixSocket.bind(fd, to: path)
         if rc != 0 && errno == EADDRINUSE {
             // In use, or a file left behind by a crash? Only a live listener accepts a connection.
             let probe = UnixSocket.connected(to: path)
-            if probe >= 0 { close(probe); close(fd); throw StartupProblem(description: "another daemon is listening on \(path)") }
+            if probe >= 0 { close(probe); close(fd); throw DaemonError(.startup, "another daemon is listening on \(path)") }
             unlink(path)
             rc = UnixSocket.bind(fd, to: path)
         }
         guard rc == 0 else {
             let why = String(cString: strerror(errno))
             close(fd)
-            throw StartupProblem(description: "cannot bind the control socket \(path): \(why)")
+            throw DaemonError(.startup, "cannot bind the control socket \(path): \(why)")
         }
         // Anyone on the host may connect: what they may do is decided by who they are (SO_PEERCRED and the roster).
         chmod(path, 0o666)
-        guard listen(fd, 128) == 0 else { close(fd); throw StartupProblem(description: "cannot listen on \(path): \(String(cString: strerror(errno)))") }
+        guard listen(fd, 128) == 0 else { close(fd); throw DaemonError(.startup, "cannot listen on \(path): \(String(cString: strerror(errno)))") }
         return ControlSocket(listenFD: fd, path: path, desk: desk, evidence: evidence, web: web, logger: logger)
     }
 
     /// Starts serving on the socket's thread.
     func start() throws {
         guard executor.watch(listenFD, for: .readable, { [self] _ in acceptReady() }) else {
-            throw StartupProblem(description: "cannot watch the control socket: \(String(cString: strerror(errno)))")
+            throw DaemonError(.startup, "cannot watch the control socket: \(String(cString: strerror(errno)))")
         }
         // The sweep: idle clients, and accepting again after running out of descriptors.
         sweepTimer = PollTimer.create(everyMilliseconds: 5_000)
@@ -198,7 +199,7 @@ public final class ControlSocket: @unchecked Sendable {
             let r = UnixSocket.receive(c.fd, into: &chunk)
             for f in r.fds { c.passed.append((at: c.input.count, fd: f)) }
             if r.truncated || c.passed.count > UnixSocket.maxFDs {
-                refuse(c, ControlProtocol.failure(id: .null, code: "too-many-files", message: "at most \(Report.maxEvidence) files go with one request"))
+                refuse(c, ControlProtocol.reply(id: .null, .failure(ProtocolError(.tooManyFiles, "at most \(Report.maxEvidence) files go with one request"))))
                 return
             }
             if r.count > 0 {
@@ -241,7 +242,7 @@ public final class ControlSocket: @unchecked Sendable {
         }
     }
 
-    static let tooLarge = ControlProtocol.failure(id: .null, code: "too-large", message: "a request line is limited to \(ControlProtocol.maxLine) bytes")
+    static let tooLarge = ControlProtocol.reply(id: .null, .failure(ProtocolError(.tooLarge, "a request line is limited to \(ControlProtocol.maxLine) bytes")))
 
     /// Says why and hangs up once it is said.
     private func refuse(_ c: Connection, _ reply: JSONValue) {
@@ -311,38 +312,26 @@ public final class ControlSocket: @unchecked Sendable {
     /// Starts one request. Returns the reply when it is known at once (a malformed request); otherwise the
     /// connection is busy until a task answers it, so replies keep the order of requests.
     private func begin(_ line: [UInt8], from c: Connection, fds: [Int32]) -> (JSONValue, Int32?)? {
-        func failure(_ id: JSONValue, _ code: String, _ message: String) -> (JSONValue, Int32?) {
-            for f in fds { close(f) }
-            return (ControlProtocol.failure(id: id, code: code, message: message), nil)
-        }
-        let request: JSONValue
-        do { request = try JSONParser.parse(line) } catch {
-            return failure(.null, "bad-request", "not JSON: \(error)")
-        }
-        let id = request["id"] ?? .null
-        guard request["v"]?.intValue == ControlProtocol.version else {
-            return failure(id, "bad-version", "this daemon speaks protocol version \(ControlProtocol.version); send \"v\":1")
-        }
-        guard let op = request["op"]?.stringValue else { return failure(id, "bad-request", "\"op\" is missing") }
-        let args = request["args"] ?? .object([:])
         let desk = self.desk, evidence = self.evidence, web = self.web, user = c.user
         let actor = Actor.from(unixUser: user, roster: desk.roster)
-        func reply(_ r: Result<ControlRequests.Answer, ControlRequests.Failure>) -> (JSONValue, Int32?) {
-            switch r {
-            case .success(let answer): return (ControlProtocol.reply(id: id, result: answer.result), answer.fd)
-            case .failure(let e): return (ControlProtocol.failure(id: id, code: e.code, message: e.message), nil)
-            }
+        let request: ControlProtocol.Request
+        switch ControlProtocol.Request.decode(line, files: fds.count, admit: { ControlRequests.admit($0, actor) }) {
+        case .success(let r): request = r
+        case .failure(let refusal):
+            for f in fds { close(f) }
+            return (ControlProtocol.reply(id: refusal.id, .failure(refusal.error)), nil)
         }
+        let id = request.id, operation = request.operation
         c.busy = true
         executor.expecting.add(1, ordering: .relaxed)
         Task(executorPreference: executor) { [self] in
             // Files to store first (copied and synced) are stored off the socket's thread, which has others to answer.
             let prepared = fds.isEmpty
-                ? ControlRequests.prepare(op: op, args: args, user: user, fds: [], actor: actor, evidence: evidence)
-                : await BlockingWork.run { ControlRequests.prepare(op: op, args: args, user: user, fds: fds, actor: actor, evidence: evidence) }
+                ? ControlRequests.prepare(operation, user: user, fds: [], evidence: evidence)
+                : await BlockingWork.run { ControlRequests.prepare(operation, user: user, fds: fds, evidence: evidence) }
             for f in fds { close(f) }
-            answer(c, reply(await ControlRequests.respond(to: prepared, op: op, args: args, user: user, actor: actor,
-                                                          desk: desk, evidence: evidence, web: web)))
+            let answer = await ControlRequests.respond(to: prepared, user: user, actor: actor, desk: desk, evidence: evidence, web: web)
+            self.answer(c, (ControlProtocol.reply(id: id, answer.map(\.result)), try? answer.get().fd))
         }
         return nil
     }

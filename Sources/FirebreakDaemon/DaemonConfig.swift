@@ -42,31 +42,27 @@ public struct DaemonConfig: Sendable, Equatable {
     }
 
     /// Problems no single key shows.
-    public func check() throws(Problem) {
+    public func check() throws(DaemonError) {
         guard http == "off" || httpAddress != nil else {
-            throw Problem(description: "http: \(http): give host:port (127.0.0.1:8080) or off")
+            throw DaemonError(.configuration, "http: \(http): give host:port (127.0.0.1:8080) or off")
         }
     }
 
     static let keys = ["state_dir", "playbooks", "roster", "signing_key", "checkpoint_every", "checkpoint_seconds", "snapshot_every", "socket", "http", "spool_dir", "evidence_max_bytes", "notifications", "http_trusted_header", "http_trusted_proxies", "http_signin_domains"]
 
-    public struct Problem: Error, Sendable, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Reads a configuration file over the defaults.
-    public static func load(file: String) throws(Problem) -> DaemonConfig {
+    public static func load(file: String) throws(DaemonError) -> DaemonConfig {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            throw Problem(description: "\(file): cannot read the configuration file")
+            throw DaemonError(.configuration, "\(file): cannot read the configuration file")
         }
         var config = DaemonConfig()
         let node: Node?
         // Every scalar as text, as for playbooks (YAMLReader.resolver): the values are read from text below.
         do { node = try Yams.compose(yaml: text, .basic) } catch {
-            throw Problem(description: "\(file): not YAML: \(error)")
+            throw DaemonError(.configuration, "\(file): not YAML: \(error)")
         }
         guard let node else { return config }
-        guard let mapping = node.mapping else { throw Problem(description: "\(file): the configuration must be a mapping of keys to values") }
+        guard let mapping = node.mapping else { throw DaemonError(.configuration, "\(file): the configuration must be a mapping of keys to values") }
         for (k, v) in mapping {
             let key = k.string ?? ""
             let place = "\(file):\(k.mark?.line ?? 0)"
@@ -74,7 +70,7 @@ public struct DaemonConfig: Sendable, Equatable {
                 config.notifications = try NotificationSettings.parse(v, file: file)
                 continue
             }
-            guard let value = v.string, !value.isEmpty else { throw Problem(description: "\(place): \(key) needs a value") }
+            guard let value = v.string, !value.isEmpty else { throw DaemonError(.configuration, "\(place): \(key) needs a value") }
             switch key {
             case "state_dir": config.stateDir = value
             case "playbooks": config.playbooks = value
@@ -89,21 +85,21 @@ public struct DaemonConfig: Sendable, Equatable {
             case "http_signin_domains":
                 config.httpSignInDomains = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
             case "checkpoint_every":
-                guard let n = Int(value), n > 0 else { throw Problem(description: "\(place): checkpoint_every must be a whole number above 0") }
+                guard let n = Int(value), n > 0 else { throw DaemonError(.configuration, "\(place): checkpoint_every must be a whole number above 0") }
                 config.checkpointEvery = n
             case "snapshot_every":
-                guard let n = Int(value), n >= 0 else { throw Problem(description: "\(place): snapshot_every must be a whole number of records (0: no snapshots)") }
+                guard let n = Int(value), n >= 0 else { throw DaemonError(.configuration, "\(place): snapshot_every must be a whole number of records (0: no snapshots)") }
                 config.snapshotEvery = n
             case "checkpoint_seconds":
-                guard let n = Double(value), n > 0 else { throw Problem(description: "\(place): checkpoint_seconds must be a number of seconds above 0") }
+                guard let n = Double(value), n > 0 else { throw DaemonError(.configuration, "\(place): checkpoint_seconds must be a number of seconds above 0") }
                 config.checkpointSeconds = n
             case "evidence_max_bytes":
                 guard let n = byteCount(value), n > 0 else {
-                    throw Problem(description: "\(place): evidence_max_bytes must be a size above 0, in bytes or with K, M or G (25M)")
+                    throw DaemonError(.configuration, "\(place): evidence_max_bytes must be a size above 0, in bytes or with K, M or G (25M)")
                 }
                 config.evidenceMaxBytes = n
             default:
-                throw Problem(description: "\(place): unknown key \"\(key)\"; known keys: \(keys.joined(separator: ", "))")
+                throw DaemonError(.configuration, "\(place): unknown key \"\(key)\"; known keys: \(keys.joined(separator: ", "))")
             }
         }
         return config

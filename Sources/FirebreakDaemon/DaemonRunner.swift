@@ -204,7 +204,7 @@ public enum DaemonRunner {
             // The web server cannot listen (a setting to fix), or the journal failed (the deadline loop cannot
             // journal what fell due).
             logger.critical("stopping after a failure: \(error)")
-            exitStatus = error is StartupProblem ? .badConfiguration : .journalFailed
+            exitStatus = (error as? DaemonError)?.code == .startup ? .badConfiguration : .journalFailed
         }
         SystemdNotify.stopping(status: "sealing the journal")
         await desk.saveSnapshot()

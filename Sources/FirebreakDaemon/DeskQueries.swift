@@ -1,4 +1,5 @@
 import FirebreakCore
+import FirebreakProtocol
 import FirebreakReview
 import HashTreeCollections
 

@@ -16,33 +16,28 @@ public struct EvidenceStore: Sendable {
     /// Called when an fsync fails: the daemon stops rather than claim a file is kept that may not be.
     let onSyncFailure: @Sendable (String) -> Void
 
-    public struct Problem: Error, CustomStringConvertible {
-        public let reason: String
-        public var description: String { reason }
-    }
-
     public init(root: String, maxBytes: Int64, onSyncFailure: @escaping @Sendable (String) -> Void) throws {
         self.root = root
         self.maxBytes = maxBytes
         self.onSyncFailure = onSyncFailure
         for dir in [root, root + "/sha256", root + "/tmp"] where mkdir(dir, 0o750) != 0 && errno != EEXIST {
-            throw StartupProblem(description: "cannot create the evidence directory \(dir): \(String(cString: strerror(errno)))")
+            throw DaemonError(.startup, "cannot create the evidence directory \(dir): \(String(cString: strerror(errno)))")
         }
         // Copies a crash interrupted were never named by a journal record.
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root + "/tmp")) ?? [] { unlink(root + "/tmp/" + name) }
     }
 
     /// Copies the regular file open at `fd` into the store.
-    public func store(fd: Int32, name: String) throws(Problem) -> Evidence {
-        if let why = Evidence.problem(withName: name) { throw Problem(reason: "the name \"\(name)\" \(why)") }
+    public func store(fd: Int32, name: String) throws(DaemonError) -> Evidence {
+        if let why = Evidence.problem(withName: name) { throw DaemonError(.evidence, "the name \"\(name)\" \(why)") }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw Problem(reason: "cannot be examined: \(String(cString: strerror(errno)))") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw Problem(reason: "is not a regular file (\(Self.kind(st.st_mode)))") }
-        guard Int64(st.st_size) <= maxBytes else { throw Problem(reason: "is \(st.st_size) bytes, over the \(maxBytes)-byte limit for evidence") }
+        guard fstat(fd, &st) == 0 else { throw DaemonError(.evidence, "cannot be examined: \(String(cString: strerror(errno)))") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw DaemonError(.evidence, "is not a regular file (\(Self.kind(st.st_mode)))") }
+        guard Int64(st.st_size) <= maxBytes else { throw DaemonError(.evidence, "is \(st.st_size) bytes, over the \(maxBytes)-byte limit for evidence") }
 
         let tmp = root + "/tmp/" + UUID().uuidString
         let out = Glibc.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
-        guard out >= 0 else { throw Problem(reason: "cannot be stored: \(String(cString: strerror(errno)))") }
+        guard out >= 0 else { throw DaemonError(.evidence, "cannot be stored: \(String(cString: strerror(errno)))") }
         var keep = false
         defer {
             close(out)
@@ -55,10 +50,10 @@ public struct EvidenceStore: Sendable {
         while true {
             let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw Problem(reason: "cannot be read: \(String(cString: strerror(errno)))") }
+            if n < 0 { throw DaemonError(.evidence, "cannot be read: \(String(cString: strerror(errno)))") }
             if n == 0 { break }
             offset += Int64(n)
-            guard offset <= maxBytes else { throw Problem(reason: "grew past the \(maxBytes)-byte limit for evidence while being read") }
+            guard offset <= maxBytes else { throw DaemonError(.evidence, "grew past the \(maxBytes)-byte limit for evidence while being read") }
             let chunk = buffer[0..<n]
             hasher.update(data: chunk)
             if head.count < 512 { head += chunk.prefix(512 - head.count) }
@@ -66,24 +61,24 @@ public struct EvidenceStore: Sendable {
             while written < n {
                 let w = buffer.withUnsafeBytes { Glibc.write(out, $0.baseAddress! + written, n - written) }
                 if w < 0 && errno == EINTR { continue }
-                guard w > 0 else { throw Problem(reason: "cannot be stored: \(String(cString: strerror(errno)))") }
+                guard w > 0 else { throw DaemonError(.evidence, "cannot be stored: \(String(cString: strerror(errno)))") }
                 written += w
             }
         }
         guard fsync(out) == 0 else {
             onSyncFailure("fsync of evidence \(tmp) failed: \(String(cString: strerror(errno)))")
-            throw Problem(reason: "could not be stored durably")
+            throw DaemonError(.evidence, "could not be stored durably")
         }
         let sha = Hex.lowercase(hasher.finalize())
         let dir = root + "/sha256/" + sha.prefix(2)
         if mkdir(dir, 0o750) == 0 {
             try sync(root + "/sha256")
         } else if errno != EEXIST {
-            throw Problem(reason: "cannot be stored: \(String(cString: strerror(errno)))")
+            throw DaemonError(.evidence, "cannot be stored: \(String(cString: strerror(errno)))")
         }
         let final = dir + "/" + sha
         if access(final, F_OK) != 0 {
-            guard rename(tmp, final) == 0 else { throw Problem(reason: "cannot be stored: \(String(cString: strerror(errno)))") }
+            guard rename(tmp, final) == 0 else { throw DaemonError(.evidence, "cannot be stored: \(String(cString: strerror(errno)))") }
             keep = true
             try sync(dir)
         }
@@ -98,12 +93,12 @@ public struct EvidenceStore: Sendable {
 
     public func path(_ sha256: String) -> String { root + "/sha256/" + sha256.prefix(2) + "/" + sha256 }
 
-    private func sync(_ directory: String) throws(Problem) {
+    private func sync(_ directory: String) throws(DaemonError) {
         let fd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0, fsync(fd) == 0 else {
             onSyncFailure("fsync of \(directory) failed: \(String(cString: strerror(errno)))")
             if fd >= 0 { close(fd) }
-            throw Problem(reason: "could not be stored durably")
+            throw DaemonError(.evidence, "could not be stored durably")
         }
         close(fd)
     }

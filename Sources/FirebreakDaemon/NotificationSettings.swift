@@ -33,20 +33,20 @@ public struct NotificationSettings: Sendable, Equatable {
                        "sendmail", "smtp", "commands", "templates", "web_url"]
 
     /// Reads the section; `place` names the file for messages.
-    static func parse(_ node: Node, file: String) throws(DaemonConfig.Problem) -> NotificationSettings {
+    static func parse(_ node: Node, file: String) throws(DaemonError) -> NotificationSettings {
         var s = NotificationSettings()
         guard let mapping = node.mapping else {
-            throw DaemonConfig.Problem(description: "\(file):\(node.mark?.line ?? 0): notifications must be a mapping (\(keys.joined(separator: ", ")))")
+            throw DaemonError(.configuration, "\(file):\(node.mark?.line ?? 0): notifications must be a mapping (\(keys.joined(separator: ", ")))")
         }
         for (k, v) in mapping {
             let key = k.string ?? ""
             let place = "\(file):\(k.mark?.line ?? 0): notifications.\(key)"
-            func number(_ min: Double) throws(DaemonConfig.Problem) -> Double {
-                guard let n = v.string.flatMap(Double.init), n >= min else { throw DaemonConfig.Problem(description: "\(place) must be a number of at least \(min)") }
+            func number(_ min: Double) throws(DaemonError) -> Double {
+                guard let n = v.string.flatMap(Double.init), n >= min else { throw DaemonError(.configuration, "\(place) must be a number of at least \(min)") }
                 return n
             }
-            func text() throws(DaemonConfig.Problem) -> String {
-                guard let t = v.string, !t.isEmpty else { throw DaemonConfig.Problem(description: "\(place) needs a value") }
+            func text() throws(DaemonError) -> String {
+                guard let t = v.string, !t.isEmpty else { throw DaemonError(.configuration, "\(place) needs a value") }
                 return t
             }
             switch key {
@@ -60,21 +60,21 @@ public struct NotificationSettings: Sendable, Equatable {
             case "smtp":
                 let t = try text()
                 guard t.split(separator: ":").count == 2, Int(t.split(separator: ":")[1]) != nil else {
-                    throw DaemonConfig.Problem(description: "\(place) must be host:port (127.0.0.1:25)")
+                    throw DaemonError(.configuration, "\(place) must be host:port (127.0.0.1:25)")
                 }
                 s.smtp = t
             case "templates": s.templates = try text()
             case "web_url": s.webURL = try text()
             case "commands":
-                guard let m = v.mapping else { throw DaemonConfig.Problem(description: "\(place) must map channels to programs (phone: /usr/local/bin/sms)") }
+                guard let m = v.mapping else { throw DaemonError(.configuration, "\(place) must map channels to programs (phone: /usr/local/bin/sms)") }
                 for (ck, cv) in m {
                     guard let channel = ck.string, let program = cv.string, program.hasPrefix("/") else {
-                        throw DaemonConfig.Problem(description: "\(place).\(ck.string ?? "?") must be an absolute path to a program")
+                        throw DaemonError(.configuration, "\(place).\(ck.string ?? "?") must be an absolute path to a program")
                     }
                     s.commands[channel] = program
                 }
             default:
-                throw DaemonConfig.Problem(description: "\(file):\(k.mark?.line ?? 0): unknown key \"notifications.\(key)\"; known: \(keys.joined(separator: ", "))")
+                throw DaemonError(.configuration, "\(file):\(k.mark?.line ?? 0): unknown key \"notifications.\(key)\"; known: \(keys.joined(separator: ", "))")
             }
         }
         return s

@@ -7,42 +7,38 @@ import Glibc
 /// blocking calls and a timeout on every read and write. Written by hand: no maintained Swift SMTP package is
 /// among the ones this project can use, and a relay on the local network needs neither TLS nor AUTH here.
 enum SMTPClient {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static func send(relay: String, from: String, to: String, message: String, timeout: Double, heloName: String = "firebreakd") throws(Failure) {
+    static func send(relay: String, from: String, to: String, message: String, timeout: Double, heloName: String = "firebreakd") throws(DaemonError) {
         let parts = relay.split(separator: ":")
-        guard parts.count == 2, let port = UInt16(parts[1]) else { throw Failure(description: "smtp relay \(relay) is not host:port") }
+        guard parts.count == 2, let port = UInt16(parts[1]) else { throw DaemonError(.mail, "smtp relay \(relay) is not host:port") }
         let fd = try connect(host: String(parts[0]), port: port, timeout: timeout)
         defer { close(fd) }
         var buffer: [UInt8] = []
-        func reply(_ expect: Int) throws(Failure) {
+        func reply(_ expect: Int) throws(DaemonError) {
             // A reply is one or more lines; the last has a space after its code.
             while true {
                 while !buffer.contains(0x0A) {
                     var chunk = [UInt8](repeating: 0, count: 4096)
                     let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                     if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw Failure(description: "the relay \(relay) closed the connection or timed out") }
+                    guard n > 0 else { throw DaemonError(.mail, "the relay \(relay) closed the connection or timed out") }
                     buffer += chunk[0..<n]
                 }
                 let nl = buffer.firstIndex(of: 0x0A)!
                 let line = String(decoding: buffer[..<nl], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 buffer.removeSubrange(...nl)
-                guard line.count >= 3, let code = Int(line.prefix(3)) else { throw Failure(description: "the relay said \"\(line)\"") }
+                guard line.count >= 3, let code = Int(line.prefix(3)) else { throw DaemonError(.mail, "the relay said \"\(line)\"") }
                 if line.count > 3 && line[line.index(line.startIndex, offsetBy: 3)] == "-" { continue }
-                guard code / 100 == expect / 100 else { throw Failure(description: "the relay said \"\(line)\"") }
+                guard code / 100 == expect / 100 else { throw DaemonError(.mail, "the relay said \"\(line)\"") }
                 return
             }
         }
-        func say(_ text: String) throws(Failure) {
+        func say(_ text: String) throws(DaemonError) {
             let bytes = Array(text.utf8)
             var done = 0
             while done < bytes.count {
                 let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw Failure(description: "cannot write to the relay \(relay): \(String(cString: strerror(errno)))") }
+                guard n > 0 else { throw DaemonError(.mail, "cannot write to the relay \(relay): \(String(cString: strerror(errno)))") }
                 done += n
             }
         }
@@ -58,11 +54,11 @@ enum SMTPClient {
         try? say("QUIT\r\n")
     }
 
-    private static func connect(host: String, port: UInt16, timeout: Double) throws(Failure) -> Int32 {
+    private static func connect(host: String, port: UInt16, timeout: Double) throws(DaemonError) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else { throw Failure(description: "cannot resolve \(host)") }
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else { throw DaemonError(.mail, "cannot resolve \(host)") }
         defer { freeaddrinfo(list) }
         var lastError = "no address"
         var entry: UnsafeMutablePointer<addrinfo>? = first
@@ -78,6 +74,6 @@ enum SMTPClient {
             }
             entry = a.pointee.ai_next
         }
-        throw Failure(description: "cannot connect to \(host):\(port): \(lastError)")
+        throw DaemonError(.mail, "cannot connect to \(host):\(port): \(lastError)")
     }
 }

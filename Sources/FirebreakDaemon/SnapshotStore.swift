@@ -30,25 +30,25 @@ public struct SnapshotStore: Sendable {
     }
 
     /// The snapshot, or nil when there is none; throws (a reason for the log) when there is one that cannot be used.
-    public func load() throws(SnapshotProblem) -> Loaded? {
+    public func load() throws(DaemonError) -> Loaded? {
         guard let data = FileManager.default.contents(atPath: path) else {
-            if FileManager.default.fileExists(atPath: path) { throw SnapshotProblem("\(path) cannot be read") }
+            if FileManager.default.fileExists(atPath: path) { throw DaemonError(.snapshot, "\(path) cannot be read") }
             return nil
         }
         let bytes = [UInt8](data)
-        guard let nl = bytes.firstIndex(of: 0x0A) else { throw SnapshotProblem("\(path) has no header line") }
+        guard let nl = bytes.firstIndex(of: 0x0A) else { throw DaemonError(.snapshot, "\(path) has no header line") }
         let header: JSONValue
-        do { header = try JSONParser.parse(bytes[..<nl]) } catch { throw SnapshotProblem("\(path): the header is not JSON: \(error)") }
+        do { header = try JSONParser.parse(bytes[..<nl]) } catch { throw DaemonError(.snapshot, "\(path): the header is not JSON: \(error)") }
         guard header["format"]?.stringValue == SnapshotStore.format, let seq = header["seq"]?.intValue, seq > 0,
               let hash = header["hash"]?.stringValue, let digest = header["sha256"]?.stringValue, let size = header["bytes"]?.intValue
-        else { throw SnapshotProblem("\(path): the header is not a \(SnapshotStore.format) header") }
+        else { throw DaemonError(.snapshot, "\(path): the header is not a \(SnapshotStore.format) header") }
         let body = bytes[(nl + 1)...]
-        guard body.count == size else { throw SnapshotProblem("\(path) holds \(body.count) bytes of state, its header says \(size) (cut short?)") }
-        guard Hex.lowercase(SHA256.hash(data: body)) == digest else { throw SnapshotProblem("\(path): the state's SHA-256 does not match its header") }
+        guard body.count == size else { throw DaemonError(.snapshot, "\(path) holds \(body.count) bytes of state, its header says \(size) (cut short?)") }
+        guard Hex.lowercase(SHA256.hash(data: body)) == digest else { throw DaemonError(.snapshot, "\(path): the state's SHA-256 does not match its header") }
         let value: JSONValue
-        do { value = try JSONParser.parse(body, maxDepth: 16) } catch { throw SnapshotProblem("\(path): the state is not JSON: \(error)") }
+        do { value = try JSONParser.parse(body, maxDepth: 16) } catch { throw DaemonError(.snapshot, "\(path): the state is not JSON: \(error)") }
         let state: EngineState
-        do { state = try StateSnapshot.state(value["state"] ?? .null) } catch { throw SnapshotProblem("\(path): \(error)") }
+        do { state = try StateSnapshot.state(value["state"] ?? .null) } catch { throw DaemonError(.snapshot, "\(path): \(error)") }
         var opened: [String: UInt64] = [:]
         for (id, s) in value["opened_seq"]?.objectValue ?? [:] { if let n = s.intValue, n > 0 { opened[id] = UInt64(n) } }
         return Loaded(resume: JournalResume(seq: UInt64(seq), hash: hash), fold: JournalFold(state: state, openedSeq: opened), bytes: bytes.count)
@@ -57,7 +57,7 @@ public struct SnapshotStore: Sendable {
     /// Writes the state as of `resume` (encoding runs on the caller's thread: call it off the cooperative pool).
     /// Returns the file's size.
     @discardableResult
-    public func save(_ fold: JournalFold, resume: JournalResume) throws(SnapshotProblem) -> Int {
+    public func save(_ fold: JournalFold, resume: JournalResume) throws(DaemonError) -> Int {
         var body: [UInt8] = []
         body.reserveCapacity(fold.state.incidents.count * 600 + 4096)
         JSONWriter.write(.object([
@@ -72,11 +72,11 @@ public struct SnapshotStore: Sendable {
         out.append(0x0A)
         out += body
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw SnapshotProblem("cannot create \(directory): \(error)")
+            throw DaemonError(.snapshot, "cannot create \(directory): \(error)")
         }
         let temporary = directory + "/.state.json.tmp"
         let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SnapshotProblem("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw DaemonError(.snapshot, "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         var written = 0
         while written < out.count {
             let n = out.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
@@ -85,7 +85,7 @@ public struct SnapshotStore: Sendable {
                 let why = String(cString: strerror(errno))
                 Glibc.close(fd)
                 unlink(temporary)
-                throw SnapshotProblem("cannot write \(temporary): \(why)")
+                throw DaemonError(.snapshot, "cannot write \(temporary): \(why)")
             }
             written += n
         }
@@ -93,10 +93,10 @@ public struct SnapshotStore: Sendable {
             let why = String(cString: strerror(errno))
             Glibc.close(fd)
             unlink(temporary)
-            throw SnapshotProblem("cannot sync \(temporary): \(why)")
+            throw DaemonError(.snapshot, "cannot sync \(temporary): \(why)")
         }
         Glibc.close(fd)
-        guard rename(temporary, path) == 0 else { throw SnapshotProblem("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, path) == 0 else { throw DaemonError(.snapshot, "cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))") }
         let dfd = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             _ = fsync(dfd)
@@ -107,9 +107,9 @@ public struct SnapshotStore: Sendable {
 
     /// `save` on a low-priority thread (`BlockingWork.inBackground`), so encoding never holds one of the
     /// cooperative pool's threads nor takes a core from the desk.
-    func saveOffPool(_ fold: JournalFold, resume: JournalResume) async -> Result<Int, SnapshotProblem> {
+    func saveOffPool(_ fold: JournalFold, resume: JournalResume) async -> Result<Int, DaemonError> {
         await BlockingWork.inBackground {
-            do throws(SnapshotProblem) { return .success(try self.save(fold, resume: resume)) } catch { return .failure(error) }
+            do throws(DaemonError) { return .success(try self.save(fold, resume: resume)) } catch { return .failure(error) }
         }
     }
 
@@ -126,9 +126,4 @@ public struct SnapshotStore: Sendable {
         }
         return nil
     }
-}
-
-public struct SnapshotProblem: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    init(_ d: String) { description = d }
 }

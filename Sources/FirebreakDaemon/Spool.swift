@@ -47,7 +47,7 @@ public final class Spool: @unchecked Sendable {
             let path = sub.isEmpty ? root : root + "/" + sub
             if !FileManager.default.fileExists(atPath: path) {
                 guard mkdir(path, mode) == 0 || errno == EEXIST else {
-                    throw StartupProblem(description: "cannot create the spool directory \(path): \(String(cString: strerror(errno)))")
+                    throw DaemonError(.startup, "cannot create the spool directory \(path): \(String(cString: strerror(errno)))")
                 }
                 chmod(path, mode)
             }
@@ -59,7 +59,7 @@ public final class Spool: @unchecked Sendable {
         do {
             inotify = try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite])
         } catch {
-            throw StartupProblem(description: "cannot watch \(root)/new: \(error)")
+            throw DaemonError(.startup, "cannot watch \(root)/new: \(error)")
         }
         let thread = Thread { [self] in watch() }
         thread.name = "spool"
@@ -237,7 +237,7 @@ public final class Spool: @unchecked Sendable {
             defer { close(fd) }
             guard st.st_uid == owner else { throw Rejection(field: field, reason: "\(label)belongs to \(userName(st.st_uid)), not to the report's owner") }
             do { stored.append(try evidence.store(fd: fd, name: name)) } catch {
-                throw Rejection(field: field, reason: label + error.reason)
+                throw Rejection(field: field, reason: label + error.message)
             }
         }
         return stored

@@ -23,8 +23,6 @@ public struct ActionLinks: Sendable {
 
     public init(key: SymmetricKey) { self.key = key }
 
-    public struct Problem: Error, CustomStringConvertible { public let description: String }
-
     /// The key in `path`, made (32 random bytes, 0600) when there is none.
     public static func load(path: String) throws -> ActionLinks {
         if let data = FileManager.default.contents(atPath: path), data.count == 32 {
@@ -33,7 +31,7 @@ public struct ActionLinks: Sendable {
         let key = SymmetricKey(size: .bits256)
         let bytes = key.withUnsafeBytes { Data($0) }
         guard FileManager.default.createFile(atPath: path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
-            throw Problem(description: "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw DaemonError(.actionLinks, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         return ActionLinks(key: key)
     }

@@ -12,14 +12,12 @@ struct WebForm {
     var fields: [String: String] = [:]
     var files: [(field: String, filename: String, bytes: [UInt8])] = []
 
-    struct Problem: Error, CustomStringConvertible { let description: String }
-
     static func read(_ request: Request, maxBytes: Int) async throws -> WebForm {
         let type = request.headers[.contentType] ?? ""
         guard type.lowercased().hasPrefix("multipart/form-data") else {
             return WebForm(fields: WebServer.urlencoded(try await request.body.collect(upTo: 256 * 1024)))
         }
-        guard let b = type.range(of: "boundary=") else { throw Problem(description: "a multipart form without a boundary") }
+        guard let b = type.range(of: "boundary=") else { throw DaemonError(.form, "a multipart form without a boundary") }
         let boundary = String(type[b.upperBound...].prefix { $0 != ";" }).trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
         let buffer = try await request.body.collect(upTo: maxBytes)
         var form = WebForm()

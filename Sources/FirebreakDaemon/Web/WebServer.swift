@@ -1,4 +1,5 @@
 import FirebreakCore
+import FirebreakProtocol
 import FirebreakReview
 import Foundation
 import HTTPTypes
@@ -8,7 +9,7 @@ import NIOCore
 import ServiceLifecycle
 
 /// The web pages and the JSON API (Hummingbird), served by the daemon on `--http ADDR` (localhost by default).
-/// Every action goes through the same operations and rules as the control socket (`ControlRequests`): a person
+/// Every action is an `ControlOperation`, answered by the same code and rules as the control socket's (`ControlRequests`): a person
 /// is a login name mapped by the roster, reporters see their own reports only, and every form carries the
 /// session's CSRF token. Pages: report a post, the board, an incident, the review (post-mortems, metrics).
 public struct WebServer: Sendable {
@@ -59,14 +60,26 @@ public struct WebServer: Sendable {
         return nil
     }
 
-    func run(_ op: String, _ args: [String: JSONValue], _ c: Caller, fds: [Int32] = []) async -> Result<JSONValue, ControlRequests.Failure> {
-        switch await ControlRequests.run(op: op, args: .object(args), user: c.user, fds: fds, desk: desk, evidence: evidence, web: sessions) {
+    func run(_ operation: ControlOperation, _ c: Caller, fds: [Int32] = []) async -> Result<JSONValue, ProtocolError> {
+        switch await ControlRequests.run(operation, user: c.user, fds: fds, desk: desk, evidence: evidence, web: sessions) {
         case .success(let answer):
             if let fd = answer.fd { close(fd) }
             return .success(answer.result)
         case .failure(let f):
             return .failure(f)
         }
+    }
+
+    /// An operation the way the JSON API and the review page's query string name it, decoded as the socket
+    /// decodes its requests.
+    func run(op: String, args: [String: JSONValue], _ c: Caller) async -> Result<JSONValue, ProtocolError> {
+        let operation: ControlOperation
+        do throws(ProtocolError) {
+            operation = try ControlOperation(op: op, args: .object(args), admit: { ControlRequests.admit($0, c.actor) })
+        } catch {
+            return .failure(error)
+        }
+        return await run(operation, c)
     }
 
     // MARK: Responses
@@ -95,12 +108,13 @@ public struct WebServer: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
-    static func status(for code: String) -> HTTPResponse.Status {
+    static func status(for code: ProtocolError.Code) -> HTTPResponse.Status {
         switch code {
-        case "forbidden": .forbidden
-        case EngineError.Code.unknownIncident.rawValue, EngineError.Code.unknownStep.rawValue, EngineError.Code.unknownPerson.rawValue, "unknown-evidence": .notFound
-        case "not-durable", "internal": .internalServerError
-        case EngineError.Code.duplicate.rawValue, EngineError.Code.invalidState.rawValue: .conflict
+        case .forbidden: .forbidden
+        case .unauthenticated: .unauthorized
+        case .unknownIncident, .unknownStep, .unknownPerson, .unknownEvidence: .notFound
+        case .notDurable, .internal: .internalServerError
+        case .duplicate, .invalidState: .conflict
         default: .badRequest
         }
     }
@@ -185,8 +199,11 @@ public struct WebServer: Sendable {
             if !problems.isEmpty {
                 return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, errors: problems), status: .badRequest)
             }
-            var args: [String: JSONValue] = ["report": .object(report)]
-            if let s = f["submission"], !s.isEmpty { args["key"] = .string("web-" + s) }
+            // The same checks as every other way in, so the page names the field the way the socket would.
+            let checked: Report
+            do throws(Report.Problem) { checked = try Report(json: .object(report)) } catch {
+                return Self.html(WebPages.reportForm(c.actor, csrf: c.csrf, values: f, errors: ["report \(error.field): \(error.reason)"]), status: .badRequest)
+            }
             // Screenshots reach the evidence store as descriptors, the way the socket's files do.
             var fds: [Int32] = []
             defer { fds.forEach { close($0) } }
@@ -196,12 +213,11 @@ public struct WebServer: Sendable {
                 }
                 fds.append(fd)
             }
-            if !shots.isEmpty {
-                args["evidence"] = .array(shots.map { s in .object(["name": .string((s.filename as NSString).lastPathComponent.isEmpty ? "screenshot" : (s.filename as NSString).lastPathComponent)]) })
-            }
-            switch await run("report", args, c, fds: fds) {
+            let names = shots.map { s in (s.filename as NSString).lastPathComponent.isEmpty ? "screenshot" : (s.filename as NSString).lastPathComponent }
+            let key = f["submission"].flatMap { $0.isEmpty ? nil : "web-" + $0 }
+            switch await run(.report(checked, key: key, files: names), c, fds: fds) {
             case .success(let result): return Self.html(WebPages.reportDone(c.actor, result: result))
-            case .failure(let e) where e.code == "duplicate":
+            case .failure(let e) where e.code == .duplicate:
                 return Self.html(WebPages.message("Already sent", c.actor, e.message, error: false, back: "/board"))
             case .failure(let e):
                 // The form comes back with everything filled in: nothing typed is lost.
@@ -212,15 +228,15 @@ public struct WebServer: Sendable {
         // The board.
         router.get("/board") { request, context -> Response in
             guard let c = await caller(request, context) else { return signInPage() }
-            let mine = await run("incidents", ["mine": .bool(c.actor.access < .responder ? false : true), "open": true], c)
+            let mine = await run(.incidents(IncidentFilter(mine: c.actor.access >= .responder, open: true)), c)
             var list = (try? mine.get())?.arrayValue ?? []
             if c.actor.access >= .responder {
                 // Open incidents nobody acknowledged yet are everyone's business on call.
-                let open = (try? await run("incidents", ["open": true], c).get())?.arrayValue ?? []
+                let open = (try? await run(.incidents(IncidentFilter(open: true)), c).get())?.arrayValue ?? []
                 let ids = Set(list.compactMap { $0["id"]?.stringValue })
                 list += open.filter { $0["status"] == "open" && !ids.contains($0["id"]?.stringValue ?? "") }
             }
-            let onCall = c.actor.access >= .responder ? (try? await run("oncall", [:], c).get())?.arrayValue ?? [] : []
+            let onCall = c.actor.access >= .responder ? (try? await run(.onCall(role: nil), c).get())?.arrayValue ?? [] : []
             return Self.html(WebPages.board(c.actor, csrf: c.csrf, incidents: list, onCall: onCall, now: await desk.now(),
                                             flash: request.uri.queryParameters["done"].map(String.init)))
         }
@@ -235,9 +251,9 @@ public struct WebServer: Sendable {
         router.get("/incidents/:id") { request, context -> Response in
             guard let c = await caller(request, context) else { return signInPage() }
             let id = context.parameters.get("id") ?? ""
-            switch await run("show", ["incident": .string(id)], c) {
+            switch await run(.show(incident: EngineState.canonicalIncidentID(id)), c) {
             case .success(let view):
-                let postmortem = c.actor.access >= .responder ? try? await run("postmortem", ["incident": .string(id)], c).get() : nil
+                let postmortem = c.actor.access >= .responder ? try? await run(.postmortem(incident: EngineState.canonicalIncidentID(id)), c).get() : nil
                 return Self.html(WebPages.incident(c.actor, view: view, postmortem: postmortem, csrf: c.csrf))
             case .failure(let e):
                 return Self.html(WebPages.message("Not found", c.actor, e.message), status: Self.status(for: e.code))
@@ -246,7 +262,7 @@ public struct WebServer: Sendable {
         router.get("/incidents/:id/postmortem") { request, context -> Response in
             guard let c = await caller(request, context) else { return signInPage() }
             let id = context.parameters.get("id") ?? ""
-            switch await run("postmortem", ["incident": .string(id)], c) {
+            switch await run(.postmortem(incident: EngineState.canonicalIncidentID(id)), c) {
             case .success(let p): return Self.html(WebPages.page("Post-mortem \(id)", c.actor, PostmortemText.html(p)))
             case .failure(let e): return Self.html(WebPages.message("Post-mortem", c.actor, e.message), status: Self.status(for: e.code))
             }
@@ -257,9 +273,9 @@ public struct WebServer: Sendable {
             guard let c = await caller(request, context) else { return signInPage() }
             var args: [String: JSONValue] = [:]
             for key in ["since", "until"] { if let v = request.uri.queryParameters[Substring(key)], !v.isEmpty { args[key] = .string(String(v)) } }
-            switch await run("metrics", args, c) {
+            switch await run(op: ControlOperation.Name.metrics.rawValue, args: args, c) {
             case .success(let m):
-                let all = (try? await run("incidents", ["limit": 200], c).get())?.arrayValue ?? []
+                let all = (try? await run(.incidents(IncidentFilter()), c).get())?.arrayValue ?? []
                 return Self.html(WebPages.review(c.actor, metrics: m, resolved: all.filter { $0["status"] == "resolved" || $0["status"] == "closed" }))
             case .failure(let e):
                 return Self.html(WebPages.message("Review", c.actor, e.message), status: Self.status(for: e.code))
@@ -277,44 +293,50 @@ public struct WebServer: Sendable {
 
         // The JSON API: the socket's operations over HTTP, for the pages' scripts-to-be and for people's scripts.
         router.get("/api/:op") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
+            guard let c = await caller(request, context) else { return Self.unauthenticated }
             let op = context.parameters.get("op") ?? ""
-            guard ["whoami", "incidents", "show", "postmortem", "metrics"].contains(op) else {
-                return Self.json(["error": ["code": "unknown-op", "message": .string("GET /api/\(op) is not an operation; reads: whoami, incidents, show, postmortem, metrics")]], status: .notFound)
+            guard ControlOperation.Name(rawValue: op)?.isRead == true else {
+                let reads = ControlOperation.Name.webReads.map(\.rawValue).joined(separator: ", ")
+                return Self.apiReply(.failure(ProtocolError(.unknownOp, "GET /api/\(op) is not an operation; reads: \(reads)")), status: .notFound)
             }
             var args: [String: JSONValue] = [:]
             for (k, v) in request.uri.queryParameters {
                 args[String(k)] = v == "true" ? true : v == "false" ? false : Int64(v).map { .int($0) } ?? .string(String(v))
             }
-            return Self.apiReply(await run(op, args, c))
+            return Self.apiReply(await run(op: op, args: args, c))
         }
         router.post("/api/:op") { request, context -> Response in
-            guard let c = await caller(request, context) else { return Self.json(["error": ["code": "unauthenticated", "message": "send Authorization: Bearer <session from `firebreak web-login`>"]], status: .unauthorized) }
+            guard let c = await caller(request, context) else { return Self.unauthenticated }
             // A browser's cookie alone may not change anything: a script must show the CSRF token too.
             guard c.bearer || request.headers[HTTPField.Name("X-CSRF-Token")!] == c.csrf else {
-                return Self.json(["error": ["code": "forbidden", "message": "POST /api needs a bearer token (or X-CSRF-Token with a session cookie)"]], status: .forbidden)
+                return Self.apiReply(.failure(ProtocolError(.forbidden, "POST /api needs a bearer token (or X-CSRF-Token with a session cookie)")))
             }
             let op = context.parameters.get("op") ?? ""
-            guard op != "web-login", op != "evidence" else { return Self.json(["error": ["code": "unknown-op", "message": .string("\(op) is for the command line")]], status: .notFound) }
+            if ControlOperation.Name(rawValue: op)?.isSocketOnly == true {
+                return Self.apiReply(.failure(ProtocolError(.unknownOp, "\(op) is for the command line")), status: .notFound)
+            }
             let buffer = try await request.body.collect(upTo: ControlProtocol.maxLine)
             let args: JSONValue
             do { args = buffer.readableBytes == 0 ? .object([:]) : try JSONParser.parse(Array(buffer.readableBytesView)) } catch {
-                return Self.json(["error": ["code": "bad-request", "message": .string("the body is not JSON: \(error)")]], status: .badRequest)
+                return Self.apiReply(.failure(ProtocolError(.badRequest, "the body is not JSON: \(error)")))
             }
-            guard case .object(let o) = args else { return Self.json(["error": ["code": "bad-request", "message": "the body must be a JSON object of arguments"]], status: .badRequest) }
-            return Self.apiReply(await run(op, o, c))
+            guard case .object(let o) = args else { return Self.apiReply(.failure(ProtocolError(.badRequest, "the body must be a JSON object of arguments"))) }
+            return Self.apiReply(await run(op: op, args: o, c))
         }
         addActionRoutes(router)
         addSignInRoutes(router)
         return router
     }
 
-    static func apiReply(_ r: Result<JSONValue, ControlRequests.Failure>) -> Response {
+    /// `status`: for a refusal, when the path rather than the code decides it (an operation that is not there).
+    static func apiReply(_ r: Result<JSONValue, ProtocolError>, status: HTTPResponse.Status? = nil) -> Response {
         switch r {
         case .success(let v): return json(["ok": true, "result": v])
-        case .failure(let e): return json(["ok": false, "error": ["code": .string(e.code), "message": .string(e.message)]], status: status(for: e.code))
+        case .failure(let e): return json(["ok": false, "error": e.json], status: status ?? Self.status(for: e.code))
         }
     }
+
+    static let unauthenticated = apiReply(.failure(ProtocolError(.unauthenticated, "send Authorization: Bearer <session from `firebreak web-login`>")))
 
     /// A button on the board or an incident page: acknowledge, done, skip, note.
     func act(_ request: Request, _ context: WebRequestContext, step: String?) async throws -> Response {
@@ -322,21 +344,21 @@ public struct WebServer: Sendable {
         let f = try await Self.form(request)
         guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
         let id = context.parameters.get("id") ?? "", verb = context.parameters.get("verb") ?? ""
-        var args: [String: JSONValue] = ["incident": .string(id)]
-        if let step { args["step"] = .string(step) }
-        let op: String
-        switch verb {
-        case "ack": op = "ack"
-        case "done": op = "done"; if let n = f["note"], !n.isEmpty { args["note"] = .string(n) }
-        case "skip": op = "skip"; args["reason"] = .string(f["reason"] ?? "")
-        case "note": op = "note"; args["text"] = .string(f["text"] ?? "")
-        case "resolve":
-            op = "resolve"
-            args["summary"] = .string(f["summary"] ?? "")
-            args["abandon_open_steps"] = .bool(f["abandon_open_steps"] == "on" || f["abandon_open_steps"] == "true")
+        let incident = EngineState.canonicalIncidentID(id)
+        let operation: ControlOperation
+        switch (verb, step) {
+        case ("ack", _): operation = .ack(incident: incident, step: step)
+        case ("done", let step?): operation = .done(incident: incident, step: step, note: f["note"].flatMap { $0.isEmpty ? nil : $0 })
+        case ("skip", let step?): operation = .skip(incident: incident, step: step, reason: f["reason"] ?? "")
+        case ("done", nil), ("skip", nil):
+            return Self.html(WebPages.message("Not done", c.actor, "\(verb) needs \"step\"", back: "/incidents/\(id)"), status: .badRequest)
+        case ("note", _): operation = .note(incident: incident, text: f["text"] ?? "")
+        case ("resolve", _):
+            operation = .resolve(incident: incident, summary: f["summary"] ?? "",
+                                 abandonOpenSteps: f["abandon_open_steps"] == "on" || f["abandon_open_steps"] == "true")
         default: return Self.html(WebPages.message("Unknown action", c.actor, "\(verb) is not an action"), status: .notFound)
         }
-        switch await run(op, args, c) {
+        switch await run(operation, c) {
         case .success:
             let what = "\(id)\(step.map { " \($0)" } ?? ""): \(["ack": "acknowledged", "done": "done", "skip": "skipped", "resolve": "resolved"][verb] ?? "note added")"
             let back = verb == "note" || verb == "resolve" ? "/incidents/\(id)" : "/board?done=" + (what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
@@ -364,7 +386,7 @@ public struct WebService: Service {
         do {
             try await app.run()
         } catch {
-            throw StartupProblem(description: "cannot serve the web pages on \(address): \(error); choose another address with http: or --http (or http: off)")
+            throw DaemonError(.startup, "cannot serve the web pages on \(address): \(error); choose another address with http: or --http (or http: off)")
         }
     }
 }

@@ -1,21 +1,6 @@
 import FirebreakCore
 
-/// The control socket's protocol, version 1 (docs/socket-protocol.md): one JSON object per line each way.
-/// Request: `{"v":1,"id":…,"op":"report","args":{…}}`. Reply: `{"v":1,"id":…,"ok":true,"result":…}` or
-/// `{"v":1,"id":…,"ok":false,"error":{"code":…,"message":…}}`. The caller is who SO_PEERCRED says.
-public enum ControlProtocol {
-    public static let version: Int64 = 1
-    /// The longest request line accepted; a report with its text fits many times over.
-    public static let maxLine = 1 << 20
-
-    public static func reply(id: JSONValue, result: JSONValue) -> JSONValue {
-        .object(["v": .int(version), "id": id, "ok": true, "result": result])
-    }
-
-    public static func failure(id: JSONValue, code: String, message: String) -> JSONValue {
-        .object(["v": .int(version), "id": id, "ok": false, "error": .object(["code": .string(code), "message": .string(message)])])
-    }
-}
+// The results operations answer with, as the socket, the JSON API and the pages show them.
 
 /// What a person sees of an incident: reporters only for managers.
 public enum IncidentView {
