@@ -263,6 +263,11 @@ import Testing
                 let v = try JSONParser.parse(String(buffer: r.body))
                 #expect(v["result"]?["id"] == "INC-1")
             }
+            // An incident written as its number, as the socket and the command line take it.
+            try await client.execute(uri: "/api/show?incident=1", method: .get, headers: [.authorization: "Bearer \(amira)"]) { r in
+                let v = try JSONParser.parse(String(buffer: r.body))
+                #expect(v["result"]?["id"] == "INC-1", "\(v)")
+            }
             try await client.execute(uri: "/api/postmortem?incident=INC-1", method: .get, headers: [.authorization: "Bearer \(amira)"]) { r in
                 let whole = try JSONParser.parse(String(buffer: r.body))
                 let p: JSONValue? = whole["result"] ?? whole

@@ -301,7 +301,8 @@ public struct WebServer: Sendable {
             }
             var args: [String: JSONValue] = [:]
             for (k, v) in request.uri.queryParameters {
-                args[String(k)] = v == "true" ? true : v == "false" ? false : Int64(v).map { .int($0) } ?? .string(String(v))
+                // Only `limit` is a number: `?incident=7` is the incident 7, as on the socket.
+                args[String(k)] = v == "true" ? true : v == "false" ? false : k == "limit" ? Int64(v).map { .int($0) } ?? .string(String(v)) : .string(String(v))
             }
             return Self.apiReply(await run(op: op, args: args, c))
         }
