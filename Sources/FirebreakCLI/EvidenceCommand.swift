@@ -22,7 +22,7 @@ struct EvidenceCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let (result, passed) = try daemon.exchange(.evidence(incident: EngineState.canonicalIncidentID(incident), sha256: sha256.lowercased()))
+        let (result, passed) = try daemon.exchange(.evidence(incident: incident, sha256: sha256))
         guard let fd = passed else {
             printError("firebreak: the daemon did not pass the file")
             throw ExitCode(2)

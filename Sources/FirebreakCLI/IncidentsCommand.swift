@@ -36,7 +36,7 @@ struct ShowCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let r = try daemon.call(.show(incident: EngineState.canonicalIncidentID(incident)))
+        let r = try daemon.call(.show(incident: incident))
         if daemon.json { print(r.jsonText); return }
         let id = r["id"]?.stringValue ?? ""
         print("\(id) — \(r["title"]?.stringValue ?? "") [\(r["status"]?.stringValue ?? ""), severity \(r["severity"]?.stringValue ?? "")]")

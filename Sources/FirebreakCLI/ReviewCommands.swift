@@ -20,7 +20,7 @@ struct PostmortemCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let p = try daemon.call(.postmortem(incident: EngineState.canonicalIncidentID(incident)))
+        let p = try daemon.call(.postmortem(incident: incident))
         let text: String
         switch format {
         case .json: text = p.jsonText + "\n"
@@ -51,12 +51,7 @@ struct MetricsCommand: ParsableCommand {
 
     func run() throws {
         let operation: ControlOperation
-        do throws(ProtocolError) {
-            operation = .metrics(since: try since.map { t throws(ProtocolError) in try ControlOperation.date(t, argument: "since") },
-                                 until: try until.map { t throws(ProtocolError) in try ControlOperation.date(t, argument: "until") })
-        } catch {
-            throw daemon.failed(error)
-        }
+        do throws(ProtocolError) { operation = try .metrics(sinceText: since, untilText: until) } catch { throw daemon.failed(error) }
         let m = try daemon.call(operation)
         if daemon.json { print(m.jsonText); return }
         func d(_ v: JSONValue?) -> String { v?.intValue.map { TimeSpan(milliseconds: $0).words } ?? "—" }

@@ -51,10 +51,8 @@ enum ControlRequests {
 
     /// Builds the command of a request that changes something (storing the evidence files of a report), with no
     /// visit to the desk, so that it can run where the caller likes (the socket stores files off its thread).
+    /// Descriptors come only with a report: `ControlProtocol.Request.decode` refuses them with anything else.
     static func prepare(_ operation: ControlOperation, user: String, fds: [Int32], evidence: EvidenceStore) -> Result<Prepared, ProtocolError> {
-        guard fds.isEmpty || operation.name.takesFiles else {
-            return .failure(ProtocolError(.badRequest, "files were passed with \"\(operation.name.rawValue)\", which takes none"))
-        }
         if case .report(var report, let key, let files) = operation {
             do throws(ProtocolError) {
                 report.attached = try attach(files: files, fds: fds, report: report, evidence: evidence)
@@ -102,7 +100,7 @@ enum ControlRequests {
                     let records = try await desk.reviewRecords(id)?.1.map(\.event) ?? []
                     return .success(Answer(result: IncidentView.withRecords(view, records, for: actor)))
                 } catch let e as EngineError {
-                    return .failure(ProtocolError(ProtocolError.Code(e.code), e.message))
+                    return .failure(ProtocolError(e))
                 }
             case .postmortem(let id):
                 guard actor.access >= .responder else {

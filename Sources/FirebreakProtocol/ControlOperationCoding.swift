@@ -80,7 +80,7 @@ extension ControlOperation {
             self = .report(report, key: try a.text("key"), files: files)
         case .postmortem: self = .postmortem(incident: try a.required("incident"))
         case .show: self = .show(incident: try a.required("incident"))
-        case .metrics: self = .metrics(since: try a.date("since"), until: try a.date("until"))
+        case .metrics: self = try .metrics(sinceText: a.text("since"), untilText: a.text("until"))
         case .evidence: self = .evidence(incident: try a.required("incident"), sha256: try a.required("sha256").lowercased())
         case .incidents:
             let limit = args["limit"]?.intValue ?? Int64(IncidentFilter.defaultLimit)
@@ -110,12 +110,17 @@ extension ControlOperation {
 }
 
 extension ControlOperation {
-    /// A date (2026-11-01, the start of that day in UTC) or an RFC 3339 time, as `metrics` takes them.
-    public static func date(_ text: String, argument: String) throws(ProtocolError) -> Timestamp {
-        guard let t = Timestamp(rfc3339: text) ?? Timestamp(rfc3339: text + "T00:00:00Z") else {
-            throw ProtocolError(.badRequest, "\"\(argument)\" must be a date (2026-11-01) or an RFC 3339 time")
+    /// `metrics` with its dates as people write them: a date (2026-11-01, the start of that day in UTC) or an
+    /// RFC 3339 time.
+    public static func metrics(sinceText since: String?, untilText until: String?) throws(ProtocolError) -> ControlOperation {
+        func date(_ text: String?, _ argument: String) throws(ProtocolError) -> Timestamp? {
+            guard let text else { return nil }
+            guard let t = Timestamp(rfc3339: text) ?? Timestamp(rfc3339: text + "T00:00:00Z") else {
+                throw ProtocolError(.badRequest, "\"\(argument)\" must be a date (2026-11-01) or an RFC 3339 time")
+            }
+            return t
         }
-        return t
+        return .metrics(since: try date(since, "since"), until: try date(until, "until"))
     }
 }
 
@@ -136,7 +141,4 @@ private struct Arguments {
         return s
     }
 
-    func date(_ key: String) throws(ProtocolError) -> Timestamp? {
-        try text(key).map { t throws(ProtocolError) in try ControlOperation.date(t, argument: key) }
-    }
 }

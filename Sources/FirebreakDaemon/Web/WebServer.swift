@@ -9,7 +9,7 @@ import NIOCore
 import ServiceLifecycle
 
 /// The web pages and the JSON API (Hummingbird), served by the daemon on `--http ADDR` (localhost by default).
-/// Every action is an `ControlOperation`, answered by the same code and rules as the control socket's (`ControlRequests`): a person
+/// Every action is a `ControlOperation`, answered by the same code and rules as the control socket's (`ControlRequests`): a person
 /// is a login name mapped by the roster, reporters see their own reports only, and every form carries the
 /// session's CSRF token. Pages: report a post, the board, an incident, the review (post-mortems, metrics).
 public struct WebServer: Sendable {
@@ -250,10 +250,10 @@ public struct WebServer: Sendable {
         // An incident, and its post-mortem.
         router.get("/incidents/:id") { request, context -> Response in
             guard let c = await caller(request, context) else { return signInPage() }
-            let id = context.parameters.get("id") ?? ""
-            switch await run(.show(incident: EngineState.canonicalIncidentID(id)), c) {
+            let id = Self.incident(context)
+            switch await run(.show(incident: id), c) {
             case .success(let view):
-                let postmortem = c.actor.access >= .responder ? try? await run(.postmortem(incident: EngineState.canonicalIncidentID(id)), c).get() : nil
+                let postmortem = c.actor.access >= .responder ? try? await run(.postmortem(incident: id), c).get() : nil
                 return Self.html(WebPages.incident(c.actor, view: view, postmortem: postmortem, csrf: c.csrf))
             case .failure(let e):
                 return Self.html(WebPages.message("Not found", c.actor, e.message), status: Self.status(for: e.code))
@@ -261,8 +261,8 @@ public struct WebServer: Sendable {
         }
         router.get("/incidents/:id/postmortem") { request, context -> Response in
             guard let c = await caller(request, context) else { return signInPage() }
-            let id = context.parameters.get("id") ?? ""
-            switch await run(.postmortem(incident: EngineState.canonicalIncidentID(id)), c) {
+            let id = Self.incident(context)
+            switch await run(.postmortem(incident: id), c) {
             case .success(let p): return Self.html(WebPages.page("Post-mortem \(id)", c.actor, PostmortemText.html(p)))
             case .failure(let e): return Self.html(WebPages.message("Post-mortem", c.actor, e.message), status: Self.status(for: e.code))
             }
@@ -302,7 +302,12 @@ public struct WebServer: Sendable {
             var args: [String: JSONValue] = [:]
             for (k, v) in request.uri.queryParameters {
                 // Only `limit` is a number: `?incident=7` is the incident 7, as on the socket.
-                args[String(k)] = v == "true" ? true : v == "false" ? false : k == "limit" ? Int64(v).map { .int($0) } ?? .string(String(v)) : .string(String(v))
+                switch (k, v) {
+                case (_, "true"): args[String(k)] = true
+                case (_, "false"): args[String(k)] = false
+                case ("limit", _) where Int64(v) != nil: args[String(k)] = .int(Int64(v)!)
+                default: args[String(k)] = .string(String(v))
+                }
             }
             return Self.apiReply(await run(op: op, args: args, c))
         }
@@ -337,6 +342,12 @@ public struct WebServer: Sendable {
         }
     }
 
+    /// The incident a page's path names (`/incidents/7`, `/incidents/inc-7`), canonical: the pages build their
+    /// operations without the socket's decoding, which would make it so.
+    static func incident(_ context: WebRequestContext) -> String {
+        EngineState.canonicalIncidentID(context.parameters.get("id") ?? "")
+    }
+
     static let unauthenticated = apiReply(.failure(ProtocolError(.unauthenticated, "send Authorization: Bearer <session from `firebreak web-login`>")))
 
     /// A button on the board or an incident page: acknowledge, done, skip, note.
@@ -345,7 +356,7 @@ public struct WebServer: Sendable {
         let f = try await Self.form(request)
         guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
         let id = context.parameters.get("id") ?? "", verb = context.parameters.get("verb") ?? ""
-        let incident = EngineState.canonicalIncidentID(id)
+        let incident = Self.incident(context)
         let operation: ControlOperation
         switch (verb, step) {
         case ("ack", _): operation = .ack(incident: incident, step: step)
