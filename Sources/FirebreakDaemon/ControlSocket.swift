@@ -35,7 +35,7 @@ public final class ControlSocket: @unchecked Sendable {
     /// Serves the clients; the desk's own thread decides and syncs their requests. While a request is at the
     /// desk it looks for the answer for up to 2 ms instead of sleeping: longer than a fast sync, so one client's
     /// reply needs no wake; a slower sync than that and it sleeps and is woken.
-    let executor = EpollExecutor(name: "socket", spinWhileExpecting: .milliseconds(2))
+    let executor: EpollExecutor
     private var connections: [Int32: Connection] = [:]
     private var stopped = false
     /// Accepting paused: the daemon ran out of descriptors (EMFILE); the sweep tries again.
@@ -46,7 +46,11 @@ public final class ControlSocket: @unchecked Sendable {
     /// An idle client is dropped after five minutes.
     static let idleLimit: Duration = .seconds(300)
 
-    init(listenFD: Int32, path: String?, desk: Desk, evidence: EvidenceStore, web: WebSessions?, logger: Logger) {
+    init(listenFD: Int32, path: String?, desk: Desk, evidence: EvidenceStore, web: WebSessions?, logger: Logger) throws {
+        do { executor = try EpollExecutor(name: "socket", spinWhileExpecting: .milliseconds(2)) } catch {
+            close(listenFD)
+            throw DaemonError(.startup, "no thread for the control socket: \(error)")
+        }
         self.web = web
         self.listenFD = listenFD
         self.path = path
@@ -62,7 +66,7 @@ public final class ControlSocket: @unchecked Sendable {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             logger.info("control socket passed by systemd (socket activation)")
-            return ControlSocket(listenFD: fd, path: nil, desk: desk, evidence: evidence, web: web, logger: logger)
+            return try ControlSocket(listenFD: fd, path: nil, desk: desk, evidence: evidence, web: web, logger: logger)
         }
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty { try? FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
@@ -85,7 +89,7 @@ public final class ControlSocket: @unchecked Sendable {
         // Anyone on the host may connect: what they may do is decided by who they are (SO_PEERCRED and the roster).
         chmod(path, 0o666)
         guard listen(fd, 128) == 0 else { close(fd); throw DaemonError(.startup, "cannot listen on \(path): \(String(cString: strerror(errno)))") }
-        return ControlSocket(listenFD: fd, path: path, desk: desk, evidence: evidence, web: web, logger: logger)
+        return try ControlSocket(listenFD: fd, path: path, desk: desk, evidence: evidence, web: web, logger: logger)
     }
 
     /// Starts serving on the socket's thread.

@@ -110,10 +110,17 @@ public enum DaemonRunner {
             return .journalFailed
         }
 
-        let desk = Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: fold.openedSeq,
-                        snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger, spoolRoot: config.spoolDir,
-                        publicKeyPath: [config.signingKey.map { $0 + ".pub" }, StateSigningKey.path(stateDir: config.stateDir) + ".pub", "/etc/firebreak/journal-signing-key.pub"]
-                            .compactMap { $0 }.first { FileManager.default.isReadableFile(atPath: $0) })
+        let desk: Desk
+        do {
+            desk = try Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: fold.openedSeq,
+                            snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger, spoolRoot: config.spoolDir,
+                            publicKeyPath: [config.signingKey.map { $0 + ".pub" }, StateSigningKey.path(stateDir: config.stateDir) + ".pub", "/etc/firebreak/journal-signing-key.pub"]
+                                .compactMap { $0 }.first { FileManager.default.isReadableFile(atPath: $0) })
+        } catch {
+            logger.critical("\(error)")
+            try? await journal.close()
+            return .badConfiguration
+        }
         await desk.snapshotIfDue()
         let evidence: EvidenceStore
         do {
@@ -165,7 +172,7 @@ public enum DaemonRunner {
             return .badConfiguration
         }
         var services: [any Service] = [
-            DeadlineService(desk: desk, clock: options.clock, logger: logger),
+            StatusService(desk: desk, clock: options.clock, logger: logger),
             NotificationService(desk: desk, settings: config.notifications, content: content, clock: options.clock, logger: logger),
             ControlSocketService(socket: control),
             SpoolService(spool: spool),

@@ -22,12 +22,12 @@ import Glibc
 /// lot. If the append fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried
 /// one by one, so that one bad command (a record over the size limit) cannot fail the others.
 public actor Desk {
-    /// The desk's executor; the spool's threads prefer it for their requests. While the control socket has
+    /// The desk's executor. While the control socket has
     /// clients it looks for work for 200 µs after work, not 50: a client's next request reaches it through the
     /// socket's thread (its reply sent, the client's next read and parsed there), which takes longer than 50 µs.
     /// Only while there are clients: the longer spin after every batch made deadlines fire late (the figures,
     /// and what is not understood about them: docs/benchmarks.md).
-    nonisolated let executor = EpollExecutor(name: "desk", spinWhileExpecting: .microseconds(200))
+    nonisolated let executor: EpollExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     // Read by the queries (DeskQueries.swift); changed only here.
     private(set) var state: EngineState
@@ -53,15 +53,14 @@ public actor Desk {
     /// The snapshot `snapshotIfDue` started, while it is written: a clean stop waits for it.
     private var inBackground: Task<Void, Never>?
     private let log: Logger?
-    /// Deadlines fire from a one-shot timer in the desk's own `epoll` (a timerfd), armed for the soonest after
-    /// every batch, so no other thread stands between a deadline and its batch: the deadline loop wakes on the
-    /// cooperative pool, which a busy daemon may keep waiting. The timer is not enough on its own: the drain loop
-    /// must also let go of the thread (`longestHold`).
-    private var deadlineTimer = DeadlineTimer()
+    /// Deadlines fire from this timer in the desk's own `epoll`, not from a task on the cooperative pool, which
+    /// a busy daemon may keep waiting. The timer is not enough on its own: the drain loop must also let go of the
+    /// thread (`longestHold`).
+    private var deadlineTimer: DeadlineTimer
     /// After a batch of due deadlines failed to be journaled (a full disk), they are tried again no sooner than
     /// this, rather than at once and in a loop.
     private var dueRetryAt: Timestamp?
-    /// Events journaled for deadlines since the deadline loop last asked (it logs them and updates STATUS).
+    /// Events journaled for deadlines since `status` was last asked (its caller logs them and updates STATUS).
     private var dueEventsSinceTurn = 0
 
     private enum Work {
@@ -78,7 +77,11 @@ public actor Desk {
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
                 openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil,
-                spoolRoot: String? = nil, publicKeyPath: String? = nil) {
+                spoolRoot: String? = nil, publicKeyPath: String? = nil) throws(DaemonError) {
+        do { executor = try EpollExecutor(name: "desk", spinWhileExpecting: .microseconds(200)) } catch {
+            throw DaemonError(.startup, "no thread for the desk: \(error)")
+        }
+        deadlineTimer = try DeadlineTimer()
         self.spoolRoot = spoolRoot
         self.publicKeyPath = publicKeyPath
         self.snapshots = snapshots
@@ -94,13 +97,23 @@ public actor Desk {
         self.rosterNow = Mutex(context.roster)
         self.journal = journal
         self.clock = clock
+        // Deadlines that passed while the daemon was down fall due at once.
+        deadlineTimer.arm(for: self.state.nextDeadline()?.time, notBefore: nil, now: clock())
+        let executor = self.executor, fd = deadlineTimer.descriptor
+        // Weakly: the executor keeps its handlers, and a desk that is gone must not be kept by its own timer.
+        guard executor.watch(fd, for: .readable, { [weak self] _ in
+            PollTimer.drain(fd)
+            guard let self else { return }
+            Task(executorPreference: self.executor) { await self.deadlineTimerFired() }
+        }) else {
+            // Thrown with every property set: deinit closes the timer.
+            throw DaemonError(.startup, "cannot watch the deadline timer: \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit {
-        if let fd = deadlineTimer.descriptor {
-            executor.unwatch(fd)
-            close(fd)
-        }
+        executor.unwatch(deadlineTimer.descriptor)
+        deadlineTimer.close()
         executor.stop()
     }
 
@@ -124,28 +137,18 @@ public actor Desk {
         }
     }
 
-    /// What the deadline loop needs after a turn, from one visit to the desk.
-    public struct Fired: Sendable {
-        /// Events journaled for deadlines that fell due.
-        public let events: Int
+    /// What the STATUS line and the log say, from one visit to the desk.
+    public struct Status: Sendable, Equatable {
+        /// Events journaled for deadlines that fell due since the last `status`.
+        public let deadlineEvents: Int
         public let nextDeadline: Timestamp?
         public let activeIncidents: Int
-        /// The desk fires deadlines from its own timer: the loop need not wake for them.
-        public let firedByTheDesk: Bool
     }
 
-    /// The deadline loop's turn: makes sure every deadline due now is fired (by the desk's timer, or here when the
-    /// desk has none) and says how many events deadlines made since the last turn.
-    @discardableResult
-    public func fireDue() async throws -> Fired {
-        // Armed afresh each turn (at least once a minute): the timer counts on the monotonic clock, deadlines are
-        // wall-clock times, and a step of the wall clock (NTP, a suspend) is noticed here.
-        deadlineTimer.forget()
-        armDeadlineTimer()
-        if !deadlineTimer.fires { _ = try await enqueue(.due) }
-        let events = dueEventsSinceTurn
-        dueEventsSinceTurn = 0
-        return Fired(events: events, nextDeadline: nextDeadline(), activeIncidents: activeIncidents, firedByTheDesk: deadlineTimer.fires)
+    /// The desk's status, and the deadline events since it was last asked (it is asked by one service).
+    public func status() -> Status {
+        defer { dueEventsSinceTurn = 0 }
+        return Status(deadlineEvents: dueEventsSinceTurn, nextDeadline: nextDeadline(), activeIncidents: activeIncidents)
     }
 
     /// Journals an event that changes no state (a rejected report, a one-tap link used), in turn with the
@@ -165,7 +168,7 @@ public actor Desk {
     public nonisolated let spoolRoot: String?
 
     /// Who is who, for callers mapping a user to an actor before they come to the desk (the socket's and the
-    /// spool's threads): read without a visit to the desk's thread. A reload replaces it with the context.
+    /// spool's takes): read without a visit to the desk's thread. A reload replaces it with the context.
     public nonisolated var roster: Roster { rosterNow.withLock { $0 } }
     private nonisolated let rosterNow: Mutex<Roster>
 
@@ -197,15 +200,9 @@ public actor Desk {
         while let jobs = lanes.nextBatch() {
             let changed = commit(jobs, retryAlone: jobs.count > 1)
             if changed {
-                // The deadline loop to refresh its STATUS line within a second (and, when the desk has no timer,
-                // for a deadline sooner than it sleeps towards); the notifier looks at most every 50 ms whatever
-                // the number of wakes.
-                var within = Duration.seconds(1)
-                if !deadlineTimer.fires, let soonest = state.nextDeadline() {
-                    within = min(within, .milliseconds(soonest.time.millisecondsSinceEpoch - clock().millisecondsSinceEpoch))
-                }
-                // Deadlines that fired are logged by the loop at once; other changes only move its STATUS line.
-                wakeup.wake(within: dueEventsSinceTurn > 0 ? nil : within)
+                // Deadlines that fired are logged at once; other changes only move the STATUS line, within a
+                // second. The notifier looks at most every 50 ms whatever the number of wakes.
+                wakeup.wake(within: dueEventsSinceTurn > 0 ? nil : .seconds(1))
                 notifierWakeup.wake()
             }
             if snapshotPolicy.isDue(at: .now) { snapshotIfDue() }
@@ -223,20 +220,9 @@ public actor Desk {
 
     // MARK: The deadline timer
 
-    /// Arms the timer for the soonest deadline (made and watched the first time).
+    /// Arms the timer for the soonest deadline.
     private func armDeadlineTimer() {
-        let executor = self.executor
-        let problem = deadlineTimer.arm(for: state.nextDeadline()?.time, notBefore: dueRetryAt, now: clock()) { fd in
-            // Weakly: the executor keeps its handlers, and a desk that is gone must not be kept by its own timer.
-            executor.watch(fd, for: .readable) { [weak self] _ in
-                PollTimer.drain(fd)
-                guard let self else { return }
-                Task(executorPreference: self.executor) { await self.deadlineTimerFired() }
-            }
-        }
-        if let problem {
-            log?.warning("no timer for deadlines on the desk's thread (\(problem)): the deadline loop fires them")
-        }
+        deadlineTimer.arm(for: state.nextDeadline()?.time, notBefore: dueRetryAt, now: clock())
     }
 
     private func deadlineTimerFired() {

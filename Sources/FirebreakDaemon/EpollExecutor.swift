@@ -26,7 +26,7 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     typealias Handler = @Sendable (Poller.Events) -> Void
 
     private let name: String
-    private let poller: Poller?
+    private let poller: Poller
     // Guarded by `lock`.
     private let lock = NSLock()
     private var jobs = Deque<UnownedJob>()
@@ -45,13 +45,13 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     private var threadID: pthread_t?
 
     /// `spinWhileExpecting`: how long to look for work after work before sleeping while `expecting` is above
-    /// zero (otherwise `spinAfterWork`).
-    init(name: String, spinWhileExpecting: Duration = EpollExecutor.spinAfterWork) {
+    /// zero (otherwise `spinAfterWork`). Throws when the kernel gives no epoll or eventfd (no descriptors
+    /// left): the daemon does not start rather than run without its timers and sockets.
+    init(name: String, spinWhileExpecting: Duration = EpollExecutor.spinAfterWork) throws(PollerError) {
         self.name = name
         self.spin = EpollExecutor.multiprocessor ? Self.spinAfterWork : .zero
         self.spinWhileExpecting = EpollExecutor.multiprocessor ? spinWhileExpecting : .zero
-        // Without epoll (no descriptors left) the desk still runs; only the control socket needs it.
-        poller = try? Poller()
+        poller = try Poller()
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -81,7 +81,6 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// watched.
     @discardableResult
     func watch(_ fd: Int32, for events: Poller.Events, _ handler: @escaping Handler) -> Bool {
-        guard let poller else { errno = ENOSYS; return false }
         lock.lock()
         handlers[fd] = handler
         let watched = poller.watch(fd, for: events)
@@ -95,7 +94,7 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     func unwatch(_ fd: Int32) {
         lock.lock()
         handlers[fd] = nil
-        poller?.unwatch(fd)
+        poller.unwatch(fd)
         lock.unlock()
     }
 
@@ -110,7 +109,7 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
             thread.start()
         } else if asleep {
             asleep = false
-            poller?.wake()
+            poller.wake()
         }
     }
 
@@ -118,7 +117,7 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     func stop() {
         lock.lock()
         stopping = true
-        if asleep { asleep = false; poller?.wake() }
+        if asleep { asleep = false; poller.wake() }
         lock.unlock()
     }
 
@@ -181,7 +180,6 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Looks at the sockets and the queue without sleeping until `spin` after the last work (`spinWhileExpecting`
     /// while work is expected); true when something came.
     private func spinBriefly() -> Bool {
-        guard poller != nil else { return false }
         while true {
             let since = ContinuousClock.now - lastWork
             guard since < spin || (since < spinWhileExpecting && expecting.load(ordering: .relaxed) > 0) else { break }
@@ -197,11 +195,6 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Waits for the watched descriptors and runs their handlers; true when a handler ran.
     @discardableResult
     private func poll(timeoutMilliseconds: Int32) -> Bool {
-        guard let poller else {
-            // No epoll: wait for a job by polling the queue (only when descriptors ran out at start).
-            if timeoutMilliseconds != 0 { usleep(1_000) }
-            return false
-        }
         var handled = false
         _ = poller.wait(timeoutMilliseconds: timeoutMilliseconds) { fd, events in
             handled = true

@@ -1,11 +1,10 @@
-import DequeModule
-import Dispatch
 import FirebreakCore
 import FirebreakJournal
 import FirebreakUnix
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,29 +17,31 @@ import Glibc
 /// Evidence goes beside the report: the writer puts each file in `evidence/` first and names it in the report's
 /// `evidence` list; the files must be regular, single-link and the report owner's. Once the report is durable
 /// they follow it to `done/` (or `rejected/`) as `<report>.<name>`.
-public final class Spool: @unchecked Sendable {
+public final class Spool: Sendable {
     public let root: String
     let desk: Desk
     let evidence: EvidenceStore
     let logger: Logger
     public static let maxBytes = 256 * 1024
-    private var inotify: Inotify?
-    private let lock = NSCondition()
-    private var stopped = false
-    /// Names waiting for a worker, and the ones being taken: a name is never taken twice at once (an event and a
-    /// rescan can name the same file).
-    private var waiting = Deque<String>()
-    private var queued: Set<String> = []
-    private var busy: Set<String> = []
-    /// Files taken at once. Each worker waits for its report to be durable; the desk journals everything that
+    /// The spool's thread: it reads `new/`'s inotify events and the dropped files, and runs the takes in between
+    /// their visits to the desk. Copying evidence (hashed and synced) goes to `BlockingWork` instead, so a large
+    /// screenshot does not hold up the next report's read.
+    let executor: EpollExecutor
+    /// Files being taken at once. Each take waits for its report to be durable; the desk journals everything that
     /// arrived meanwhile in one append, so a burst costs a few syncs instead of one per file.
-    static let workers = 32
+    static let width = 32
+    /// The names being taken: a name is never taken twice at once (an event and a rescan can name the same file).
+    private let taking = Mutex<Set<String>>([])
+    private let stopped = Atomic<Bool>(false)
+    /// The end of `arrivals`' stream, which `stop` finishes.
+    private let arriving = Mutex<AsyncStream<[String]>.Continuation?>(nil)
 
     public init(root: String, desk: Desk, evidence: EvidenceStore, logger: Logger) throws {
         self.root = root
         self.desk = desk
         self.evidence = evidence
         self.logger = logger
+        do { executor = try EpollExecutor(name: "spool") } catch { throw DaemonError(.startup, "no thread for the spool: \(error)") }
         // tmp/ and new/ take files from anyone (sticky, not listable, like a mail spool); done/ and rejected/
         // are the daemon's. tmpfiles.d sets these on a host; here they are made when missing.
         for (sub, mode) in [("", 0o755), ("tmp", 0o1733), ("new", 0o1733), ("evidence", 0o1733), ("done", 0o750), ("rejected", 0o750)] as [(String, mode_t)] {
@@ -54,80 +55,85 @@ public final class Spool: @unchecked Sendable {
         }
     }
 
-    /// Watches `new/` and takes what is already there, on a thread of its own.
-    func start() throws {
+    deinit {
+        executor.stop()
+    }
+
+    /// The names that appear in `new/`, as they appear: first what is there already (what arrived while the
+    /// daemon was down), then each inotify batch, read on the spool's thread when its `epoll` says so; after an
+    /// overflow of the kernel's queue, everything there again. Watched before the first scan, so nothing
+    /// renamed in between is missed. Ends when its reader stops.
+    func arrivals() throws -> AsyncStream<[String]> {
+        let inotify: Inotify
         do {
-            inotify = try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite])
+            inotify = try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite], nonBlocking: true)
         } catch {
             throw DaemonError(.startup, "cannot watch \(root)/new: \(error)")
         }
-        let thread = Thread { [self] in watch() }
-        thread.name = "spool"
-        thread.start()
-        for i in 0..<Self.workers {
-            let worker = Thread { [self] in work() }
-            worker.name = "spool-\(i)"
-            worker.start()
-        }
-    }
-
-    /// Queues names for the workers, skipping any already queued or being taken.
-    func enqueue(_ names: [String]) {
-        lock.lock()
-        for name in names where !busy.contains(name) && queued.insert(name).inserted { waiting.append(name) }
-        lock.broadcast()
-        lock.unlock()
-    }
-
-    private func work() {
-        while true {
-            lock.lock()
-            while waiting.isEmpty && !stopped { lock.wait() }
-            if stopped {
-                lock.unlock()
-                return
+        let (names, arrived) = AsyncStream.makeStream(of: [String].self)
+        arriving.withLock { $0 = arrived }
+        arrived.yield(scan())
+        let executor = self.executor, fd = inotify.descriptor
+        let watched = executor.watch(fd, for: .readable) { [weak self] _ in
+            // Level-triggered: read until nothing is left.
+            while let batch = inotify.next() {
+                if batch.overflowed, let self {
+                    self.logger.warning("spool: the kernel's event queue overflowed; rescanning \(self.root)/new")
+                    arrived.yield(self.scan())
+                } else {
+                    arrived.yield(batch.names)
+                }
             }
-            let name = waiting.removeFirst()
-            queued.remove(name)
-            busy.insert(name)
-            lock.unlock()
-            take(name)
-            lock.lock()
-            busy.remove(name)
-            lock.unlock()
+        }
+        guard watched else {
+            let problem = String(cString: strerror(errno))
+            inotify.close()
+            throw DaemonError(.startup, "cannot watch \(root)/new: \(problem)")
+        }
+        arrived.onTermination = { _ in
+            executor.perform {
+                executor.unwatch(fd)
+                inotify.close()
+            }
+        }
+        return names
+    }
+
+    /// Takes each name as it arrives, `width` at once, until `arrivals` ends; then waits for the takes under way.
+    func takeAll(_ arrivals: AsyncStream<[String]>) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await names in arrivals {
+                for name in names where claim(name) {
+                    if running == Self.width {
+                        await group.next()
+                        running -= 1
+                    }
+                    running += 1
+                    group.addTask(executorPreference: executor) {
+                        await self.take(name)
+                        self.taking.withLock { _ = $0.remove(name) }
+                    }
+                }
+            }
         }
     }
 
+    private func claim(_ name: String) -> Bool {
+        taking.withLock { $0.insert(name).inserted }
+    }
+
+    /// No file is taken after this (the ones under way finish), and `arrivals` ends.
     func stop() {
-        lock.lock()
-        stopped = true
-        lock.broadcast()
-        lock.unlock()
-        inotify?.close()
+        stopped.store(true, ordering: .relaxed)
+        arriving.withLock { $0?.finish() }
     }
 
-    private var isStopped: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return stopped
-    }
+    private var isStopped: Bool { stopped.load(ordering: .relaxed) }
 
-    private func watch() {
-        scan()  // what arrived while the daemon was down
-        guard let inotify else { return }
-        while !isStopped, let batch = inotify.next() {
-            if batch.overflowed {
-                logger.warning("spool: the kernel's event queue overflowed; rescanning \(root)/new")
-                scan()
-            } else {
-                enqueue(batch.names)
-            }
-        }
-    }
-
-    /// Queues every file in `new/`, oldest name first (maildir names start with the time).
-    func scan() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root + "/new")) ?? []
-        enqueue(names.sorted())
+    /// Every name in `new/`, oldest first (maildir names start with the time).
+    func scan() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root + "/new")) ?? []).sorted()
     }
 
     struct Rejection: Error {
@@ -136,7 +142,7 @@ public final class Spool: @unchecked Sendable {
     }
 
     /// One file from `new/`: read safely, handed to the engine, moved.
-    func take(_ name: String) {
+    func take(_ name: String) async {
         guard !isStopped, !name.hasPrefix("."), !name.contains("/"), name != "..", name.utf8.count <= 255 else { return }
         let path = root + "/new/" + name
         var owner = "unknown"
@@ -153,12 +159,10 @@ public final class Spool: @unchecked Sendable {
             var report: Report
             do { report = try Report(json: json) } catch { throw Rejection(field: error.field, reason: error.reason) }
             evidenceNames = report.evidence
-            report.attached = try storeEvidence(report.evidence, owner: uid)
+            report.attached = try await storeEvidence(report.evidence, owner: uid)
             let actor = Actor.from(unixUser: owner, roster: desk.roster)
-            let submitted = report
-            let outcome: Result<[Event], Error> = awaitOnThisThread(preferring: desk.executor) {
-                do { return .success(try await self.desk.submit(.report(submitted, key: "spool:\(name)"), by: actor)) } catch { return .failure(error) }
-            }
+            let outcome: Result<[Event], Error>
+            do { outcome = .success(try await desk.submit(.report(report, key: "spool:\(name)"), by: actor)) } catch { outcome = .failure(error) }
             switch outcome {
             case .success(let events):
                 move(name, to: "done")
@@ -176,7 +180,7 @@ public final class Spool: @unchecked Sendable {
                 logger.error("spool: \(name) not recorded, left in new/: \(e)")
             }
         } catch let r as Rejection {
-            reject(name, owner: owner, field: r.field, reason: r.reason)
+            await reject(name, owner: owner, field: r.field, reason: r.reason)
             if let ownerUID { moveEvidence(evidenceNames, of: name, owner: ownerUID, to: "rejected") }
         } catch is CancellationError {
             return  // the file went away meanwhile
@@ -227,7 +231,7 @@ public final class Spool: @unchecked Sendable {
 
     /// Stores each named file from `evidence/`, only a file of the report's owner: nobody attaches someone
     /// else's file. What the store refuses (not a regular file, too large) rejects the report.
-    func storeEvidence(_ names: [String], owner: uid_t) throws -> [Evidence] {
+    func storeEvidence(_ names: [String], owner: uid_t) async throws -> [Evidence] {
         var stored: [Evidence] = []
         for (i, name) in names.enumerated() {
             let field = "evidence[\(i)]", label = "evidence/\(name) "
@@ -236,8 +240,13 @@ public final class Spool: @unchecked Sendable {
             })
             defer { close(fd) }
             guard st.st_uid == owner else { throw Rejection(field: field, reason: "\(label)belongs to \(userName(st.st_uid)), not to the report's owner") }
-            do { stored.append(try evidence.store(fd: fd, name: name)) } catch {
-                throw Rejection(field: field, reason: label + error.message)
+            let evidence = self.evidence
+            let copied = await BlockingWork.run { () -> Result<Evidence, DaemonError> in
+                do throws(DaemonError) { return .success(try evidence.store(fd: fd, name: name)) } catch { return .failure(error) }
+            }
+            switch copied {
+            case .success(let kept): stored.append(kept)
+            case .failure(let error): throw Rejection(field: field, reason: label + error.message)
             }
         }
         return stored
@@ -253,16 +262,15 @@ public final class Spool: @unchecked Sendable {
         }
     }
 
-    func reject(_ name: String, owner: String, field: String, reason: String) {
+    func reject(_ name: String, owner: String, field: String, reason: String) async {
         let target = move(name, to: "rejected")
         let text = "file: \(name)\nowner: \(owner)\nfield: \(field)\nreason: \(reason)\nat: \(JournalOptions.systemClock().rfc3339)\n"
         if !FileManager.default.createFile(atPath: root + "/rejected/" + target + ".reason", contents: Data(text.utf8), attributes: [.posixPermissions: 0o640]) {
             logger.error("spool: could not write rejected/\(target).reason (\(field): \(reason))")
         }
         let rejected = ReportRejected(file: name, owner: owner, field: field, reason: reason)
-        let recorded: Bool = awaitOnThisThread(preferring: desk.executor) {
-            do { try await self.desk.record(.reportRejected(rejected), actor: owner); return true } catch { return false }
-        }
+        let recorded: Bool
+        do { try await desk.record(.reportRejected(rejected), actor: owner); recorded = true } catch { recorded = false }
         logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")
     }
 
@@ -282,13 +290,17 @@ public final class Spool: @unchecked Sendable {
     }
 }
 
-/// Runs the spool watcher for the service group's lifetime.
+/// Takes the spool's files for the service group's lifetime. At a graceful shutdown it stops taking new files
+/// and returns once the takes under way are durable (or refused).
 struct SpoolService: Service {
     let spool: Spool
 
     func run() async throws {
-        try spool.start()
-        try? await gracefulShutdown()
-        spool.stop()
+        let arrivals = try spool.arrivals()
+        await withGracefulShutdownHandler {
+            await spool.takeAll(arrivals)
+        } onGracefulShutdown: {
+            spool.stop()
+        }
     }
 }

@@ -24,13 +24,16 @@ public final class Inotify: @unchecked Sendable {
         public static let create = Mask(rawValue: UInt32(IN_CREATE))
     }
 
-    private let fd: Int32
+    /// The instance's descriptor, for an `epoll` to watch (it is readable when events are waiting).
+    public let descriptor: Int32
+    private var fd: Int32 { descriptor }
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// Watches `directory` for `events`; throws the errno text when the kernel refuses (no inotify instances
-    /// left, no such directory).
-    public init(watching directory: String, for events: Mask) throws(UnixError) {
-        fd = inotify_init1(Int32(IN_CLOEXEC))
+    /// left, no such directory). `nonBlocking`: `next` returns nil at once when no event is waiting, for a
+    /// reader woken by `epoll`.
+    public init(watching directory: String, for events: Mask, nonBlocking: Bool = false) throws(UnixError) {
+        descriptor = inotify_init1(Int32(IN_CLOEXEC) | (nonBlocking ? Int32(IN_NONBLOCK) : 0))
         guard fd >= 0 else { throw UnixError(errno: errno) }
         guard inotify_add_watch(fd, directory, events.rawValue) >= 0 else {
             let e = errno
@@ -39,7 +42,8 @@ public final class Inotify: @unchecked Sendable {
         }
     }
 
-    /// Blocks until events come; nil once the instance is closed (`close`) or unreadable.
+    /// Blocks until events come (non-blocking: nil when none is waiting); nil once the instance is closed
+    /// (`close`) or unreadable.
     public func next() -> Batch? {
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

@@ -41,7 +41,7 @@ import Testing
         options.dataSync = sync.dataSync
         options.maxRecordBytes = maxRecordBytes
         let journal = try Journal.open(directory: dir.sub("journal"), options: options)
-        return (Desk(state: EngineState(), context: Self.context, journal: journal, clock: JournalOptions.systemClock), journal)
+        return (try Desk(state: EngineState(), context: Self.context, journal: journal, clock: JournalOptions.systemClock), journal)
     }
 
     static let manager = Actor(id: "amira", access: .manager)
@@ -197,7 +197,7 @@ import Testing
         let playbook = Playbook(id: "quick", title: "Quick", description: nil, match: Playbook.Match(fallback: true), severity: .high,
                                 acknowledge: TimeSpan(milliseconds: 300), escalation: .standard, raise: [], steps: steps, file: "quick.yaml")
         let journal = try Journal.open(directory: dir.sub("journal"))
-        let desk = Desk(state: EngineState(), context: EngineContext(playbooks: PlaybookSet([playbook]), roster: Self.context.roster),
+        let desk = try Desk(state: EngineState(), context: EngineContext(playbooks: PlaybookSet([playbook]), roster: Self.context.roster),
                         journal: journal, clock: JournalOptions.systemClock)
         let opened = try await desk.submit(Self.report(0), by: Actor(id: "kim", access: .reporter))
         let id = try #require(opened.first { $0.type == EventType.incidentOpened }?.incident)

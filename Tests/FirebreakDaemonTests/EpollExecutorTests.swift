@@ -18,7 +18,7 @@ import Glibc
     }
 
     @Test func workHandedOverWhileItLooksAndOnceItSleepsIsRun() throws {
-        let thread = EpollExecutor(name: "test-desk")
+        let thread = try EpollExecutor(name: "test-desk")
         defer { thread.stop() }
         #expect(runs(on: thread))
         // Within the look after work (50 µs), and right after a body ran.
@@ -33,7 +33,7 @@ import Glibc
     }
 
     @Test func aDescriptorReadyWhileItLooksOrSleepsIsHandled() throws {
-        let thread = EpollExecutor(name: "test-desk")
+        let thread = try EpollExecutor(name: "test-desk")
         defer { thread.stop() }
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)

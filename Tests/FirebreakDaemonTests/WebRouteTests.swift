@@ -27,7 +27,7 @@ import Testing
 
     func setUp(_ dir: TempDir, trustedHeader: String? = nil) async throws -> Setup {
         let journal = try Journal.open(directory: dir.sub("journal"))
-        let desk = Desk(state: EngineState(), context: DeskTests.context, journal: journal, clock: JournalOptions.systemClock)
+        let desk = try Desk(state: EngineState(), context: DeskTests.context, journal: journal, clock: JournalOptions.systemClock)
         let evidence = try EvidenceStore(root: dir.sub("evidence"), maxBytes: 1 << 20) { _ in }
         let sessions = WebSessions(baseURL: "http://test", trustedHeader: trustedHeader)
         let links = ActionLinks(key: SymmetricKey(size: .bits256))
