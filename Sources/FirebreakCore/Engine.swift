@@ -154,6 +154,9 @@ extension Draft {
 
     /// Raises severity when a rule's threshold is reached, bringing in the steps gated on the new severity.
     mutating func applyRaiseRules(roster: Roster) {
+        // One look-up of the incident for the rules (every report that joins an incident comes here): nothing
+        // changes it until the event below.
+        let incident = self.incident
         var target = incident.severity
         var reasons: [String] = []
         for rule in incident.plan.raise where rule.to > target {

@@ -21,6 +21,11 @@ public struct EngineUndo: Sendable {
     /// whose earlier values win.
     public mutating func absorb(_ later: EngineUndo) {
         guard let counts = later.counts else { return }
+        // The first command of a batch: its undo is the batch's (no dictionaries merged).
+        if self.counts == nil {
+            self = later
+            return
+        }
         if self.counts == nil { self.counts = counts }
         if overrides == nil { overrides = later.overrides }
         incidents.merge(later.incidents) { mine, _ in mine }
