@@ -75,6 +75,12 @@ int fb_timer_disarm(int fd) {
     return timerfd_settime(fd, 0, &spec, NULL);
 }
 
+long long fb_timer_remaining_ns(int fd) {
+    struct itimerspec spec;
+    if (timerfd_gettime(fd, &spec) != 0) return -1;
+    return (long long)spec.it_value.tv_sec * 1000000000LL + spec.it_value.tv_nsec;
+}
+
 void fb_timer_drain(int fd) {
     uint64_t count;
     while (read(fd, &count, sizeof count) < 0 && errno == EINTR) {}

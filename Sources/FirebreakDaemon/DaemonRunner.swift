@@ -208,8 +208,8 @@ public enum DaemonRunner {
         do {
             try await group.run()
         } catch {
-            // The web server cannot listen (a setting to fix), or the journal failed (the deadline loop cannot
-            // journal what fell due).
+            // The web server cannot listen or the spool cannot be watched (a setting to fix), or a service
+            // failed.
             logger.critical("stopping after a failure: \(error)")
             exitStatus = (error as? DaemonError)?.code == .startup ? .badConfiguration : .journalFailed
         }

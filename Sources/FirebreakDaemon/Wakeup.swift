@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Lets a loop (deadlines, notifications) sleep until it next has work, yet wake at once when the desk makes
+/// Lets a loop (the status line, notifications) sleep until it next has work, yet wake at once when the desk makes
 /// work due sooner.
 ///
 /// A lock, not an actor: the desk calls `wake` after every batch it journals, synchronously, and must not hop
@@ -8,7 +8,7 @@ import Synchronization
 final class Wakeup<C: Clock>: Sendable where C.Duration == Duration {
     private struct Sleeping {
         /// Set by a wake while nobody sleeps: the next sleep ends by then (at once for a wake without `within`).
-        /// Kept as an instant, not a flag: with a flag every batch's wake would cut the deadline loop's next
+        /// Kept as an instant, not a flag: with a flag every batch's wake would cut the status loop's next
         /// sleep to nothing, and under a steady stream it would go round once per batch.
         var pendingBy: C.Instant?
         var sleeper: Task<Void, any Error>?
@@ -50,7 +50,7 @@ final class Wakeup<C: Clock>: Sendable where C.Duration == Duration {
                 task.cancel()
             }
             // Cut short to a later instant: sleep on until it (a wake within a second must not end a minute's sleep
-            // now, or every report would cost the deadline loop a turn: one client, two thread wakes and a visit
+            // now, or every report would cost the status loop a turn: one client, two thread wakes and a visit
             // to the desk per report).
             let later: C.Instant? = sleeping.withLock { s in
                 defer { s.shortenedTo = nil }

@@ -86,6 +86,8 @@ public enum PollTimer {
     public static func arm(_ fd: Int32, afterNanoseconds nanoseconds: Int64) -> Bool { fb_timer_arm_once(fd, nanoseconds) == 0 }
     @discardableResult
     public static func disarm(_ fd: Int32) -> Bool { fb_timer_disarm(fd) == 0 }
+    /// Nanoseconds until the timer fires (0: disarmed), or -1 (errno): what the kernel holds, for tests and logs.
+    public static func remainingNanoseconds(_ fd: Int32) -> Int64 { fb_timer_remaining_ns(fd) }
 }
 
 extension UnixSocket {

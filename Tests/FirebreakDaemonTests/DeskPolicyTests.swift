@@ -1,4 +1,6 @@
+import FirebreakCore
 @testable import FirebreakDaemon
+import FirebreakUnix
 import Testing
 
 /// The desk's batching and snapshot pacing as values: what they answer, without a desk, a thread or a clock.
@@ -46,5 +48,45 @@ import Testing
         policy.finished(started: t0, now: t0 + .seconds(2))
         #expect(!policy.isDue(at: t0 + .seconds(21)))
         #expect(policy.isDue(at: t0 + .seconds(22)))
+    }
+}
+
+/// The deadline timer against the kernel's own view of the timerfd (`timerfd_gettime`): armed for the soonest
+/// deadline, never more than a minute ahead, not again for the same deadline, disarmed when none is left.
+@Suite struct DeadlineTimerTests {
+    /// Seconds until the timer fires; 0 when disarmed.
+    func secondsLeft(_ timer: DeadlineTimer) -> Double {
+        Double(PollTimer.remainingNanoseconds(timer.descriptor)) / 1e9
+    }
+
+    @Test func itIsArmedForTheSoonestDeadlineAndAtMostAMinuteAhead() throws {
+        var timer = try DeadlineTimer()
+        defer { timer.close() }
+        let now = Timestamp(millisecondsSinceEpoch: 1_795_336_200_000)
+        #expect(secondsLeft(timer) == 0)
+        // An hour away: armed for a minute, so that a step of the wall clock is noticed within one.
+        timer.arm(for: now + .seconds(3600), notBefore: nil, now: now)
+        let capped = secondsLeft(timer)
+        #expect(capped > 55 && capped <= 60)
+        // A sooner deadline re-arms it.
+        timer.arm(for: now + .seconds(5), notBefore: nil, now: now)
+        let soon = secondsLeft(timer)
+        #expect(soon > 3 && soon <= 5)
+        // The same deadline again, later: left as it is (it is not pushed back).
+        timer.arm(for: now + .seconds(5), notBefore: nil, now: now + .seconds(4))
+        let same = secondsLeft(timer)
+        #expect(same > 3 && same <= 5)
+        // After it fired (`forget`), the same deadline arms it again from the new now.
+        timer.forget()
+        timer.arm(for: now + .seconds(5), notBefore: nil, now: now + .seconds(4))
+        let again = secondsLeft(timer)
+        #expect(again > 0 && again <= 1)
+        // A deadline already past, to be retried no sooner than a second from now.
+        timer.arm(for: now - .seconds(10), notBefore: now + .seconds(1), now: now)
+        let retry = secondsLeft(timer)
+        #expect(retry > 0.5 && retry <= 1)
+        // No deadline left: disarmed.
+        timer.arm(for: nil, notBefore: nil, now: now)
+        #expect(secondsLeft(timer) == 0)
     }
 }

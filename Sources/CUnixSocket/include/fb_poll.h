@@ -35,6 +35,8 @@ void fb_timer_drain(int fd);
 int fb_timer_create_once(void);
 int fb_timer_arm_once(int fd, long long delay_ns);
 int fb_timer_disarm(int fd);
+/* Nanoseconds until the timer fires (0: disarmed), or -1 (errno). */
+long long fb_timer_remaining_ns(int fd);
 
 /* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
 int fb_accept_nonblocking(int listen_fd);
