@@ -44,12 +44,12 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     }
     private var threadID: pthread_t?
 
-    /// `spinWhileExpecting`: how long to look for work after work before sleeping while `expecting` is above
-    /// zero (otherwise `spinAfterWork`). Throws when the kernel gives no epoll or eventfd (no descriptors
+    /// `spin`: how long to look for work after work before sleeping; `spinWhileExpecting`: how long while
+    /// `expecting` is above zero. Throws when the kernel gives no epoll or eventfd (no descriptors
     /// left): the daemon does not start rather than run without its timers and sockets.
-    init(name: String, spinWhileExpecting: Duration = EpollExecutor.spinAfterWork) throws(PollerError) {
+    init(name: String, spin: Duration = EpollExecutor.spinAfterWork, spinWhileExpecting: Duration = EpollExecutor.spinAfterWork) throws(PollerError) {
         self.name = name
-        self.spin = EpollExecutor.multiprocessor ? Self.spinAfterWork : .zero
+        self.spin = EpollExecutor.multiprocessor ? spin : .zero
         self.spinWhileExpecting = EpollExecutor.multiprocessor ? spinWhileExpecting : .zero
         poller = try Poller()
     }

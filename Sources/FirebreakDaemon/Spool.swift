@@ -41,7 +41,9 @@ public final class Spool: Sendable {
         self.desk = desk
         self.evidence = evidence
         self.logger = logger
-        do { executor = try EpollExecutor(name: "spool") } catch { throw DaemonError(.startup, "no thread for the spool: \(error)") }
+        // No spin after work: nobody waits on the spool's thread for a reply, and on two cores a thread that
+        // spins after each take would take turns from the desk it waits for.
+        do { executor = try EpollExecutor(name: "spool", spin: .zero, spinWhileExpecting: .zero) } catch { throw DaemonError(.startup, "no thread for the spool: \(error)") }
         // tmp/ and new/ take files from anyone (sticky, not listable, like a mail spool); done/ and rejected/
         // are the daemon's. tmpfiles.d sets these on a host; here they are made when missing.
         for (sub, mode) in [("", 0o755), ("tmp", 0o1733), ("new", 0o1733), ("evidence", 0o1733), ("done", 0o750), ("rejected", 0o750)] as [(String, mode_t)] {

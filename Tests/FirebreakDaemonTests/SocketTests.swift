@@ -60,10 +60,10 @@ import Glibc
     }
 
     /// Sends raw bytes on a fresh connection and returns what came back.
-    static func raw(_ socket: String, _ bytes: [UInt8]) -> String {
+    static func raw(_ socket: String, _ bytes: [UInt8], timeoutSeconds: Int = 10) -> String {
         let fd = UnixSocket.connected(to: socket)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var sent = 0
         while sent < bytes.count {
@@ -230,10 +230,18 @@ import Glibc
         // systemd-socket-activate listens, and starts the daemon at the first connection, handing it the socket.
         let (d, notify) = try harness.startDaemon(dir, wrapper: [Self.socketActivate!, "-l", socket, "-E", "NOTIFY_SOCKET"], waitForReady: false)
         defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
-        // The first connection starts the daemon; it answers once the report is durable. (Spoken in-process:
-        // a child process started while systemd-socket-activate is our child is not reaped reliably by Foundation.)
-        let reply = Self.raw(socket, Array(#"{"v":1,"id":7,"op":"report","args":{"report":{"url":"https://x.com/c/status/1","category":"impersonation"}}}"#.utf8) + [0x0A])
+        // The socket file appears at bind, a moment before systemd-socket-activate listens: wait until a
+        // connection is taken (that first connection starts the daemon, which reads it closed and goes on).
+        #expect(waitUntil(timeout: 10) {
+            let probe = UnixSocket.connected(to: socket)
+            if probe >= 0 { close(probe) }
+            return probe >= 0
+        })
+        // It answers once the report is durable, after a start that may take seconds on a loaded machine. (Spoken
+        // in-process: a child process started while systemd-socket-activate is our child is not reaped reliably
+        // by Foundation.)
+        let reply = Self.raw(socket, Array(#"{"v":1,"id":7,"op":"report","args":{"report":{"url":"https://x.com/c/status/1","category":"impersonation"}}}"#.utf8) + [0x0A],
+                             timeoutSeconds: 60)
         let answer = try JSONParser.parse(reply.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(answer["ok"] == true && answer["id"] == 7 && answer["result"]?["incident"] == "INC-1", "\(reply)")
         #expect(notify.receive(containing: "READY=1") != nil)
