@@ -97,9 +97,12 @@ public final class ControlSocket: @unchecked Sendable {
         guard executor.watch(listenFD, for: .readable, { [self] _ in acceptReady() }) else {
             throw DaemonError(.startup, "cannot watch the control socket: \(String(cString: strerror(errno)))")
         }
-        // The sweep: idle clients, and accepting again after running out of descriptors.
+        // The sweep: idle clients, and accepting again after running out of descriptors. Without it idle clients
+        // would hold their descriptors for good, so the daemon does not start without it.
         sweepTimer = PollTimer.create(everyMilliseconds: 5_000)
-        if sweepTimer >= 0 { executor.watch(sweepTimer, for: .readable) { [self] _ in sweep() } }
+        guard sweepTimer >= 0, executor.watch(sweepTimer, for: .readable, { [self] _ in sweep() }) else {
+            throw DaemonError(.startup, "no timer for the control socket's sweep: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Stops accepting and drops every client (their requests in progress are not answered). Returns at once;
