@@ -20,14 +20,13 @@ public struct EngineUndo: Sendable {
     /// Adds what `later` kept for the values this undo has not kept yet: a command's own undo joins its batch's,
     /// whose earlier values win.
     public mutating func absorb(_ later: EngineUndo) {
-        guard let counts = later.counts else { return }
-        // The first command of a batch: its undo is the batch's (no dictionaries merged).
-        if self.counts == nil {
+        guard later.counts != nil else { return }
+        // The first command of a batch: its undo is the batch's (no dictionaries merged). After it, the counts
+        // and overrides kept are the batch's first, and stay.
+        if counts == nil {
             self = later
             return
         }
-        if self.counts == nil { self.counts = counts }
-        if overrides == nil { overrides = later.overrides }
         incidents.merge(later.incidents) { mine, _ in mine }
         activeByURL.merge(later.activeByURL) { mine, _ in mine }
         latestByURL.merge(later.latestByURL) { mine, _ in mine }

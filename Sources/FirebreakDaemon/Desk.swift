@@ -22,9 +22,9 @@ import Glibc
 /// lot. If the append fails (a full disk), the batch is taken back with `EngineUndo` and its commands are tried
 /// one by one, so that one bad command (a record over the size limit) cannot fail the others.
 public actor Desk {
-    /// The desk's executor. While the control socket has
-    /// clients it looks for work for 200 µs after work, not 50: a client's next request reaches it through the
-    /// socket's thread (its reply sent, the client's next read and parsed there), which takes longer than 50 µs.
+    /// The desk's executor. While the control socket has clients it looks for work for 200 µs after work, not
+    /// 50: a client's next request reaches it through the socket's thread (its reply sent, the client's next read
+    /// and parsed there), which takes longer than 50 µs.
     /// Only while there are clients: the longer spin after every batch made deadlines fire late (the figures,
     /// and what is not understood about them: docs/benchmarks.md).
     nonisolated let executor: EpollExecutor

@@ -68,7 +68,7 @@ public final class Spool: Sendable {
     func arrivals() throws -> AsyncStream<[String]> {
         let inotify: Inotify
         do {
-            inotify = try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite], nonBlocking: true)
+            inotify = try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite])
         } catch {
             throw DaemonError(.startup, "cannot watch \(root)/new: \(error)")
         }

@@ -140,5 +140,4 @@ private struct Arguments {
         guard let s = try text(key) else { throw ProtocolError(.badRequest, "\(op) needs \"\(key)\"") }
         return s
     }
-
 }

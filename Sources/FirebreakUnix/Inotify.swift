@@ -26,27 +26,24 @@ public final class Inotify: @unchecked Sendable {
 
     /// The instance's descriptor, for an `epoll` to watch (it is readable when events are waiting).
     public let descriptor: Int32
-    private var fd: Int32 { descriptor }
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// Watches `directory` for `events`; throws the errno text when the kernel refuses (no inotify instances
-    /// left, no such directory). `nonBlocking`: `next` returns nil at once when no event is waiting, for a
-    /// reader woken by `epoll`.
-    public init(watching directory: String, for events: Mask, nonBlocking: Bool = false) throws(UnixError) {
-        descriptor = inotify_init1(Int32(IN_CLOEXEC) | (nonBlocking ? Int32(IN_NONBLOCK) : 0))
-        guard fd >= 0 else { throw UnixError(errno: errno) }
-        guard inotify_add_watch(fd, directory, events.rawValue) >= 0 else {
+    /// left, no such directory). Non-blocking: it is read when an `epoll` says it is readable.
+    public init(watching directory: String, for events: Mask) throws(UnixError) {
+        descriptor = inotify_init1(Int32(IN_CLOEXEC) | Int32(IN_NONBLOCK))
+        guard descriptor >= 0 else { throw UnixError(errno: errno) }
+        guard inotify_add_watch(descriptor, directory, events.rawValue) >= 0 else {
             let e = errno
-            _ = Glibc.close(fd)
+            _ = Glibc.close(descriptor)
             throw UnixError(errno: e)
         }
     }
 
-    /// Blocks until events come (non-blocking: nil when none is waiting); nil once the instance is closed
-    /// (`close`) or unreadable.
+    /// The events waiting; nil when none is (or the instance is closed or unreadable).
     public func next() -> Batch? {
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return nil }
             var batch = Batch()
@@ -68,10 +65,9 @@ public final class Inotify: @unchecked Sendable {
         }
     }
 
-    /// Closes the instance. (Linux does not end a `read` blocked on it in another thread; that `next` returns at
-    /// its next event, and its caller looks whether it was stopped.)
+    /// Closes the instance; call it on the reader's thread, after its `epoll` stopped watching it.
     public func close() {
-        _ = Glibc.close(fd)
+        _ = Glibc.close(descriptor)
     }
 }
 

@@ -140,6 +140,8 @@ import Testing
                 #expect(r.status == .forbidden && String(buffer: r.body).contains("only responders"))
             }
             try await client.execute(uri: "/review", method: .get, headers: Self.cookie(kim)) { r in #expect(r.status == .forbidden) }
+            // Who may ask comes before how the dates are written: a reporter hears "forbidden" even then.
+            try await client.execute(uri: "/review?since=last-week", method: .get, headers: Self.cookie(kim)) { r in #expect(r.status == .forbidden) }
             try await client.execute(uri: "/incidents/INC-1", method: .get, headers: Self.cookie(kim)) { r in
                 let html = String(buffer: r.body)
                 #expect(r.status == .ok && html.contains("acknowledged") && !html.contains("id=\"timeline\""))
@@ -153,6 +155,11 @@ import Testing
                 let html = String(buffer: r.body)
                 #expect(r.status == .ok && html.contains("<svg") && html.contains("Median time to acknowledge"))
             }
+            // A date the review cannot read is named, as the socket names it.
+            try await client.execute(uri: "/review?since=last-week", method: .get, headers: Self.cookie(amira)) { r in
+                #expect(r.status == .badRequest && String(buffer: r.body).contains("must be a date (2026-11-01)"))
+            }
+            try await client.execute(uri: "/review?since=2026-01-01&until=", method: .get, headers: Self.cookie(amira)) { r in #expect(r.status == .ok) }
         }
         try await s.journal.close()
     }

@@ -70,8 +70,7 @@ public struct WebServer: Sendable {
         }
     }
 
-    /// An operation the way the JSON API and the review page's query string name it, decoded as the socket
-    /// decodes its requests.
+    /// An operation the way the JSON API names it, decoded as the socket decodes its requests.
     func run(op: String, args: [String: JSONValue], _ c: Caller) async -> Result<JSONValue, ProtocolError> {
         let operation: ControlOperation
         do throws(ProtocolError) {
@@ -271,9 +270,16 @@ public struct WebServer: Sendable {
         // Review: metrics with charts, and the post-mortems.
         router.get("/review") { request, context -> Response in
             guard let c = await caller(request, context) else { return signInPage() }
-            var args: [String: JSONValue] = [:]
-            for key in ["since", "until"] { if let v = request.uri.queryParameters[Substring(key)], !v.isEmpty { args[key] = .string(String(v)) } }
-            switch await run(op: ControlOperation.Name.metrics.rawValue, args: args, c) {
+            func date(_ key: String) -> String? { request.uri.queryParameters[Substring(key)].flatMap { $0.isEmpty ? nil : String($0) } }
+            // Who may ask first, then the dates, as the socket decides them.
+            let metrics: Result<JSONValue, ProtocolError>
+            do throws(ProtocolError) {
+                if let refusal = ControlRequests.admit(.metrics, c.actor) { throw refusal }
+                metrics = await run(try .metrics(sinceText: date("since"), untilText: date("until")), c)
+            } catch {
+                metrics = .failure(error)
+            }
+            switch metrics {
             case .success(let m):
                 let all = (try? await run(.incidents(IncidentFilter()), c).get())?.arrayValue ?? []
                 return Self.html(WebPages.review(c.actor, metrics: m, resolved: all.filter { $0["status"] == "resolved" || $0["status"] == "closed" }))
