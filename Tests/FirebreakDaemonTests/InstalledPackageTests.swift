@@ -165,6 +165,17 @@ import Glibc
         let form = try run("/usr/bin/curl", ["-s", "-b", jar, "-w", "\n%{http_code}", "http://127.0.0.1:8080/report"])
         #expect(form.stdout.hasSuffix("\n200") && form.stdout.contains("<form"), "\(form.stdout.suffix(400))")
 
+        // A report handed in through the installed spool, as a script would: written in tmp/, renamed into new/,
+        // taken, made durable and moved to done/, and its receipt shown to its owner.
+        let spool = "/var/spool/firebreak"
+        let dropped = Array(#"{"url":"https://x.com/leaker/status/43","category":"confidential-information"}"#.utf8)
+        #expect(FileManager.default.createFile(atPath: spool + "/tmp/installed-1", contents: Data(dropped)))
+        #expect(rename(spool + "/tmp/installed-1", spool + "/new/installed-1") == 0)
+        #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: spool + "/done/installed-1") },
+                "\(String(decoding: readBytes(dir.sub("daemon.log")), as: UTF8.self))")
+        let receipt = try run("/usr/bin/firebreak", ["reports", "--file", "installed-1"])
+        #expect(receipt.status == 0 && receipt.stdout.contains("INC-2"), "\(receipt.stdout)\(receipt.stderr)")
+
         // A clean stop seals the journal; it verifies with the key the installation generated. (SIGTERM to the
         // daemon, strace's child: strace itself would only detach.)
         let children = String(decoding: readBytes("/proc/\(daemon.processIdentifier)/task/\(daemon.processIdentifier)/children"), as: UTF8.self)
