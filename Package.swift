@@ -59,6 +59,7 @@ let package = Package(
             name: "FirebreakJournal",
             dependencies: [
                 "FirebreakCore",
+                "FirebreakUnix",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -4,7 +4,7 @@
 public struct DaemonError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
-            case configuration, startup, snapshot, evidence, mail, actionLinks = "action-links", form
+            case configuration, startup, journal, snapshot, evidence, mail, actionLinks = "action-links", form
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -15,6 +15,8 @@ public struct DaemonError: Error, Sendable, CustomStringConvertible {
         /// A part of the daemon could not start (a socket, the spool, the web server's address): a setting to fix,
         /// so the daemon exits with the bad-configuration status.
         public static let startup = Code(.startup)
+        /// The journal refused a write the daemon cannot start or stop without (a full disk, a failed sync).
+        public static let journal = Code(.journal)
         /// The state snapshot could not be read or written (the journal stays the record; replay covers it).
         public static let snapshot = Code(.snapshot)
         /// An evidence file could not be taken or stored: the message says why, in words for the reporter.

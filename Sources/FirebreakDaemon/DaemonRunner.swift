@@ -101,25 +101,19 @@ public enum DaemonRunner {
         let from = r.resumedAt.map { "from the snapshot at seq \($0) " } ?? ""
         logger.info("journal \(config.journalDirectory) replayed \(from)to seq \(r.lastSeq): \(state.incidents.count) incidents, \(open) open; \(loaded.playbooks.playbooks.count) playbooks, \(roster.people.count) people",
                     metadata: MessageID.meta(MessageID.started))
-        // The start, and any recovery, go into the journal itself and are sealed at once: the post-mortem and
-        // the auditor see when the daemon ran and exactly what a recovery cut off.
-        do {
-            _ = try await journal.appendAndSeal(LifecycleRecords.startRecords(recovery: r, now: options.clock()))
-        } catch {
-            logger.critical("cannot record the start in the journal: \(error)")
-            return .journalFailed
-        }
-
         let desk: Desk
         do {
             desk = try Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: fold.openedSeq,
                             snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger, spoolRoot: config.spoolDir,
                             publicKeyPath: [config.signingKey.map { $0 + ".pub" }, StateSigningKey.path(stateDir: config.stateDir) + ".pub", "/etc/firebreak/journal-signing-key.pub"]
-                                .compactMap { $0 }.first { FileManager.default.isReadableFile(atPath: $0) })
+                                .compactMap { $0 }.first { FileManager.default.isReadableFile(atPath: $0) },
+                            // The start, and any recovery, go into the journal itself and are sealed at once: the
+                            // post-mortem and the auditor see when the daemon ran and exactly what a recovery cut off.
+                            startRecords: LifecycleRecords.startRecords(recovery: r, now: options.clock()))
         } catch {
             logger.critical("\(error)")
-            try? await journal.close()
-            return .badConfiguration
+            try? journal.closeNow()
+            return error.code == .journal ? .journalFailed : .badConfiguration
         }
         await desk.snapshotIfDue()
         let evidence: EvidenceStore
@@ -131,7 +125,7 @@ public enum DaemonRunner {
             }
         } catch {
             logger.critical("\(error)")
-            try? await journal.close()
+            try? await desk.close(with: [])
             return .badConfiguration
         }
         let web = config.httpAddress.map { address in
@@ -143,7 +137,7 @@ public enum DaemonRunner {
             control = try ControlSocket.open(path: config.socket, desk: desk, evidence: evidence, web: web, logger: logger)
         } catch {
             logger.critical("\(error)")
-            try? await journal.close()
+            try? await desk.close(with: [])
             return .badConfiguration
         }
         let spool: Spool
@@ -152,7 +146,7 @@ public enum DaemonRunner {
         } catch {
             logger.critical("\(error)")
             control.stop()
-            try? await journal.close()
+            try? await desk.close(with: [])
             return .badConfiguration
         }
         // One-tap links need the web pages to answer them.
@@ -168,7 +162,7 @@ public enum DaemonRunner {
         } catch {
             logger.critical("notifications.templates: \(config.notifications.templates ?? ""): \(error)", metadata: MessageID.meta(MessageID.configurationInvalid))
             control.stop()
-            try? await journal.close()
+            try? await desk.close(with: [])
             return .badConfiguration
         }
         var services: [any Service] = [
@@ -216,8 +210,7 @@ public enum DaemonRunner {
         SystemdNotify.stopping(status: "sealing the journal")
         await desk.saveSnapshot()
         do {
-            _ = try await journal.append([LifecycleRecords.stopRecord(now: options.clock())])
-            try await journal.close()
+            try await desk.close(with: [LifecycleRecords.stopRecord(now: options.clock())])
         } catch {
             logger.critical("journal failed while closing: \(error)")
             return .journalFailed

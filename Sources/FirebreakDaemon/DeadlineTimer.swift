@@ -6,7 +6,8 @@ import Glibc
 
 /// The desk's one-shot deadline timer, and the only thing that fires deadlines: a timerfd in the desk's own
 /// `epoll`, armed after every batch for the soonest deadline, so no other thread stands between a deadline and
-/// its batch. Never armed more than `longestWait` ahead: the timer counts on the monotonic clock and deadlines
+/// its batch. The desk also arms it for the journal's timed checkpoint when that comes first (the desk is the
+/// journal's writer). Never armed more than `longestWait` ahead: the timer counts on the monotonic clock and deadlines
 /// are wall-clock times, so a step of the wall clock (NTP, a suspend) is noticed within that. It owns its
 /// descriptor; the desk unwatches it and closes it with `close`.
 struct DeadlineTimer: Sendable {

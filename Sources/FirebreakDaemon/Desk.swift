@@ -77,7 +77,14 @@ public actor Desk {
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
                 openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil,
-                spoolRoot: String? = nil, publicKeyPath: String? = nil) throws(DaemonError) {
+                spoolRoot: String? = nil, publicKeyPath: String? = nil, startRecords: [JournalEntry] = []) throws(DaemonError) {
+        // The daemon's start (and what recovery found) is journaled and sealed in one sync before anything the
+        // desk decides, a deadline overdue since the last run included; from here on only the desk writes.
+        if !startRecords.isEmpty {
+            do { _ = try journal.appendNow(startRecords, seal: true) } catch {
+                throw DaemonError(.journal, "cannot record the start in the journal: \(error)")
+            }
+        }
         do { executor = try EpollExecutor(name: "desk", spinWhileExpecting: .microseconds(200)) } catch {
             throw DaemonError(.startup, "no thread for the desk: \(error)")
         }
@@ -98,7 +105,7 @@ public actor Desk {
         self.journal = journal
         self.clock = clock
         // Deadlines that passed while the daemon was down fall due at once.
-        deadlineTimer.arm(for: self.state.nextDeadline()?.time, notBefore: nil, now: clock())
+        deadlineTimer.arm(for: Self.soonest(self.state.nextDeadline()?.time, journal.checkpointDue), notBefore: nil, now: clock())
         let executor = self.executor, fd = deadlineTimer.descriptor
         // Weakly: the executor keeps its handlers, and a desk that is gone must not be kept by its own timer.
         guard executor.watch(fd, for: .readable, { [weak self] _ in
@@ -220,14 +227,33 @@ public actor Desk {
 
     // MARK: The deadline timer
 
-    /// Arms the timer for the soonest deadline.
+    /// Arms the timer for the soonest deadline, or the journal's timed checkpoint if that comes first: the desk
+    /// writes the journal, so it also seals it on time.
     private func armDeadlineTimer() {
-        deadlineTimer.arm(for: state.nextDeadline()?.time, notBefore: dueRetryAt, now: clock())
+        deadlineTimer.arm(for: Self.soonest(state.nextDeadline()?.time, journal.checkpointDue), notBefore: dueRetryAt, now: clock())
+    }
+
+    private static func soonest(_ a: Timestamp?, _ b: Timestamp?) -> Timestamp? {
+        guard let a, let b else { return a ?? b }
+        return min(a, b)
     }
 
     private func deadlineTimerFired() {
         deadlineTimer.forget()
+        do { try journal.sealIfDue() } catch {
+            // A full disk: the checkpoint is tried again in a second (a sync that failed has stopped the daemon).
+            dueRetryAt = clock() + .seconds(1)
+            log?.error("the journal's timed checkpoint could not be written (\(error)); it is tried again in a second")
+        }
         if lanes.add(Job(work: .due, reply: { _ in })) == .startDraining { startDraining() }
+    }
+
+    // MARK: The journal's last records
+
+    /// Journals `entries` (the daemon's stop), seals and closes the journal; the desk accepts nothing after.
+    public func close(with entries: [JournalEntry]) throws {
+        _ = try journal.appendNow(entries)
+        try journal.closeNow()
     }
 
     // MARK: Snapshots

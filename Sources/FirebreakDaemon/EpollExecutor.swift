@@ -130,6 +130,7 @@ final class EpollExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
         lock.lock()
         threadID = pthread_self()
         lock.unlock()
+        ThreadName.set(name)
         while true {
             lock.lock()
             asleep = false

@@ -5,19 +5,22 @@ import Darwin
 #endif
 import Crypto
 import FirebreakCore
+import FirebreakUnix
 import Foundation
 
 /// The journal: appends are durable when they return, concurrent appends share one `fdatasync`.
 ///
-/// One writer thread owns the file. Appenders encode their records' bodies themselves, queue them and wait;
-/// the writer takes everything queued, gives it seqs and hashes in queue order, writes it with one `write` and
-/// syncs it with one `fdatasync`, then answers every waiter at once. So the number of syncs tracks the disk's
-/// speed, not the number of appenders: throughput grows with load (group commit).
-///
-/// The writer is a thread, not an actor, because `fdatasync` blocks for milliseconds and must not hold one of
-/// the cooperative pool's few threads (two on these machines). A caller with a thread of its own (the daemon's
-/// desk, which batches its commands itself) may write and sync on that thread instead (`appendNow`), saving the
-/// two thread wakes of the hand-off; the two kinds of commit take turns under `commitLock`.
+/// Two ways to write, which take turns under `commitLock` and share one chain:
+/// - **On the caller's thread** (`appendNow`, `sealIfDue`, `closeNow`): for a caller that batches its appends
+///   itself and has a thread that may block through a sync. The daemon's desk writes only so, on its own
+///   executor, and seals on its own timer (`checkpointDue`): in the daemon the desk owns the writer, and the
+///   journal starts no thread. Tools and tests use it as the blocking form.
+/// - **Queued** (`append`, `close`): appenders encode their records' bodies themselves, queue them and wait; a
+///   writer thread takes everything queued, gives it seqs and hashes in queue order, writes it with one `write`
+///   and syncs it with one `fdatasync`, then answers every waiter at once. So the number of syncs tracks the
+///   disk's speed, not the number of appenders (group commit). The thread starts with the first queued request,
+///   and then also writes timed checkpoints. It is a thread, not an actor, because `fdatasync` blocks for
+///   milliseconds and must not hold one of the cooperative pool's few threads (two on these machines).
 public final class Journal: @unchecked Sendable {
     public let directory: String
     public let options: JournalOptions
@@ -30,10 +33,14 @@ public final class Journal: @unchecked Sendable {
     private var closing = false
     private var finished = false
     private var closeWaiters: [@Sendable (JournalError?) -> Void] = []
+    /// Why the close failed, once finished.
+    private var closedWith: JournalError?
+    /// Whether the writer thread was started (by the first queued request).
+    private var writerStarted = false
     private var headSeq: UInt64
     private var headHash: String
     /// When the oldest record not yet sealed by a checkpoint was written, on `options.clock` (the records' own
-    /// clock): the writer thread waits for it to age `checkpointEverySeconds`.
+    /// clock): a checkpoint is due once it is `checkpointEverySeconds` old.
     private var firstUnsealedAt: Timestamp?
 
     /// Held by whoever writes a batch (the writer thread, or a caller of `appendNow`); guards what follows.
@@ -47,6 +54,8 @@ public final class Journal: @unchecked Sendable {
     private let tail: TailRing?
     /// Bytes appended to the segment since it was last synced (durable in the tail's lap meanwhile).
     private var segmentUnsynced = false
+    /// The fatal failure the last commit met, until `onFatal` is told of it.
+    private var unreportedFatal: JournalError?
 
     private struct Pending {
         let bodies: [RecordLine.Body]
@@ -144,6 +153,12 @@ public final class Journal: @unchecked Sendable {
         self.headHash = recovery.lastHash
         self.sinceCheckpoint = recovery.unsealedCount
         self.firstUnsealedAt = recovery.unsealedCount > 0 ? options.clock() : nil
+    }
+
+    /// Starts the writer thread for queued requests, once. Called with `cond` held.
+    private func startWriterIfNeeded() {
+        guard !writerStarted else { return }
+        writerStarted = true
         let thread = Thread { [self] in self.run() }
         thread.name = "journal-writer"
         thread.start()
@@ -165,33 +180,47 @@ public final class Journal: @unchecked Sendable {
         try await append([entry])[0]
     }
 
-    /// Appends `entries` (possibly none) and seals the journal up to them with a signed checkpoint in the same
-    /// sync, when there is anything unsealed and a signer. The daemon uses it after start-up, so that what
-    /// recovery found is signed at once rather than at the next interval.
-    public func appendAndSeal(_ entries: [JournalEntry]) async throws -> [JournalRecord] {
-        try await submit(entries, seal: true)
-    }
-
-    /// Appends `entries` on the calling thread, which blocks through the write and the `fdatasync`: for a caller
-    /// with a thread of its own that batches its appends itself (the desk). Appends from others queued
-    /// meanwhile are written by the writer thread after it, in a sync of their own.
-    public func appendNow(_ entries: [JournalEntry]) throws(JournalError) -> [JournalRecord] {
+    /// Appends `entries` (possibly none) on the calling thread, which blocks through the write and the
+    /// `fdatasync`; queued appends meanwhile are written after it, in a sync of their own. With `seal`, or when a
+    /// timed checkpoint is due, a signed checkpoint follows them in the same sync when anything is unsealed (the
+    /// daemon seals what recovery found at start so, rather than at the next interval).
+    public func appendNow(_ entries: [JournalEntry], seal: Bool = false) throws(JournalError) -> [JournalRecord] {
         let bodies = try encode(entries)
-        if bodies.isEmpty { return [] }
         commitLock.lock()
         defer { commitLock.unlock() }
         cond.lock()
         let refused = refusal()
+        let timedDue = timedCheckpointDue()
         cond.unlock()
         if let refused { throw refused }
-        let box = ResultBox()
-        commit([Pending(bodies: bodies, completion: { box.set($0) })], forceCheckpoint: false)
-        return try box.get()
+        if bodies.isEmpty && !seal && !timedDue { return [] }
+        let result = commit([bodies], forceCheckpoint: seal || timedDue)
+        reportFatal()
+        return try result.get().first ?? []
     }
 
-    /// The same as `append`, blocking the calling thread (tools and threads outside Swift concurrency).
-    public func appendBlocking(_ entries: [JournalEntry]) throws -> [JournalRecord] {
-        try submitBlocking(entries, seal: false)
+    /// When the next timed checkpoint is due on `options.clock` (nil: nothing unsealed, or no signer): a caller
+    /// writing with `appendNow` calls `sealIfDue` then, as the writer thread would.
+    public var checkpointDue: Timestamp? {
+        cond.lock(); defer { cond.unlock() }
+        return timedCheckpointDeadline()
+    }
+
+    /// Writes the timed checkpoint on the calling thread if it is due. Whether one was written.
+    @discardableResult
+    public func sealIfDue() throws(JournalError) -> Bool {
+        commitLock.lock()
+        defer { commitLock.unlock() }
+        cond.lock()
+        let refused = refusal()
+        let due = timedCheckpointDue()
+        cond.unlock()
+        if let refused { throw refused }
+        guard due else { return false }
+        let result = commit([[]], forceCheckpoint: true)
+        reportFatal()
+        _ = try result.get()
+        return true
     }
 
     private func submit(_ entries: [JournalEntry], seal: Bool) async throws -> [JournalRecord] {
@@ -199,18 +228,6 @@ public final class Journal: @unchecked Sendable {
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[JournalRecord], Error>) in
             enqueue(bodies, seal: seal) { continuation.resume(with: $0) }
         }
-    }
-
-    private func submitBlocking(_ entries: [JournalEntry], seal: Bool) throws -> [JournalRecord] {
-        let bodies = try encode(entries)
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        enqueue(bodies, seal: seal) { result in
-            box.set(result)
-            done.signal()
-        }
-        done.wait()
-        return try box.get()
     }
 
     /// Stops accepting appends, writes what is queued, seals it with a checkpoint (when signing), and closes.
@@ -221,15 +238,25 @@ public final class Journal: @unchecked Sendable {
         if let error { throw error }
     }
 
-    public func closeBlocking() throws {
-        let done = DispatchSemaphore(value: 0)
-        let box = ErrorBox()
-        requestClose { error in
-            box.error = error
-            done.signal()
+    /// `close` on the calling thread: what is queued is written, then the seal, then the files are closed.
+    public func closeNow() throws(JournalError) {
+        commitLock.lock()
+        defer { commitLock.unlock() }
+        cond.lock()
+        if finished {
+            let failure = self.failure
+            cond.unlock()
+            if let failure { throw failure }
+            return
         }
-        done.wait()
-        if let error = box.error { throw error }
+        closing = true
+        cond.unlock()
+        // The writer thread, if there is one, finds the journal finished when it next holds `commitLock`.
+        _ = writeQueued()
+        cond.lock()
+        let error = closedWith
+        cond.unlock()
+        if let error { throw error }
     }
 
     private func requestClose(_ completion: @escaping @Sendable (JournalError?) -> Void) {
@@ -242,6 +269,7 @@ public final class Journal: @unchecked Sendable {
         }
         closing = true
         closeWaiters.append(completion)
+        startWriterIfNeeded()
         cond.signal()
         cond.unlock()
     }
@@ -282,6 +310,7 @@ public final class Journal: @unchecked Sendable {
             return
         }
         pending.append(Pending(bodies: bodies, seal: seal, completion: completion))
+        startWriterIfNeeded()
         cond.signal()
         cond.unlock()
     }
@@ -289,6 +318,7 @@ public final class Journal: @unchecked Sendable {
     // MARK: The writer thread
 
     private func run() {
+        ThreadName.set("journal-writer")
         while true {
             cond.lock()
             while pending.isEmpty && !closing && !timedCheckpointDue() {
@@ -312,6 +342,10 @@ public final class Journal: @unchecked Sendable {
     /// Writes what is queued (and a checkpoint when one is due); false once the journal is finished. Called
     /// with `commitLock` held: an `appendNow` may have written, or failed, since the writer woke.
     private func writeQueued() -> Bool {
+        cond.lock()
+        let done = finished
+        cond.unlock()
+        if done { return false }
         if failedFatally() {
             drainAfterFailure()
             return false
@@ -324,7 +358,9 @@ public final class Journal: @unchecked Sendable {
         cond.unlock()
 
         if !batch.isEmpty || timedDue {
-            commit(batch, forceCheckpoint: timedDue || batch.contains { $0.seal })
+            let result = commit(batch.map(\.bodies), forceCheckpoint: timedDue || batch.contains { $0.seal })
+            answer(batch, result)
+            reportFatal()
         }
         if failedFatally() {
             drainAfterFailure()
@@ -336,7 +372,8 @@ public final class Journal: @unchecked Sendable {
         cond.unlock()
         if more { return true }
         if options.signer != nil && sinceCheckpoint > 0 {
-            commit([], forceCheckpoint: true)
+            _ = commit([[]], forceCheckpoint: true)
+            reportFatal()
             if failedFatally() {
                 drainAfterFailure()
                 return false
@@ -357,12 +394,15 @@ public final class Journal: @unchecked Sendable {
         return options.clock() >= deadline
     }
 
-    /// Tells the writer that `options.clock` moved other than with real time (a test's manual clock): it looks
-    /// again whether a timed checkpoint is due. The system clock never needs it.
+    /// Tells the journal that `options.clock` moved other than with real time (a test's manual clock): the
+    /// writer thread looks again whether a timed checkpoint is due, or, when there is none, the checkpoint is
+    /// written here if due. The system clock never needs it.
     public func clockMoved() {
         cond.lock()
+        let threaded = writerStarted
         cond.signal()
         cond.unlock()
+        if !threaded { _ = try? sealIfDue() }
     }
 
     private func failedFatally() -> Bool {
@@ -370,19 +410,28 @@ public final class Journal: @unchecked Sendable {
         return failure != nil
     }
 
-    /// Gives seqs and hashes to the batch, writes and syncs it, then answers its appenders.
-    private func commit(_ batch: [Pending], forceCheckpoint: Bool) {
+    private func answer(_ batch: [Pending], _ result: Result<[[JournalRecord]], JournalError>) {
+        switch result {
+        case .success(let records): for (p, r) in zip(batch, records) { p.completion(.success(r)) }
+        case .failure(let error): for p in batch { p.completion(.failure(error)) }
+        }
+    }
+
+    /// Gives seqs and hashes to the batch (one group of bodies per appender), writes and syncs it: the records
+    /// of each group, or why none of the batch is durable. Called with `commitLock` held; a fatal failure is
+    /// kept for `reportFatal`, called once the appenders are answered.
+    private func commit(_ batch: [[RecordLine.Body]], forceCheckpoint: Bool) -> Result<[[JournalRecord]], JournalError> {
         var out: [UInt8] = []
-        out.reserveCapacity(batch.reduce(0) { $0 + $1.bodies.reduce(0) { $0 + $1.bytes.count + 200 } } + 400)
+        out.reserveCapacity(batch.reduce(0) { $0 + $1.reduce(0) { $0 + $1.bytes.count + 200 } } + 400)
         var seq = headSeq
         var prev = headHash
         var results: [[JournalRecord]] = []
         results.reserveCapacity(batch.count)
         var added = 0
-        for p in batch {
+        for bodies in batch {
             var records: [JournalRecord] = []
-            records.reserveCapacity(p.bodies.count)
-            for body in p.bodies {
+            records.reserveCapacity(bodies.count)
+            for body in bodies {
                 seq += 1
                 let record = RecordLine.append(body, seq: seq, prev: prev, into: &out)
                 prev = record.hash
@@ -404,8 +453,7 @@ public final class Journal: @unchecked Sendable {
         }
         if out.isEmpty {
             // Only a request to seal, with nothing unsealed (or no signer): nothing to write.
-            for p in batch { p.completion(.success([])) }
-            return
+            return .success(results)
         }
 
         do {
@@ -413,7 +461,7 @@ public final class Journal: @unchecked Sendable {
                 try rotate()
             }
         } catch {
-            return fail(batch, fatal: error)
+            return fail(fatal: error)
         }
         let path = directory + "/" + Segments.name(segmentIndex)
         do {
@@ -422,10 +470,9 @@ public final class Journal: @unchecked Sendable {
             // Nothing of this batch was synced: cut it off so the chain on disk is as before, and tell the
             // appenders. The writer goes on (a full disk may have room again later).
             if ftruncate(fd, off_t(segmentSize)) != 0 {
-                return fail(batch, fatal: JournalError(.io, "cannot undo a failed write to \(path): \(FileIO.errnoText())"))
+                return fail(fatal: JournalError(.io, "cannot undo a failed write to \(path): \(FileIO.errnoText())"))
             }
-            for p in batch { p.completion(.failure(error)) }
-            return
+            return .failure(error)
         }
         var syncError: Int32 = 0
         var syncedPath = path
@@ -441,7 +488,7 @@ public final class Journal: @unchecked Sendable {
                     frameAt = try tail.write(segment: segmentIndex, offset: segmentSize, payload: out)
                 } catch {
                     _ = ftruncate(fd, off_t(segmentSize))
-                    return fail(batch, fatal: error)
+                    return fail(fatal: error)
                 }
                 syncedPath = tail.path
                 syncError = options.dataSync.call(tail.fd)
@@ -451,7 +498,7 @@ public final class Journal: @unchecked Sendable {
             // A batch too large for the tail is durable in its segment, and so is all before it: the lap is
             // emptied, so that a lap, when there is one, always starts where the segment's unsynced bytes start.
             if syncError == 0, let tail, tail.hasLap {
-                do { try tail.clear(sync: options.dataSync) } catch { return fail(batch, fatal: error) }
+                do { try tail.clear(sync: options.dataSync) } catch { return fail(fatal: error) }
             }
         }
         if syncError != 0 {
@@ -459,7 +506,7 @@ public final class Journal: @unchecked Sendable {
             // records nobody was told about. Whether the cut itself reaches the disk cannot be known once syncs fail.
             _ = ftruncate(fd, off_t(segmentSize))
             if let frameAt { tail?.unwrite(at: frameAt) }
-            return fail(batch, fatal: JournalError(.syncFailed, """
+            return fail(fatal: JournalError(.syncFailed, """
                 fdatasync of \(syncedPath) failed: \(FileIO.errnoText(syncError)). The journal stops: the kernel may have \
                 dropped the unsynced pages, so retrying could acknowledge data that is not on disk.
                 """))
@@ -478,7 +525,7 @@ public final class Journal: @unchecked Sendable {
             cond.signal()
         }
         cond.unlock()
-        for (p, records) in zip(batch, results) { p.completion(.success(records)) }
+        return .success(results)
     }
 
     /// At a clean close: the segment synced and the tail emptied, so that nothing is written back at the next
@@ -523,11 +570,18 @@ public final class Journal: @unchecked Sendable {
         segmentSize = 0
     }
 
-    private func fail(_ batch: [Pending], fatal error: JournalError) {
+    private func fail(fatal error: JournalError) -> Result<[[JournalRecord]], JournalError> {
         cond.lock()
         failure = error
         cond.unlock()
-        for p in batch { p.completion(.failure(error)) }
+        unreportedFatal = error
+        return .failure(error)
+    }
+
+    /// Calls `onFatal` for a failure `commit` met, once its appenders have been told. Called with `commitLock`.
+    private func reportFatal() {
+        guard let error = unreportedFatal else { return }
+        unreportedFatal = nil
         options.onFatal?(error)
     }
 
@@ -548,6 +602,9 @@ public final class Journal: @unchecked Sendable {
         cond.lock()
         finished = true
         closing = true
+        closedWith = error
+        // A writer thread waiting for work ends.
+        cond.broadcast()
         let waiters = closeWaiters
         closeWaiters.removeAll()
         let rest = pending
@@ -580,18 +637,4 @@ public final class Journal: @unchecked Sendable {
         return RecoveryReport.TornTail(location: problem.location, reason: problem.reason, bytes: tail.count,
                                        sha256: digest, movedTo: asidePath)
     }
-}
-
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var result: Result<[JournalRecord], JournalError>?
-    func set(_ r: Result<[JournalRecord], JournalError>) { lock.lock(); result = r; lock.unlock() }
-    func get() throws(JournalError) -> [JournalRecord] {
-        lock.lock(); defer { lock.unlock() }
-        return try result!.get()
-    }
-}
-
-private final class ErrorBox: @unchecked Sendable {
-    var error: JournalError?
 }

@@ -26,7 +26,7 @@ public struct JournalOptions: Sendable {
     public var tailRingBytes = 4 << 20
     /// The data-sync call (tests replace it with one that fails).
     public var dataSync: DataSync = .system
-    /// Called once, from the writer thread, when a sync fails and the journal stops for good. The daemon exits
+    /// Called once, from the thread that was writing, when a sync fails and the journal stops for good. The daemon exits
     /// non-zero here; anything awaiting an append has already been told it failed.
     public var onFatal: (@Sendable (JournalError) -> Void)?
 

@@ -90,6 +90,14 @@ public enum PollTimer {
     public static func remainingNanoseconds(_ fd: Int32) -> Int64 { fb_timer_remaining_ns(fd) }
 }
 
+/// The calling thread's name as the kernel shows it to an operator (`top -H`, `ps -L`, /proc/PID/task/*/comm):
+/// Foundation's `Thread.name` stays inside Foundation on Linux. At most 15 bytes are kept.
+public enum ThreadName {
+    public static func set(_ name: String) {
+        _ = fb_thread_set_name(name)
+    }
+}
+
 extension UnixSocket {
     /// `accept4` with a non-blocking, close-on-exec result, or -1 (errno; EAGAIN when nobody is waiting).
     public static func acceptNonBlocking(_ listenFD: Int32) -> Int32 { fb_accept_nonblocking(listenFD) }

@@ -70,10 +70,10 @@ struct DeadlineBench: ParsableCommand {
             guard case .success(let events) = Engine.handle(.report(report, key: nil), by: Actor(id: "kim", access: .reporter), state: &state,
                                                          now: due + .minutes(-15), context: context) else { throw ValidationError("report \(i) refused") }
             for e in events { batch.append(JournalEntry(e)) }
-            if batch.count >= 4000 { _ = try journal.appendBlocking(batch); batch.removeAll(keepingCapacity: true) }
+            if batch.count >= 4000 { _ = try journal.appendNow(batch); batch.removeAll(keepingCapacity: true) }
         }
-        _ = try journal.appendBlocking(batch)
-        try journal.closeBlocking()
+        _ = try journal.appendNow(batch)
+        try journal.closeNow()
         let built = JournalOptions.systemClock()
         guard built < first else { throw ValidationError("building took past the first deadline; give a smaller --incidents") }
 

@@ -175,10 +175,10 @@ struct JournalBench: AsyncParsableCommand {
                            "url": .string("https://x.com/someone/status/\(1_800_000_000_000 + n)"),
                            "category": "confidential-information", "note": "figures from the Q3 board pack"]))
             }
-            _ = try journal.appendBlocking(entries)
+            _ = try journal.appendNow(entries)
             written += batch
         }
-        try journal.closeBlocking()
+        try journal.closeNow()
         let seconds = Double(monotonicNanos() - t0) / 1e9
         var bytes = 0
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasSuffix(".jsonl") {

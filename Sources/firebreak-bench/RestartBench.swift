@@ -39,7 +39,7 @@ struct RestartBench: ParsableCommand {
         let built = monotonicNanos()
         let journal = try Journal.open(directory: journalDir)
         try life.write(records: records - behind, keepOpen: 1000, into: journal)
-        try journal.closeBlocking()
+        try journal.closeNow()
         let bytes = try FileManager.default.contentsOfDirectory(atPath: journalDir).reduce(0) {
             $0 + ((try? FileManager.default.attributesOfItem(atPath: journalDir + "/" + $1)[.size] as? Int) ?? 0)
         }
@@ -73,7 +73,7 @@ struct RestartBench: ParsableCommand {
         let oldSnapshot = try Data(contentsOf: URL(fileURLWithPath: snapshotPath))
         let more = try Journal.open(directory: journalDir)
         try life.write(records: behind, keepOpen: 1000, into: more)
-        try more.closeBlocking()
+        try more.closeNow()
         let (old, oldRSS) = try timeToReady([]) { try oldSnapshot.write(to: URL(fileURLWithPath: snapshotPath)) }
         let total = try JournalReader.scan(directory: journalDir).lastSeq
 
@@ -136,12 +136,12 @@ private struct Life {
             }
             if batch.count >= 4000 {
                 written += batch.count
-                _ = try journal.appendBlocking(batch)
+                _ = try journal.appendNow(batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }
         written += batch.count
-        _ = try journal.appendBlocking(batch)
+        _ = try journal.appendNow(batch)
     }
 
     /// Every notification asked for is delivered at once.

@@ -18,11 +18,11 @@ import Testing
         options.checkpointEveryRecords = 4
         let journal = try Journal.open(directory: dir.sub("j"), options: options)
         for n in 1...9 {
-            _ = try journal.appendBlocking([entry(n, type: n % 2 == 0 ? "step.done" : "report.received")])
+            _ = try journal.appendNow([entry(n, type: n % 2 == 0 ? "step.done" : "report.received")])
         }
         // Checkpoints at seq 5 and 10; seq 11 stays unsealed in this copy.
         try copyDirectory(dir.sub("j"), dir.sub("unsealed"))
-        try journal.closeBlocking()
+        try journal.closeNow()
 
         let verify = try run(firebreak, ["journal", "verify", dir.sub("j"), "--key", dir.sub("key.pub")])
         #expect(verify.status == 0)

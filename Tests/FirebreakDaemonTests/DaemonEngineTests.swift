@@ -23,8 +23,8 @@ import Glibc
         let events = try Engine.handle(.report(report, key: "spool:1"), by: Actor(id: "kim", access: .reporter), state: EngineState(),
                                        now: time, context: context).get()
         let journal = try Journal.open(directory: journalDir)
-        _ = try journal.appendBlocking(events.map(JournalEntry.init))
-        try journal.closeBlocking()
+        _ = try journal.appendNow(events.map(JournalEntry.init))
+        try journal.closeNow()
         return events
     }
 

@@ -57,6 +57,30 @@ import Glibc
         #expect(recovered["sha256"]?.stringValue == Hex.lowercase(SHA256.hash(data: readBytes(moved))))
     }
 
+    /// The desk writes the journal: the daemon starts no writer thread of the journal's, and it is the desk's
+    /// timer that seals a quiet journal once `--checkpoint-seconds` have passed since its first unsealed record.
+    @Test func theDeskSealsAQuietJournalOnTimeWithNoWriterThread() throws {
+        let dir = TempDir("daemon-timed-seal")
+        let harness = DaemonHarness()
+        let publicPath = try KeyFile.generate(privatePath: dir.sub("key")).publicPath
+        let (d, _) = try harness.startDaemon(dir, arguments: ["--signing-key", dir.sub("key"), "--checkpoint-seconds", "1", "--http", "off"])
+        defer { _ = d.stop() }
+        let journal = d.state + "/journal"
+        let key = try VerificationKey.load(path: publicPath)
+        // daemon.started and its checkpoint.
+        #expect(try JournalVerifier.verify(directory: journal, keys: [key]).sealedThrough == 1)
+        let report = try harness.cli(["report", "https://x.com/quiet/status/1", "--category", "other"], socket: d.socket)
+        #expect(report.status == 0, "\(report.stderr)")
+        // Nothing more is written and 1,000 records are far off: only the desk's timer can seal the report's records.
+        let opened = try JournalVerifier.verify(directory: journal, keys: [key])
+        #expect(waitUntil(timeout: 15) {
+            ((try? JournalVerifier.verify(directory: journal, keys: [key]))?.sealedThrough ?? 0) >= opened.lastSeq
+        }, "a timed checkpoint covering seq \(opened.lastSeq)")
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(d.process.processIdentifier)/task")) ?? []
+        let names = threads.compactMap { try? String(contentsOfFile: "/proc/\(d.process.processIdentifier)/task/\($0)/comm", encoding: .utf8) }
+        #expect(!names.isEmpty && names.contains("desk\n") && !names.contains("journal-writer\n"), "threads: \(names)")
+    }
+
     @Test func refusesToStartOnAJournalDamagedInTheMiddle() throws {
         let dir = TempDir("daemon-damaged")
         let state = dir.sub("state")

@@ -106,8 +106,8 @@ import Testing
         var options = JournalOptions()
         options.maxSegmentBytes = 2_000
         let journal = try Journal.open(directory: dir.path, options: options)
-        for n in 1...60 { _ = try journal.appendBlocking([entry(n)]) }
-        try journal.closeBlocking()
+        for n in 1...60 { _ = try journal.appendNow([entry(n)]) }
+        try journal.closeNow()
         let segments = try Segments.list(dir.path)
         #expect(segments.count > 5)
         #expect(segments == Array(1...segments.count))
@@ -124,8 +124,8 @@ import Testing
         let first = try writeJournal(dir.path, count: 5)
         let journal = try Journal.open(directory: dir.path)
         #expect(journal.recovery.lastSeq == 5 && journal.recovery.lastHash == first.last!.hash)
-        let next = try journal.appendBlocking([entry(6)])[0]
-        try journal.closeBlocking()
+        let next = try journal.appendNow([entry(6)])[0]
+        try journal.closeNow()
         #expect(next.seq == 6 && next.prev == first.last!.hash)
         #expect(try JournalVerifier.verify(directory: dir.path).lastSeq == 6)
     }
@@ -137,7 +137,7 @@ import Testing
         try writeJournal(dir.path, count: 40, options: options)
         var seen: [UInt64] = []
         let journal = try Journal.open(directory: dir.path, replayFrom: 31) { seen.append($0.seq) }
-        try journal.closeBlocking()
+        try journal.closeNow()
         #expect(seen == Array(31...40))
         // The trusted replay skips whole segments before the seq and still starts at it.
         var fast: [UInt64] = []
@@ -149,9 +149,9 @@ import Testing
         let dir = TempDir()
         let journal = try Journal.open(directory: dir.path)
         #expect { try Journal.open(directory: dir.path) } throws: { ($0 as? JournalError)?.code == .locked }
-        try journal.closeBlocking()
+        try journal.closeNow()
         let again = try Journal.open(directory: dir.path)
-        try again.closeBlocking()
+        try again.closeNow()
     }
 
     @Test func appendsAfterCloseAreRefused() async throws {

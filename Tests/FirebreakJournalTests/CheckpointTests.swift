@@ -20,8 +20,8 @@ import Testing
         options.signer = keys.signer
         options.checkpointEveryRecords = 5
         let journal = try Journal.open(directory: dir.sub("j"), options: options)
-        for n in 1...12 { _ = try journal.appendBlocking([entry(n)]) }
-        try journal.closeBlocking()
+        for n in 1...12 { _ = try journal.appendNow([entry(n)]) }
+        try journal.closeNow()
         var records: [JournalRecord] = []
         _ = try JournalReader.scan(directory: dir.sub("j")) { records.append($0) }
         let checkpoints = records.filter { $0.type == checkpointRecordType }
@@ -68,17 +68,17 @@ import Testing
         options.checkpointEverySeconds = 60
         options.clock = { Timestamp(millisecondsSinceEpoch: now.withLock { $0 }) }
         let journal = try Journal.open(directory: dir.sub("j"), options: options)
-        _ = try journal.appendBlocking([entry(1)])
+        _ = try journal.appendNow([entry(1)])
         // 59 s later on the journal's clock: the next append is written alone, no checkpoint with it.
         now.withLock { $0 += 59_000 }
         journal.clockMoved()
-        _ = try journal.appendBlocking([entry(2)])
+        _ = try journal.appendNow([entry(2)])
         #expect(journal.head.seq == 2, "no checkpoint before the interval has passed on the injected clock")
         // One more second and the writer, told the clock moved, seals both without another append.
         now.withLock { $0 += 1_000 }
         journal.clockMoved()
         #expect(waitUntil(timeout: 10) { journal.head.seq == 3 }, "the checkpoint once the injected clock reached the interval")
-        try journal.closeBlocking()
+        try journal.closeNow()
         var records: [JournalRecord] = []
         _ = try JournalReader.scan(directory: dir.sub("j")) { records.append($0) }
         let checkpoint = try #require(records.first { $0.type == checkpointRecordType })
@@ -86,22 +86,22 @@ import Testing
         #expect(try JournalVerifier.verify(directory: dir.sub("j"), keys: [keys.publicKey]).sealedThrough == 2)
     }
 
-    @Test func appendAndSealSealsAtOnceAndIsANoOpWhenNothingIsUnsealed() async throws {
+    @Test func sealingAppendSealsAtOnceAndIsANoOpWhenNothingIsUnsealed() async throws {
         let dir = TempDir()
         let keys = try Self.keyPair(dir)
         var options = JournalOptions()
         options.signer = keys.signer
         let journal = try Journal.open(directory: dir.sub("j"), options: options)
-        #expect(try await journal.appendAndSeal([]).isEmpty)
+        #expect(try journal.appendNow([], seal: true).isEmpty)
         #expect(journal.head.seq == 0, "nothing to seal in an empty journal")
-        let records = try await journal.appendAndSeal([entry(1), entry(2)])
+        let records = try journal.appendNow([entry(1), entry(2)], seal: true)
         #expect(records.map(\.seq) == [1, 2] && journal.head.seq == 3, "the checkpoint follows in the same sync")
-        #expect(try await journal.appendAndSeal([]).isEmpty && journal.head.seq == 3, "already sealed")
+        #expect(try journal.appendNow([], seal: true).isEmpty && journal.head.seq == 3, "already sealed")
         try await journal.close()
         #expect(try JournalVerifier.verify(directory: dir.sub("j"), keys: [keys.publicKey]).sealedThrough == 2)
 
         let unsigned = try Journal.open(directory: dir.sub("u"))
-        _ = try await unsigned.appendAndSeal([entry(1)])
+        _ = try unsigned.appendNow([entry(1)], seal: true)
         #expect(unsigned.head.seq == 1, "no signer: no checkpoint")
         try await unsigned.close()
     }
@@ -113,10 +113,10 @@ import Testing
         options.signer = keys.signer
         options.checkpointEveryRecords = 4
         let journal = try Journal.open(directory: dir.sub("j"), options: options)
-        for n in 1...6 { _ = try journal.appendBlocking([entry(n)]) }
+        for n in 1...6 { _ = try journal.appendNow([entry(n)]) }
         // Simulate a crash: no clean close, so no final checkpoint. Copy the files while it is open.
         try copyDirectory(dir.sub("j"), dir.sub("crashed"))
-        try journal.closeBlocking()
+        try journal.closeNow()
         let report = try JournalVerifier.verify(directory: dir.sub("crashed"), keys: [keys.publicKey])
         #expect(report.intact && report.sealedThrough == 4 && report.lastSeq == 7 && report.unsealedCount == 2)
     }
@@ -145,11 +145,11 @@ import Testing
         // A checkpoint whose signature was made over a different hash, re-chained so every hash holds.
         let forged = dir.sub("forged")
         let journal = try Journal.open(directory: forged)
-        let r = try journal.appendBlocking([entry(1), entry(2)])
+        let r = try journal.appendNow([entry(1), entry(2)])
         var data = keys.signer.checkpointData(coversSeq: 2, coversHash: r[0].hash).objectValue!
         data["covers_hash"] = .string(r[1].hash)
-        _ = try journal.appendBlocking([JournalEntry(time: t0, type: checkpointRecordType, actor: "x", data: .object(data))])
-        try journal.closeBlocking()
+        _ = try journal.appendNow([JournalEntry(time: t0, type: checkpointRecordType, actor: "x", data: .object(data))])
+        try journal.closeNow()
         let report = try JournalVerifier.verify(directory: forged, keys: [keys.publicKey])
         #expect(report.problem?.reason == "seq 3: checkpoint signature does not verify with key \(keys.signer.keyID)")
         #expect(try JournalVerifier.verify(directory: forged).intact, "without a key only the structure is checked, and it holds")

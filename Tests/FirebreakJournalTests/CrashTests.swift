@@ -84,7 +84,7 @@ import Testing
             }
         }
         // Reopen (cutting any torn tail) and verify with the real command line.
-        try Journal.open(directory: journal).closeBlocking()
+        try Journal.open(directory: journal).closeNow()
         let verify = try run(productPath("firebreak"), ["journal", "verify", journal])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(Set(allAcks.map(\.seq)).count == allAcks.count, "no seq acknowledged twice")

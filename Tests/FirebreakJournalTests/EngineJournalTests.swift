@@ -39,7 +39,7 @@ import Testing
         var live = EngineState()
         var now = Timestamp(rfc3339: "2026-11-23T08:30:00Z")!
         func commit(_ events: [Event]) throws {
-            _ = try journal.appendBlocking(events.map(JournalEntry.init))
+            _ = try journal.appendNow(events.map(JournalEntry.init))
         }
         let kim = Actor(id: "kim", access: .reporter), amira = Actor(id: "amira", access: .responder)
         for (i, category) in ReportCategory.allCases.enumerated() {
@@ -52,7 +52,7 @@ import Testing
         while let d = live.nextDeadline(), d.time <= now {
             try commit(Engine.dueEvents(state: &live, now: d.time, context: context))
         }
-        try journal.closeBlocking()
+        try journal.closeNow()
 
         var rebuilt = EngineState()
         let scan = try JournalReader.scan(directory: dir.path) { r in

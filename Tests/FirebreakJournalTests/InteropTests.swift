@@ -42,7 +42,7 @@ import Testing
         // And the journal goes on from there when Firebreak opens it.
         let journal = try Journal.open(directory: dir.sub("j"))
         #expect(journal.recovery.lastSeq == 6)
-        try journal.closeBlocking()
+        try journal.closeNow()
     }
 
     @Test func anIndependentlyWrittenJournalWithOneChangedByteFailsAtThatSeq() throws {
@@ -78,9 +78,9 @@ import Testing
         options.maxSegmentBytes = 4_000
         let journal = try Journal.open(directory: dir.sub("j"), options: options)
         for n in 1...50 {
-            _ = try journal.appendBlocking([entry(n, extra: ["hash": "a member named hash", "text": .string("line\nbreak \u{1} é 😀 \"q\"")])])
+            _ = try journal.appendNow([entry(n, extra: ["hash": "a member named hash", "text": .string("line\nbreak \u{1} é 😀 \"q\"")])])
         }
-        try journal.closeBlocking()
+        try journal.closeNow()
         let head = try JournalVerifier.verify(directory: dir.sub("j"))
         let script = TestPaths.repoRoot + "/Tests/interop/check_journal.py"
         var args = [script, dir.sub("j")]

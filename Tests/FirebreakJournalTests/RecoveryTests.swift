@@ -36,8 +36,8 @@ import Testing
             }
             #expect(readBytes(copy + "/" + segment) == Array(bytes[0..<keep]))
             // The journal goes on from the valid prefix.
-            let next = try journal.appendBlocking([entry(100)])[0]
-            try journal.closeBlocking()
+            let next = try journal.appendNow([entry(100)])[0]
+            try journal.closeNow()
             #expect(next.seq == UInt64(whole + 1) && next.prev == records[whole - 1].hash)
             #expect(try JournalVerifier.verify(directory: copy).intact)
             cases += 1
@@ -55,7 +55,7 @@ import Testing
         let journal = try Journal.open(directory: dir.path)
         #expect(journal.recovery.lastSeq == 5)
         #expect(journal.recovery.tornTail?.bytes == 300 + 14)
-        try journal.closeBlocking()
+        try journal.closeNow()
         #expect(readBytes(path) == good)
         let report = try JournalVerifier.verify(directory: dir.path)
         #expect(report.intact && report.tornTailFiles.count == 1 && report.tornTailFiles[0].hasPrefix("00000001.jsonl.torn-"))
@@ -72,7 +72,7 @@ import Testing
         let journal = try Journal.open(directory: dir.path)
         #expect(journal.recovery.lastSeq == 4)
         #expect(journal.recovery.tornTail?.reason.contains("hash mismatch") == true)
-        try journal.closeBlocking()
+        try journal.closeNow()
     }
 
     @Test func aBadRecordWithGoodOnesAfterItRefusesToOpenNamingThePlace() throws {
@@ -132,8 +132,8 @@ import Testing
         var options = JournalOptions()
         options.maxSegmentBytes = 1_200
         let journal = try Journal.open(directory: dir.path, options: options)
-        for n in 1...30 { _ = try journal.appendBlocking([entry(n)]) }
-        try journal.closeBlocking()
+        for n in 1...30 { _ = try journal.appendNow([entry(n)]) }
+        try journal.closeNow()
         #expect(try Segments.list(dir.path).count > 3)
         let first = dir.sub(Segments.name(1))
         var bytes = readBytes(first)

@@ -53,7 +53,7 @@ import Glibc
         }
         let journal = try Journal.open(directory: copy, options: options)
         let recovery = journal.recovery
-        try journal.closeBlocking()
+        try journal.closeNow()
         var read: [JournalRecord] = []
         let scan = try JournalReader.scan(directory: copy) { read.append($0) }
         #expect(scan.problem == nil)
@@ -102,11 +102,11 @@ import Glibc
         let reopened = try Journal.open(directory: copy)
         #expect(reopened.recovery.tailFramesRewritten == 9)
         #expect(reopened.recovery.lastSeq == acknowledged[8].seq)
-        try reopened.closeBlocking()
+        try reopened.closeNow()
         var read: [JournalRecord] = []
         _ = try JournalReader.scan(directory: copy) { read.append($0) }
         #expect(read == Array(acknowledged.prefix(9)))
-        try journal.closeBlocking()
+        try journal.closeNow()
     }
 
     /// A small tail wraps many times and segments roll over; a batch larger than the tail is synced in its
@@ -135,12 +135,12 @@ import Glibc
         }
         #expect(checks == 9)
         #expect(try Segments.list(live).count > 3, "segments rolled over")
-        try journal.closeBlocking()
+        try journal.closeNow()
         // A clean close leaves nothing to write back.
         #expect(TailRing.lap(in: readBytes(live + "/" + TailRing.fileName)).isEmpty)
         let reopened = try Journal.open(directory: live, options: options)
         #expect(reopened.recovery.tailFramesRewritten == 0 && reopened.recovery.lastSeq == acknowledged.last!.seq)
-        try reopened.closeBlocking()
+        try reopened.closeNow()
     }
 
     @Test func withTheTailOffEachSegmentIsSyncedInPlace() throws {
@@ -151,6 +151,6 @@ import Glibc
         #expect(!journal.recovery.tailRing)
         _ = try journal.appendNow([entry(1)])
         #expect(!FileManager.default.fileExists(atPath: dir.sub(TailRing.fileName)))
-        try journal.closeBlocking()
+        try journal.closeNow()
     }
 }

@@ -30,8 +30,8 @@ func entry(_ n: Int, type: String = "test.event", actor: String = "tester", extr
 @discardableResult
 func writeJournal(_ directory: String, count: Int, options: JournalOptions = JournalOptions()) throws -> [JournalRecord] {
     let journal = try Journal.open(directory: directory, options: options)
-    let records = try journal.appendBlocking((1...count).map { entry($0) })
-    try journal.closeBlocking()
+    let records = try journal.appendNow((1...count).map { entry($0) })
+    try journal.closeNow()
     return records
 }
 

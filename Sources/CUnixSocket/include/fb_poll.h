@@ -38,6 +38,9 @@ int fb_timer_disarm(int fd);
 /* Nanoseconds until the timer fires (0: disarmed), or -1 (errno). */
 long long fb_timer_remaining_ns(int fd);
 
+/* Names the calling thread for the kernel (top -H, ps -L, /proc/PID/task/N/comm), cut to 15 bytes. */
+int fb_thread_set_name(const char *name);
+
 /* accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
 int fb_accept_nonblocking(int listen_fd);
 
