@@ -264,15 +264,18 @@ public final class Spool: Sendable {
         }
     }
 
+    /// Journals the rejection, then moves the file to `rejected/` with its reason: as with an accepted report,
+    /// a file is out of `new/` only once its record is durable, so a crash between the two takes it again (and
+    /// records it twice) rather than leaving a rejection nobody recorded.
     func reject(_ name: String, owner: String, field: String, reason: String) async {
+        let rejected = ReportRejected(file: name, owner: owner, field: field, reason: reason)
+        let recorded: Bool
+        do { try await desk.record(.reportRejected(rejected), actor: owner); recorded = true } catch { recorded = false }
         let target = move(name, to: "rejected")
         let text = "file: \(name)\nowner: \(owner)\nfield: \(field)\nreason: \(reason)\nat: \(JournalOptions.systemClock().rfc3339)\n"
         if !FileManager.default.createFile(atPath: root + "/rejected/" + target + ".reason", contents: Data(text.utf8), attributes: [.posixPermissions: 0o640]) {
             logger.error("spool: could not write rejected/\(target).reason (\(field): \(reason))")
         }
-        let rejected = ReportRejected(file: name, owner: owner, field: field, reason: reason)
-        let recorded: Bool
-        do { try await desk.record(.reportRejected(rejected), actor: owner); recorded = true } catch { recorded = false }
         logger.warning("spool: rejected \(name) from \(owner): \(field) \(reason)\(recorded ? "" : " (could not be journaled)")")
     }
 
