@@ -18,29 +18,40 @@ public struct Actor: Sendable, Hashable {
     public static let daemon = Actor(id: "firebreakd", access: .manager)
 }
 
-/// What people ask the engine to do.
+/// What people ask the engine to do: one struct per command (CommandCases.swift), as events are one struct per
+/// record type. The static functions there build each case from its fields.
 public enum Command: Sendable, Hashable {
-    /// `key` identifies the submission (a spool file, a request id) so that the same one is never applied twice.
-    case report(Report, key: String?)
-    case acknowledge(incident: String)
-    case acknowledgeStep(incident: String, step: String)
-    case completeStep(incident: String, step: String, note: String?)
-    case skipStep(incident: String, step: String, reason: String)
-    case assignStep(incident: String, step: String, to: String)
-    case escalate(incident: String, step: String?, reason: String)
-    /// With steps still open it is refused unless `abandonOpenSteps`: then each open step is recorded as
-    /// abandoned (a skip saying so), and the post-mortem lists it, rather than staying "ready" forever.
-    case resolve(incident: String, summary: String, abandonOpenSteps: Bool = false)
-    case close(incident: String, reason: String?)
-    case reopen(incident: String, reason: String)
-    case note(incident: String, text: String)
-    /// The notifier reached the person (`digest`: sent together with others, under this id).
-    case delivered(notification: String, channel: String, digest: String?)
-    /// An attempt failed on every channel; `retryAt` nil: the last attempt, the person is unreachable.
-    case deliveryFailed(notification: String, attempt: Int, error: String, retryAt: Timestamp?)
-    /// `person` holds `role` from now until `until` (a swap, sickness, a holiday), over the roster's rotation;
-    /// journaled, so it holds across restarts and reloads and is in the record.
-    case overrideRole(role: String, person: String, until: Timestamp, reason: String?)
+    case report(Submission)
+    case acknowledge(Acknowledge)
+    case acknowledgeStep(AcknowledgeStep)
+    case completeStep(CompleteStep)
+    case skipStep(SkipStep)
+    case assignStep(AssignStep)
+    case escalate(Escalate)
+    case resolve(Resolve)
+    case close(Close)
+    case reopen(Reopen)
+    case note(Note)
+    case delivered(Delivered)
+    case deliveryFailed(DeliveryFailed)
+    case overrideRole(OverrideRole)
+
+    /// The incident the command is about, for those about one (not a report, a delivery or an override).
+    public var incident: String? {
+        switch self {
+        case .acknowledge(let c): c.incident
+        case .acknowledgeStep(let c): c.incident
+        case .completeStep(let c): c.incident
+        case .skipStep(let c): c.incident
+        case .assignStep(let c): c.incident
+        case .escalate(let c): c.incident
+        case .resolve(let c): c.incident
+        case .close(let c): c.incident
+        case .reopen(let c): c.incident
+        case .note(let c): c.incident
+        case .report, .delivered, .deliveryFailed, .overrideRole: nil
+        }
+    }
 
     /// The least access that may give this command.
     public var requiredAccess: Access {

@@ -17,12 +17,12 @@ public enum Engine {
         swap(&draft.state, &state)
         let outcome: Result<Void, EngineError>
         switch command {
-        case .report(let report, let key):
-            outcome = Intake.report(report, key: key, by: actor, on: &draft, context: context)
+        case .report(let c):
+            outcome = Intake.report(c.report, key: c.key, by: actor, on: &draft, context: context)
         case .delivered, .deliveryFailed:
             outcome = Outbox.handle(command, on: &draft, context: context)
-        case .overrideRole(let role, let person, let until, let reason):
-            outcome = overrideRole(role, person: person, until: until, reason: reason, on: &draft, context: context)
+        case .overrideRole(let c):
+            outcome = overrideRole(c, on: &draft, context: context)
         default:
             outcome = IncidentCommands.handle(command, by: actor, on: &draft, context: context)
         }
@@ -71,8 +71,8 @@ public enum Engine {
         return dueEvents(state: &state, undo: &undo, now: now, context: context)
     }
 
-    private static func overrideRole(_ role: String, person: String, until: Timestamp, reason: String?, on d: inout Draft,
-                                     context: EngineContext) -> Result<Void, EngineError> {
+    private static func overrideRole(_ c: Command.OverrideRole, on d: inout Draft, context: EngineContext) -> Result<Void, EngineError> {
+        let role = c.role, person = c.person, until = c.until
         guard context.roster.roles[role] != nil else {
             let known = context.roster.roles.keys.sorted().joined(separator: ", ")
             return .failure(EngineError(.unknownPerson, "there is no role \(role); the roles are: \(known)"))
@@ -83,7 +83,7 @@ public enum Engine {
         guard until > d.now else {
             return .failure(EngineError(.invalidState, "the override must end in the future (until \(until.rfc3339) is not after now, \(d.now.rfc3339))"))
         }
-        let reason = reason.flatMap { $0.isEmpty ? nil : $0 }
+        let reason = c.reason.flatMap { $0.isEmpty ? nil : $0 }
         d.emit(.rosterOverride(RosterOverride(role: role, person: person, from: d.now, until: until,
                                               was: context.roster.holder(of: role, at: d.now), reason: reason)))
         return .success(())

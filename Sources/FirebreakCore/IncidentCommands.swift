@@ -1,12 +1,7 @@
 /// The commands responders and managers give about an incident and its steps.
 enum IncidentCommands {
     static func handle(_ command: Command, by actor: Actor, on d: inout Draft, context: EngineContext) -> Result<Void, EngineError> {
-        let id: String
-        switch command {
-        case .acknowledge(let i), .acknowledgeStep(let i, _), .completeStep(let i, _, _), .skipStep(let i, _, _),
-             .assignStep(let i, _, _), .escalate(let i, _, _), .resolve(let i, _, _), .close(let i, _), .reopen(let i, _), .note(let i, _):
-            id = i
-        case .report, .delivered, .deliveryFailed, .overrideRole:
+        guard let id = command.incident else {
             return .failure(EngineError(.invalidState, "reports go through intake, deliveries through the outbox, overrides to the roster"))
         }
         guard d.state.incidents[id] != nil else {
@@ -59,7 +54,8 @@ enum IncidentCommands {
             // succeeds and changes nothing. Everyone paged acknowledges; only the first one is recorded.
             guard d.incident.status == .open else { return }
             d.emit(.incidentAcknowledged(IncidentAcknowledged(incident: d.id)))
-        case .acknowledgeStep(_, let name):
+        case .acknowledgeStep(let c):
+            let name = c.step
             try requireActive(d, "work on it")
             let i = try step(name, in: d)
             guard d.incident.steps[i].status == .ready else {
@@ -70,7 +66,8 @@ enum IncidentCommands {
             }
             if d.incident.status == .open { d.emit(.incidentAcknowledged(IncidentAcknowledged(incident: d.id))) }
             d.emit(.stepAcknowledged(StepAcknowledged(incident: d.id, step: name)))
-        case .completeStep(_, let name, let note):
+        case .completeStep(let c):
+            let name = c.step, note = c.note
             try requireActive(d, "work on it")
             let i = try step(name, in: d)
             // Done already: what was asked for is true. A note would be lost, so that is refused instead.
@@ -86,7 +83,8 @@ enum IncidentCommands {
             d.emit(.stepDone(StepDone(incident: d.id, step: name, due: due, onTime: d.now <= due,
                                       note: note.flatMap { $0.isEmpty ? nil : $0 }, doneFor: doneFor)))
             d.readySteps(roster: roster)
-        case .skipStep(_, let name, let reason):
+        case .skipStep(let c):
+            let name = c.step, reason = c.reason
             try requireActive(d, "work on it")
             let i = try step(name, in: d)
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -96,7 +94,8 @@ enum IncidentCommands {
             if d.incident.status == .open { d.emit(.incidentAcknowledged(IncidentAcknowledged(incident: d.id))) }
             d.emit(.stepSkipped(StepSkipped(incident: d.id, step: name, reason: reason, abandoned: false)))
             d.readySteps(roster: roster)
-        case .assignStep(_, let name, let to):
+        case .assignStep(let c):
+            let name = c.step, to = c.to
             try requireActive(d, "hand steps over")
             let i = try step(name, in: d)
             guard roster.people[to] != nil else {
@@ -107,7 +106,8 @@ enum IncidentCommands {
             guard from != to else { throw EngineError(.invalidState, "\(name) is already \(to)'s") }
             d.emit(.stepAssigned(StepAssigned(incident: d.id, step: name, from: from, to: to)))
             d.notify(to, kind: .stepAssigned, step: name, reason: "\(d.incident.plan.steps[i].title) was handed to you by \(actor.id), due \(d.incident.steps[i].due.rfc3339)")
-        case .escalate(_, let name, let reason):
+        case .escalate(let c):
+            let name = c.step, reason = c.reason
             try requireActive(d, "escalate it")
             let role: String
             if let name {
@@ -122,7 +122,8 @@ enum IncidentCommands {
             d.emit(.escalation(EscalationTriggered(incident: d.id, step: name, manual: true, level: nil, repeatNumber: nil,
                                                    notify: "manager", reason: reason, to: manager)))
             d.notify(manager, kind: .escalation, step: name, reason: "\(actor.id) escalated \(d.incident.id)\(name.map { " (\($0))" } ?? ""): \(reason)")
-        case .resolve(_, let summary, let abandon):
+        case .resolve(let c):
+            let summary = c.summary, abandon = c.abandonOpenSteps
             try requireActive(d, "resolve it")
             guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw EngineError(.invalidState, "a resolution needs a summary of what was done: it opens the post-mortem")
@@ -144,18 +145,21 @@ enum IncidentCommands {
             for s in d.incident.steps { if let owner = s.owner, told.insert(owner).inserted {
                 d.notify(owner, kind: .resolved, step: nil, reason: "\(d.incident.id) was resolved by \(actor.id): \(summary)")
             } }
-        case .close(_, let reason):
+        case .close(let c):
+            let reason = c.reason
             guard d.incident.status == .resolved else {
                 throw EngineError(.invalidState, "\(d.incident.id) is \(d.incident.status.rawValue): only a resolved incident is closed, after its review")
             }
             d.emit(.incidentClosed(IncidentClosed(incident: d.id, reason: reason)))
-        case .reopen(_, let reason):
+        case .reopen(let c):
+            let reason = c.reason
             guard !d.incident.isActive else { throw EngineError(.invalidState, "\(d.incident.id) is still \(d.incident.status.rawValue)") }
             if let other = d.state.activeByURL[d.incident.canonicalURL], other != d.incident.id {
                 throw EngineError(.invalidState, "\(other) is already active for the same post; work on that one")
             }
             d.emit(.incidentReopened(IncidentReopened(incident: d.id, reason: reason)))
-        case .note(_, let text):
+        case .note(let c):
+            let text = c.text
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw EngineError(.invalidState, "the note is empty") }
             d.emit(.note(IncidentNote(incident: d.id, text: text)))
         case .report, .delivered, .deliveryFailed, .overrideRole:

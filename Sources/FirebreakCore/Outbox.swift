@@ -52,7 +52,8 @@ public enum Outbox {
     static func handle(_ command: Command, on d: inout Draft, context: EngineContext) -> Result<Void, EngineError> {
         let id: String
         switch command {
-        case .delivered(let n, _, _), .deliveryFailed(let n, _, _, _): id = n
+        case .delivered(let c): id = c.notification
+        case .deliveryFailed(let c): id = c.notification
         default: return .failure(EngineError(.invalidState, "not a delivery"))
         }
         guard let pending = d.state.outbox[id], let incident = d.state.incidents[pending.incident] else {
@@ -60,10 +61,12 @@ public enum Outbox {
         }
         d.id = incident.id
         switch command {
-        case .delivered(_, let channel, let digest):
+        case .delivered(let c):
+            let channel = c.channel, digest = c.digest
             d.emit(.notificationSent(NotificationSent(incident: incident.id, id: id, to: pending.to, channel: channel,
                                                       attempt: Int64(pending.attempts + 1), digest: digest)), actor: Actor.daemon.id)
-        case .deliveryFailed(_, let attempt, let error, let retryAt):
+        case .deliveryFailed(let c):
+            let attempt = c.attempt, error = c.error, retryAt = c.retryAt
             var failed = NotificationFailed(incident: incident.id, id: id, to: pending.to, attempt: Int64(attempt), error: error, retryAt: retryAt)
             guard retryAt == nil else {
                 d.emit(.notificationFailed(failed), actor: Actor.daemon.id)
