@@ -1,4 +1,5 @@
 import FirebreakCore
+import FirebreakProtocol
 import FirebreakReview
 import Foundation
 import HTTPTypes
@@ -64,26 +65,33 @@ extension WebServer {
             return Self.html(WebPages.message("Refused", nil, "\(claim.person) is no longer in the roster.", back: "/board"), status: .forbidden)
         }
         let actor = Actor(id: claim.person, access: roster.access(of: claim.person))
-        let command: Command
+        // The same typed operation the command line and the pages send, and the same submit: only who acts
+        // comes from the link rather than a session.
+        let operation: ControlOperation?
         switch (verb, claim.step) {
-        case ("ack", let step?): command = .acknowledgeStep(incident: inc.id, step: step)
-        case ("ack", nil): command = .acknowledge(incident: inc.id)
-        case ("done", let step?): command = .completeStep(incident: inc.id, step: step, note: note?.isEmpty == false ? note : nil)
-        default: return Self.html(WebPages.message("Refused", nil, "This link cannot \(verb).", back: "/board"), status: .badRequest)
+        case ("ack", let step): operation = .ack(incident: inc.id, step: step)
+        case ("done", let step?): operation = .done(incident: inc.id, step: step, note: note?.isEmpty == false ? note : nil)
+        default: operation = nil
+        }
+        guard let command = operation?.command else {
+            return Self.html(WebPages.message("Refused", nil, "This link cannot \(verb).", back: "/board"), status: .badRequest)
         }
         guard await sessions.use(link: token) else {
             return Self.html(WebPages.message("Already used", nil, "This link was used already: each works once. Open the incident to do more.",
                                               error: false, back: "/incidents/\(inc.id)"), status: .conflict)
         }
-        do {
-            let events = try await desk.submit(command, by: actor)
+        let notDurable = { (error: Any) in
+            Self.html(WebPages.message("Not done", nil, "It could not be recorded durably, so nothing was done: \(error)", back: "/incidents/\(inc.id)"), status: .serviceUnavailable)
+        }
+        switch await ControlRequests.submit(command, by: actor, desk: desk) {
+        case .failure(let e) where e.code == .notDurable:
+            return notDurable(e.message)
+        case .failure(let e):
+            return Self.html(WebPages.message("Not done", nil, e.message, back: "/incidents/\(inc.id)"), status: .conflict)
+        case .success(let events):
             let used = NotificationLinkUsed(incident: inc.id, step: claim.step, notification: claim.notification, verb: verb, via: via,
                                             changed: !events.isEmpty)
-            try await desk.record(.notificationLinkUsed(used), actor: claim.person)
-        } catch let e as EngineError {
-            return Self.html(WebPages.message("Not done", nil, e.message, back: "/incidents/\(inc.id)"), status: .conflict)
-        } catch {
-            return Self.html(WebPages.message("Not done", nil, "It could not be recorded durably, so nothing was done: \(error)", back: "/incidents/\(inc.id)"), status: .serviceUnavailable)
+            do { try await desk.record(.notificationLinkUsed(used), actor: claim.person) } catch { return notDurable(error) }
         }
         // After an acknowledgement, the next step is one tap too.
         let now = await desk.now()

@@ -361,15 +361,15 @@ public struct WebServer: Sendable {
         guard let c = await caller(request, context) else { return signInPage() }
         let f = try await Self.form(request)
         guard f["csrf"] == c.csrf else { return Self.html(WebPages.message("Refused", c.actor, "This form is out of date or came from another site; open the page again."), status: .forbidden) }
-        let id = context.parameters.get("id") ?? "", verb = context.parameters.get("verb") ?? ""
-        let incident = Self.incident(context)
+        // The incident as the engine names it (`1`, `inc-1` and `INC-1` are one), in the operation and on the page.
+        let incident = Self.incident(context), verb = context.parameters.get("verb") ?? ""
         let operation: ControlOperation
         switch (verb, step) {
         case ("ack", _): operation = .ack(incident: incident, step: step)
         case ("done", let step?): operation = .done(incident: incident, step: step, note: f["note"].flatMap { $0.isEmpty ? nil : $0 })
         case ("skip", let step?): operation = .skip(incident: incident, step: step, reason: f["reason"] ?? "")
         case ("done", nil), ("skip", nil):
-            return Self.html(WebPages.message("Not done", c.actor, "\(verb) needs \"step\"", back: "/incidents/\(id)"), status: .badRequest)
+            return Self.html(WebPages.message("Not done", c.actor, "\(verb) needs \"step\"", back: "/incidents/\(incident)"), status: .badRequest)
         case ("note", _): operation = .note(incident: incident, text: f["text"] ?? "")
         case ("resolve", _):
             operation = .resolve(incident: incident, summary: f["summary"] ?? "",
@@ -378,13 +378,13 @@ public struct WebServer: Sendable {
         }
         switch await run(operation, c) {
         case .success:
-            let what = "\(id)\(step.map { " \($0)" } ?? ""): \(["ack": "acknowledged", "done": "done", "skip": "skipped", "resolve": "resolved"][verb] ?? "note added")"
-            let back = verb == "note" || verb == "resolve" ? "/incidents/\(id)" : "/board?done=" + (what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            let what = "\(incident)\(step.map { " \($0)" } ?? ""): \(["ack": "acknowledged", "done": "done", "skip": "skipped", "resolve": "resolved"][verb] ?? "note added")"
+            let back = verb == "note" || verb == "resolve" ? "/incidents/\(incident)" : "/board?done=" + (what.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             return Self.seeOther(back)
         case .failure(let e):
             // The engine speaks of the command line's flag; on the page it is the checkbox.
             let message = verb == "resolve" ? e.message.replacingOccurrences(of: "resolve with --abandon-open-steps", with: "tick “Abandon the open steps” when you resolve (--abandon-open-steps on the command line)") : e.message
-            return Self.html(WebPages.message("Not done", c.actor, message, back: "/incidents/\(id)"), status: Self.status(for: e.code))
+            return Self.html(WebPages.message("Not done", c.actor, message, back: "/incidents/\(incident)"), status: Self.status(for: e.code))
         }
     }
 }
