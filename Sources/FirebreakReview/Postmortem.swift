@@ -52,48 +52,50 @@ public enum Postmortem {
         var abandoned: Set<String> = []
         var doneFor: [String: String] = [:]
         for (r, e) in events {
-            let d = e.data
             timeline.append(["seq": .int(Int64(r.seq)), "time": .string(e.time.rfc3339), "actor": .string(e.actor),
                              "type": .string(e.type), "text": .string(Describe.event(e))])
-            switch e.type {
-            case EventType.incidentOpened:
-                severity.append(["time": .string(e.time.rfc3339), "to": d["severity"] ?? .null, "reason": .string("the playbook's severity")])
-            case EventType.severityRaised:
-                severity.append(["time": .string(e.time.rfc3339), "from": d["from"] ?? .null, "to": d["to"] ?? .null, "reason": d["reason"] ?? .null])
-            case EventType.escalation:
-                escalations.append(["time": .string(e.time.rfc3339), "to": d["to"] ?? .null, "level": d["level"] ?? .null, "step": d["step"] ?? .null,
-                                    "reason": d["reason"] ?? .null, "manual": .bool(d["manual"]?.boolValue == true), "by": .string(e.actor)])
-            case EventType.notification:
-                guard let id = d["id"]?.stringValue else { break }
-                notificationOrder.append(id)
-                notifications[id] = ["id": .string(id), "time": .string(e.time.rfc3339), "to": d["to"] ?? .null, "kind": d["kind"] ?? .null,
-                                     "step": d["step"] ?? .null, "status": "pending", "attempts": 0]
-            case EventType.notificationSent:
-                guard let id = d["id"]?.stringValue else { break }
+            let time = JSONValue.string(e.time.rfc3339)
+            switch e.body {
+            case .incidentOpened(let o):
+                severity.append(["time": time, "to": .string(o.severity.rawValue), "reason": .string("the playbook's severity")])
+            case .severityRaised(let raised):
+                severity.append(["time": time, "from": json(raised.from?.rawValue), "to": json(raised.to?.rawValue), "reason": json(raised.reason)])
+            case .escalation(let x):
+                escalations.append(["time": time, "to": json(x.to), "level": x.level.map(JSONValue.int) ?? .null, "step": json(x.step),
+                                    "reason": json(x.reason), "manual": .bool(x.manual), "by": .string(e.actor)])
+            case .notificationRequested(let n):
+                notificationOrder.append(n.id)
+                notifications[n.id] = ["id": .string(n.id), "time": time, "to": .string(n.to), "kind": .string(n.kind.rawValue),
+                                       "step": json(n.step), "status": "pending", "attempts": 0]
+            case .notificationSent(let n):
                 // "sent" only when a channel took it; a person with no usable contact is logged in journald,
                 // which no one is paged by.
-                notifications[id]?["status"] = d["channel"] == "journald" ? "not sent: no contact, logged in journald" : "sent"
-                notifications[id]?["channel"] = d["channel"] ?? .null
-                notifications[id]?["sent_at"] = .string(e.time.rfc3339)
-                notifications[id]?["attempts"] = d["attempt"] ?? .null
-            case EventType.notificationFailed:
-                guard let id = d["id"]?.stringValue else { break }
-                notifications[id]?["attempts"] = d["attempt"] ?? .null
-                notifications[id]?["error"] = d["error"] ?? .null
-                if d["final"]?.boolValue == true { notifications[id]?["status"] = "unreachable" }
-            case EventType.reportReceived:
-                var rep: [String: JSONValue] = ["time": .string(e.time.rfc3339)]
-                for key in ["report", "reporter", "text", "note", "views", "shares", "evidence", "url"] { if let v = d[key] { rep[key] = v } }
+                notifications[n.id]?["status"] = n.channel == "journald" ? "not sent: no contact, logged in journald" : "sent"
+                notifications[n.id]?["channel"] = json(n.channel)
+                notifications[n.id]?["sent_at"] = time
+                notifications[n.id]?["attempts"] = n.attempt.map(JSONValue.int) ?? .null
+            case .notificationFailed(let n):
+                notifications[n.id]?["attempts"] = n.attempt.map(JSONValue.int) ?? .null
+                notifications[n.id]?["error"] = json(n.error)
+                if n.final { notifications[n.id]?["status"] = "unreachable" }
+            case .reportReceived(let report):
+                var rep: [String: JSONValue] = ["time": time]
+                if let v = report.report { rep["report"] = .string(v) }
+                if let v = report.reporter { rep["reporter"] = .string(v) }
+                if let v = report.text { rep["text"] = .string(v) }
+                if let v = report.note { rep["note"] = .string(v) }
+                if let v = report.views { rep["views"] = .int(v) }
+                if let v = report.shares { rep["shares"] = .int(v) }
+                if !report.evidence.isEmpty { rep["evidence"] = .array(report.evidence.map(\.json)) }
+                if let v = report.url { rep["url"] = .string(v) }
                 reports.append(.object(rep))
-            case EventType.note:
-                notes.append(["time": .string(e.time.rfc3339), "by": .string(e.actor), "text": d["text"] ?? .null])
-            case EventType.stepSkipped:
-                if let s = d["step"]?.stringValue {
-                    skipped[s] = d["reason"]?.stringValue ?? ""
-                    if d["abandoned"]?.boolValue == true { abandoned.insert(s) }
-                }
-            case EventType.stepDone:
-                if let s = d["step"]?.stringValue, let owner = d["done_for"]?.stringValue { doneFor[s] = owner }
+            case .note(let n):
+                notes.append(["time": time, "by": .string(e.actor), "text": json(n.text)])
+            case .stepSkipped(let skip):
+                skipped[skip.step] = skip.reason ?? ""
+                if skip.abandoned { abandoned.insert(skip.step) }
+            case .stepDone(let done):
+                if let owner = done.doneFor { doneFor[done.step] = owner }
             default:
                 break
             }
@@ -140,43 +142,43 @@ public enum Postmortem {
     }
 }
 
-/// Journal records in plain words, for timelines.
+private func json(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+
+/// Journal records in plain words, for timelines. A member a record lacks reads as nothing; `null` where the
+/// record says so (a step handed over from nobody).
 public enum Describe {
     public static func event(_ e: Event) -> String {
-        let d = e.data
-        func s(_ k: String) -> String { d[k]?.stringValue ?? d[k].map { $0.jsonText } ?? "" }
-        let step = d["step"]?.stringValue.map { " \($0)" } ?? ""
-        switch e.type {
-        case EventType.incidentOpened: return "Opened with playbook \(d["plan"]?["playbook_title"]?.stringValue ?? s("playbook")) at severity \(s("severity")): \(s("reason"))"
-        case EventType.reportReceived:
-            let who = d["reporter"]?.stringValue.map { " from \($0)" } ?? ""
-            return "Report \(s("report"))\(who)" + (d["text"]?.stringValue.map { ": “\(IncidentState.shorten($0, to: 200))”" } ?? "")
-        case EventType.severityRaised: return "Severity raised from \(s("from")) to \(s("to")) (\(s("reason")))"
-        case EventType.stepReady:
-            let due = d["due"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }?.readable ?? s("due")
-            return "Step\(step) ready for \(d["owner"]?.stringValue ?? "nobody (no one holds \(s("role")))"), due \(due)"
-        case EventType.stepAcknowledged: return "\(e.actor) acknowledged step\(step)"
-        case EventType.stepDone:
-            return "\(e.actor) finished step\(step)" + (d["on_time"]?.boolValue == false ? " (late)" : "") + (d["note"]?.stringValue.map { ": \($0)" } ?? "")
-        case EventType.stepSkipped: return "\(e.actor) skipped step\(step): \(s("reason"))"
-        case EventType.stepAssigned: return "\(e.actor) handed step\(step) from \(s("from")) to \(s("to"))"
-        case EventType.stepReminded: return "Reminder: step\(step) is due at \(s("due"))"
-        case EventType.stepMissed: return "Step\(step) missed its deadline of \(s("due"))"
-        case EventType.escalation:
-            return (d["manual"]?.boolValue == true ? "\(e.actor) escalated" : "Escalated (level \(s("level")))") + step + " to \(d["to"]?.stringValue ?? "nobody"): \(s("reason"))"
-        case EventType.incidentAcknowledged: return "\(e.actor) acknowledged the incident"
-        case EventType.ackMissed: return "Not acknowledged by \(s("due"))"
-        case EventType.incidentResolved: return "\(e.actor) resolved it: \(s("summary"))"
-        case EventType.incidentClosed: return "\(e.actor) closed it after review" + (d["reason"]?.stringValue.map { ": \($0)" } ?? "")
-        case EventType.incidentReopened: return "\(e.actor) reopened it: \(s("reason"))"
-        case EventType.note: return "Note by \(e.actor): \(s("text"))"
-        case EventType.notification: return "Asked to tell \(s("to")) (\(s("kind")))"
-        case EventType.notificationSent:
-            if d["channel"] == "journald" { return "Could not tell \(s("to")): no contact to reach them on; logged in journald only" }
-            return "Told \(s("to")) by \(s("channel"))" + (d["digest"] != nil ? " (in a digest)" : "")
-        case EventType.notificationFailed:
-            return "Could not tell \(s("to")) (attempt \(s("attempt")): \(s("error")))" + (d["final"]?.boolValue == true ? "; \(d["escalated_to"]?.stringValue ?? "nobody") is told instead" : "")
-        default: return e.type
+        let step = e.step.map { " \($0)" } ?? ""
+        let by = e.actor
+        switch e.body {
+        case .incidentOpened(let o): return "Opened with playbook \(o.plan.plan.title) at severity \(o.severity.rawValue): \(o.reason ?? "")"
+        case .reportReceived(let r):
+            let who = r.reporter.map { " from \($0)" } ?? ""
+            return "Report \(r.report ?? "")\(who)" + (r.text.map { ": “\(IncidentState.shorten($0, to: 200))”" } ?? "")
+        case .severityRaised(let r): return "Severity raised from \(r.from?.rawValue ?? "") to \(r.to?.rawValue ?? "") (\(r.reason ?? ""))"
+        case .stepReady(let r):
+            return "Step\(step) ready for \(r.owner ?? "nobody (no one holds \(r.role ?? ""))"), due \(r.due?.readable ?? "")"
+        case .stepAcknowledged: return "\(by) acknowledged step\(step)"
+        case .stepDone(let d): return "\(by) finished step\(step)" + (d.onTime == false ? " (late)" : "") + (d.note.map { ": \($0)" } ?? "")
+        case .stepSkipped(let s): return "\(by) skipped step\(step): \(s.reason ?? "")"
+        case .stepAssigned(let a): return "\(by) handed step\(step) from \(a.from ?? "null") to \(a.to ?? "")"
+        case .stepReminded(let r): return "Reminder: step\(step) is due at \(r.due?.rfc3339 ?? "")"
+        case .stepMissed(let m): return "Step\(step) missed its deadline of \(m.due?.rfc3339 ?? "")"
+        case .escalation(let x):
+            return (x.manual ? "\(by) escalated" : "Escalated (level \(x.level.map(String.init) ?? ""))") + step + " to \(x.to ?? "nobody"): \(x.reason ?? "")"
+        case .incidentAcknowledged: return "\(by) acknowledged the incident"
+        case .ackMissed(let m): return "Not acknowledged by \(m.due?.rfc3339 ?? "")"
+        case .incidentResolved(let r): return "\(by) resolved it: \(r.summary ?? "")"
+        case .incidentClosed(let c): return "\(by) closed it after review" + (c.reason.map { ": \($0)" } ?? "")
+        case .incidentReopened(let r): return "\(by) reopened it: \(r.reason ?? "")"
+        case .note(let n): return "Note by \(by): \(n.text ?? "")"
+        case .notificationRequested(let n): return "Asked to tell \(n.to) (\(n.kind.rawValue))"
+        case .notificationSent(let n):
+            if n.channel == "journald" { return "Could not tell \(n.to ?? ""): no contact to reach them on; logged in journald only" }
+            return "Told \(n.to ?? "") by \(n.channel ?? "")" + (n.digest != nil ? " (in a digest)" : "")
+        case .notificationFailed(let n):
+            return "Could not tell \(n.to ?? "") (attempt \(n.attempt.map(String.init) ?? ""): \(n.error ?? ""))" + (n.final ? "; \(n.escalatedTo ?? "nobody") is told instead" : "")
+        case .notificationLinkUsed, .reportRejected, .rosterOverride, .other: return e.type
         }
     }
 }
