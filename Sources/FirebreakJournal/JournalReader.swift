@@ -242,6 +242,11 @@ public enum JournalReader {
     static let decodeWindow = 4096
 
     /// Decodes lines on all cores. Each worker writes only its own slots of the result.
+    ///
+    /// `concurrentPerform` is the code's one data-parallel loop, and stays: the open is synchronous (it runs
+    /// before the daemon has an executor, and in tools that have none), the loop is CPU only, and Dispatch runs it
+    /// on its own workers, as wide as the cores, making no thread. NIO's pool would need a wait on the caller's
+    /// thread for each window, which is what the rest of the code no longer does.
     static func decodeLines(_ buf: UnsafeRawBufferPointer, starts: ArraySlice<Int>, ends: ArraySlice<Int>) -> [Result<JournalRecord, RecordLine.Flaw>] {
         let count = starts.count
         let base = starts.startIndex
