@@ -36,6 +36,18 @@ import Glibc
 
     static func sh(_ command: String) throws -> ProcessResult { try run("/bin/sh", ["-c", command]) }
 
+    /// The first process below `pid` (its children, theirs, …) whose name is `name`: the daemon under its wrappers.
+    static func descendant(of pid: Int32, named name: String) -> Int32? {
+        var queue = [pid]
+        while !queue.isEmpty {
+            let p = queue.removeFirst()
+            if p != pid, String(decoding: readBytes("/proc/\(p)/comm"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == name { return p }
+            let children = String(decoding: readBytes("/proc/\(p)/task/\(p)/children"), as: UTF8.self)
+            queue += children.split(separator: " ").compactMap { Int32($0) }
+        }
+        return nil
+    }
+
     static func mode(_ path: String) -> (mode: mode_t, uid: uid_t)? {
         var st = stat()
         return stat(path, &st) == 0 ? (st.st_mode & 0o7777, st.st_uid) : nil
@@ -136,7 +148,12 @@ import Glibc
         try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
         #expect(chown(runDir, uid, gid) == 0)
         let traced = dir.sub("strace.txt")
-        let tracer = [UnitFileTests.strace!, "-f", "-qq", "-c", "-U", "name", "-o", traced, "-u", user]
+        var tracer = [UnitFileTests.strace!, "-f", "-qq", "-c", "-U", "name", "-o", traced, "-u", user]
+        // PrivateUsers= as systemd sets it up: a user namespace where only root and the service's own user and
+        // group are themselves, everyone else nobody.
+        if let privateUsers = Self.value(service, "PrivateUsers"), ["yes", "true", "1", "on", "self"].contains(privateUsers) {
+            tracer = ["/usr/bin/python3", TestPaths.repoRoot + "/Tests/support/userns.py", String(uid), String(gid), "--"] + tracer
+        }
         let daemon = try launch(exec[0], Array(exec.dropFirst()), env: env, wrapper: tracer, log: dir.sub("daemon.log"))
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
         if let mode = Self.value(socketUnit, "SocketMode").flatMap({ mode_t($0, radix: 8) }) {
@@ -147,6 +164,16 @@ import Glibc
             (try? run("/usr/bin/firebreak", ["incidents"]))?.status == 0 && (try? run("/usr/bin/curl", ["-s", "-o", "/dev/null", "http://127.0.0.1:8080/"]))?.status == 0
         }
         try #require(ready, "the installed daemon did not answer:\n\(String(decoding: readBytes(dir.sub("daemon.log")), as: UTF8.self))")
+
+        // Someone who is not root is known by their own name over the socket (the peer's uid) and in the spool
+        // (the file's owner): the daemon must see other users' uids as they are.
+        if DaemonHarness.usersReady {
+            let kim = DaemonHarness.reporterUser
+            let whoami = try run("/usr/sbin/runuser", ["-u", kim, "--", "/usr/bin/firebreak", "whoami"])
+            #expect(whoami.status == 0 && whoami.stdout.hasPrefix("\(kim) is \(kim)"), "\(whoami.stdout)\(whoami.stderr)")
+        } else {
+            Issue.record("no test users (useradd as root): the installed daemon was not checked with a user other than root")
+        }
 
         // An employee reports a post with the installed command over the installed socket path.
         let report = try run("/usr/bin/firebreak", ["report", "https://x.com/leaker/status/42", "--category", "confidential-information", "--text", "Q3 figures before the results"])
@@ -170,16 +197,22 @@ import Glibc
         let spool = "/var/spool/firebreak"
         let dropped = Array(#"{"url":"https://x.com/leaker/status/43","category":"confidential-information"}"#.utf8)
         #expect(FileManager.default.createFile(atPath: spool + "/tmp/installed-1", contents: Data(dropped)))
+        let kim = getpwnam(DaemonHarness.reporterUser)
+        if let kim { #expect(chown(spool + "/tmp/installed-1", kim.pointee.pw_uid, kim.pointee.pw_gid) == 0) }
         #expect(rename(spool + "/tmp/installed-1", spool + "/new/installed-1") == 0)
         #expect(waitUntil(timeout: 30) { FileManager.default.fileExists(atPath: spool + "/done/installed-1") },
                 "\(String(decoding: readBytes(dir.sub("daemon.log")), as: UTF8.self))")
         let receipt = try run("/usr/bin/firebreak", ["reports", "--file", "installed-1"])
         #expect(receipt.status == 0 && receipt.stdout.contains("INC-2"), "\(receipt.stdout)\(receipt.stderr)")
+        if kim != nil {
+            let journal = String(decoding: readBytes(stateDir + "/journal/00000001.jsonl"), as: UTF8.self)
+            let received = journal.split(separator: "\n").filter { $0.contains(#""type":"report.received""#) && $0.contains("leaker/status/43") }
+            #expect(received.count == 1 && received[0].contains(#""actor":"\#(DaemonHarness.reporterUser)""#), "the spool file's owner is its reporter: \(received)")
+        }
 
         // A clean stop seals the journal; it verifies with the key the installation generated. (SIGTERM to the
         // daemon, strace's child: strace itself would only detach.)
-        let children = String(decoding: readBytes("/proc/\(daemon.processIdentifier)/task/\(daemon.processIdentifier)/children"), as: UTF8.self)
-        let daemonPID = try #require(children.split(separator: " ").first.flatMap { Int32($0) }, "strace's child")
+        let daemonPID = try #require(Self.descendant(of: daemon.processIdentifier, named: "firebreakd"), "the daemon under strace")
         kill(daemonPID, SIGTERM)
         daemon.waitUntilExit()
         #expect(daemon.terminationStatus == 0, "\(String(decoding: readBytes(dir.sub("daemon.log")), as: UTF8.self))")
