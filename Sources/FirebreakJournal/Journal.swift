@@ -188,11 +188,7 @@ public final class Journal: @unchecked Sendable {
         let bodies = try encode(entries)
         commitLock.lock()
         defer { commitLock.unlock() }
-        cond.lock()
-        let refused = refusal()
-        let timedDue = timedCheckpointDue()
-        cond.unlock()
-        if let refused { throw refused }
+        let timedDue = try acceptingCheckpointDue()
         if bodies.isEmpty && !seal && !timedDue { return [] }
         let result = commit([bodies], forceCheckpoint: seal || timedDue)
         reportFatal()
@@ -211,12 +207,7 @@ public final class Journal: @unchecked Sendable {
     public func sealIfDue() throws(JournalError) -> Bool {
         commitLock.lock()
         defer { commitLock.unlock() }
-        cond.lock()
-        let refused = refusal()
-        let due = timedCheckpointDue()
-        cond.unlock()
-        if let refused { throw refused }
-        guard due else { return false }
+        guard try acceptingCheckpointDue() else { return false }
         let result = commit([[]], forceCheckpoint: true)
         reportFatal()
         _ = try result.get()
@@ -286,6 +277,14 @@ public final class Journal: @unchecked Sendable {
             bodies.append(body)
         }
         return bodies
+    }
+
+    /// Throws why nothing more is accepted, if so; else whether a timed checkpoint is due. For the caller-thread
+    /// writes, with `commitLock` held.
+    private func acceptingCheckpointDue() throws(JournalError) -> Bool {
+        cond.lock(); defer { cond.unlock() }
+        if let refused = refusal() { throw refused }
+        return timedCheckpointDue()
     }
 
     /// Why nothing more is accepted, if so. Called with `cond` held.
