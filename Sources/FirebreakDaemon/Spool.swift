@@ -35,6 +35,9 @@ public final class Spool: Sendable {
     private let stopped = Atomic<Bool>(false)
     /// The end of `arrivals`' stream, which `stop` finishes.
     private let arriving = Mutex<AsyncStream<[String]>.Continuation?>(nil)
+    /// new/'s watch, made at start (before READY, and before the control socket can take every descriptor
+    /// left), handed to `arrivals`.
+    private let watch: Mutex<Inotify?>
 
     public init(root: String, desk: Desk, evidence: EvidenceStore, logger: Logger) throws {
         self.root = root
@@ -55,9 +58,15 @@ public final class Spool: Sendable {
                 chmod(path, mode)
             }
         }
+        do {
+            watch = Mutex(try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite]))
+        } catch {
+            throw DaemonError(.startup, "cannot watch \(root)/new: \(error)")
+        }
     }
 
     deinit {
+        watch.withLock { $0?.close() }
         executor.stop()
     }
 
@@ -66,11 +75,8 @@ public final class Spool: Sendable {
     /// overflow of the kernel's queue, everything there again. Watched before the first scan, so nothing
     /// renamed in between is missed. Ends when its reader stops.
     func arrivals() throws -> AsyncStream<[String]> {
-        let inotify: Inotify
-        do {
-            inotify = try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite])
-        } catch {
-            throw DaemonError(.startup, "cannot watch \(root)/new: \(error)")
+        guard let inotify = watch.withLock({ w in defer { w = nil }; return w }) else {
+            throw DaemonError(.startup, "the spool's arrivals were asked for twice")
         }
         let (names, arrived) = AsyncStream.makeStream(of: [String].self)
         arriving.withLock { $0 = arrived }
