@@ -105,7 +105,7 @@ public actor Desk {
         self.journal = journal
         self.clock = clock
         // Deadlines that passed while the daemon was down fall due at once.
-        deadlineTimer.arm(for: Self.soonest(self.state.nextDeadline()?.time, journal.checkpointDue), notBefore: nil, now: clock())
+        deadlineTimer.arm(for: [self.state.nextDeadline()?.time, journal.checkpointDue].compactMap { $0 }.min(), notBefore: nil, now: clock())
         let executor = self.executor, fd = deadlineTimer.descriptor
         // Weakly: the executor keeps its handlers, and a desk that is gone must not be kept by its own timer.
         guard executor.watch(fd, for: .readable, { [weak self] _ in
@@ -230,12 +230,7 @@ public actor Desk {
     /// Arms the timer for the soonest deadline, or the journal's timed checkpoint if that comes first: the desk
     /// writes the journal, so it also seals it on time.
     private func armDeadlineTimer() {
-        deadlineTimer.arm(for: Self.soonest(state.nextDeadline()?.time, journal.checkpointDue), notBefore: dueRetryAt, now: clock())
-    }
-
-    private static func soonest(_ a: Timestamp?, _ b: Timestamp?) -> Timestamp? {
-        guard let a, let b else { return a ?? b }
-        return min(a, b)
+        deadlineTimer.arm(for: [state.nextDeadline()?.time, journal.checkpointDue].compactMap { $0 }.min(), notBefore: dueRetryAt, now: clock())
     }
 
     private func deadlineTimerFired() {

@@ -59,8 +59,6 @@ public final class Journal: @unchecked Sendable {
 
     private struct Pending {
         let bodies: [RecordLine.Body]
-        /// Seal everything up to and including this batch now, not at the next interval.
-        var seal = false
         let completion: @Sendable (Result<[JournalRecord], JournalError>) -> Void
     }
 
@@ -173,7 +171,7 @@ public final class Journal: @unchecked Sendable {
     /// Appends `entries` as consecutive records. Returns once they are on disk; throws (and nothing of them
     /// was acknowledged) otherwise.
     public func append(_ entries: [JournalEntry]) async throws -> [JournalRecord] {
-        try await submit(entries, seal: false)
+        try await submit(entries)
     }
 
     public func append(_ entry: JournalEntry) async throws -> JournalRecord {
@@ -214,10 +212,10 @@ public final class Journal: @unchecked Sendable {
         return true
     }
 
-    private func submit(_ entries: [JournalEntry], seal: Bool) async throws -> [JournalRecord] {
+    private func submit(_ entries: [JournalEntry]) async throws -> [JournalRecord] {
         let bodies = try encode(entries)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[JournalRecord], Error>) in
-            enqueue(bodies, seal: seal) { continuation.resume(with: $0) }
+            enqueue(bodies) { continuation.resume(with: $0) }
         }
     }
 
@@ -296,19 +294,19 @@ public final class Journal: @unchecked Sendable {
         return nil
     }
 
-    private func enqueue(_ bodies: [RecordLine.Body], seal: Bool = false, _ completion: @escaping @Sendable (Result<[JournalRecord], JournalError>) -> Void) {
+    private func enqueue(_ bodies: [RecordLine.Body], _ completion: @escaping @Sendable (Result<[JournalRecord], JournalError>) -> Void) {
         cond.lock()
         if let refused = refusal() {
             cond.unlock()
             completion(.failure(refused))
             return
         }
-        if bodies.isEmpty && !seal {
+        if bodies.isEmpty {
             cond.unlock()
             completion(.success([]))
             return
         }
-        pending.append(Pending(bodies: bodies, seal: seal, completion: completion))
+        pending.append(Pending(bodies: bodies, completion: completion))
         startWriterIfNeeded()
         cond.signal()
         cond.unlock()
@@ -357,7 +355,7 @@ public final class Journal: @unchecked Sendable {
         cond.unlock()
 
         if !batch.isEmpty || timedDue {
-            let result = commit(batch.map(\.bodies), forceCheckpoint: timedDue || batch.contains { $0.seal })
+            let result = commit(batch.map(\.bodies), forceCheckpoint: timedDue)
             answer(batch, result)
             reportFatal()
         }
