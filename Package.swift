@@ -158,7 +158,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FirebreakReviewTests",
-            dependencies: ["FirebreakCore", "FirebreakConfig", "FirebreakReview", "FirebreakTestSupport"]
+            dependencies: [
+                "FirebreakCore", "FirebreakConfig", "FirebreakJournal", "FirebreakReview", "FirebreakTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "FirebreakProtocolTests", dependencies: ["FirebreakCore", "FirebreakProtocol"]),
         .testTarget(

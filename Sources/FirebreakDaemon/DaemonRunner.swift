@@ -103,7 +103,7 @@ public enum DaemonRunner {
                     metadata: MessageID.meta(MessageID.started))
         let desk: Desk
         do {
-            desk = try Desk(state: state, context: context, journal: journal, clock: options.clock, openedSeq: fold.openedSeq,
+            desk = try Desk(state: state, context: context, journal: journal, clock: options.clock, index: fold.index,
                             snapshots: snapshots, snapshotEvery: config.snapshotEvery, logger: logger, spoolRoot: config.spoolDir,
                             publicKeyPath: [config.signingKey.map { $0 + ".pub" }, StateSigningKey.path(stateDir: config.stateDir) + ".pub", "/etc/firebreak/journal-signing-key.pub"]
                                 .compactMap { $0 }.first { FileManager.default.isReadableFile(atPath: $0) },

@@ -42,7 +42,7 @@ public actor Desk {
     public static let backgroundPerBatch = 256
     private var lanes = BatchLanes<Job>(backgroundPerBatch: Desk.backgroundPerBatch)
     /// The seq of each incident's `incident.opened` record: a post-mortem reads the journal from there.
-    private(set) var openedSeq: [String: UInt64]
+    private(set) var index: IncidentIndex
     public nonisolated let metrics = DaemonMetrics()
     /// Where to keep a snapshot of the state, and when to write the next one.
     private let snapshots: SnapshotStore?
@@ -76,12 +76,13 @@ public actor Desk {
     }
 
     public init(state: EngineState, context: EngineContext, journal: Journal, clock: @escaping @Sendable () -> Timestamp,
-                openedSeq: [String: UInt64] = [:], snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil,
+                index: IncidentIndex = IncidentIndex(), snapshots: SnapshotStore? = nil, snapshotEvery: Int = 100_000, logger: Logger? = nil,
                 spoolRoot: String? = nil, publicKeyPath: String? = nil, startRecords: [JournalEntry] = []) throws(DaemonError) {
         // The daemon's start (and what recovery found) is journaled and sealed in one sync before anything the
         // desk decides, a deadline overdue since the last run included; from here on only the desk writes.
+        var started: [JournalRecord] = []
         if !startRecords.isEmpty {
-            do { _ = try journal.appendNow(startRecords, seal: true) } catch {
+            do { started = try journal.appendNow(startRecords, seal: true) } catch {
                 throw DaemonError(.journal, "cannot record the start in the journal: \(error)")
             }
         }
@@ -95,11 +96,14 @@ public actor Desk {
         // At start the state is the fold of the journal as opened; what was replayed rather than read from a
         // snapshot counts towards the next one.
         let r = journal.recovery
-        if r.lastSeq > 0 { appliedThrough = JournalResume(seq: r.lastSeq, hash: r.lastHash) }
+        var applied = r.lastSeq > 0 ? JournalResume(seq: r.lastSeq, hash: r.lastHash) : nil
+        var index = index
+        Self.index(started, from: journal, into: &index, applied: &applied)
+        appliedThrough = applied
         snapshotPolicy = SnapshotPolicy(every: snapshotEvery, since: r.recordCount, now: .now)
         self.log = logger
         self.state = state
-        self.openedSeq = openedSeq
+        self.index = index
         self.context = context
         self.rosterNow = Mutex(context.roster)
         self.journal = journal
@@ -235,7 +239,9 @@ public actor Desk {
 
     private func deadlineTimerFired() {
         deadlineTimer.forget()
-        do { try journal.sealIfDue() } catch {
+        do {
+            if try journal.sealIfDue() { indexWritten([]) }
+        } catch {
             // A full disk: the checkpoint is tried again in a second (a sync that failed has stopped the daemon).
             dueRetryAt = clock() + .seconds(1)
             log?.error("the journal's timed checkpoint could not be written (\(error)); it is tried again in a second")
@@ -247,8 +253,24 @@ public actor Desk {
 
     /// Journals `entries` (the daemon's stop), seals and closes the journal; the desk accepts nothing after.
     public func close(with entries: [JournalEntry]) throws {
-        _ = try journal.appendNow(entries)
+        indexWritten(try journal.appendNow(entries))
         try journal.closeNow()
+    }
+
+    /// Indexes what the desk just wrote, and the checkpoint that sealed it if one did, and counts both as applied
+    /// (neither changes the state; a snapshot may resume at either), so that a snapshot's index never holds a
+    /// record after its own seq.
+    private func indexWritten(_ records: [JournalRecord]) {
+        Self.index(records, from: journal, into: &index, applied: &appliedThrough)
+    }
+
+    private static func index(_ records: [JournalRecord], from journal: Journal, into index: inout IncidentIndex, applied: inout JournalResume?) {
+        for r in records { index.add(r) }
+        if let last = records.last, last.seq > applied?.seq ?? 0 { applied = JournalResume(seq: last.seq, hash: last.hash) }
+        if let c = journal.lastCheckpoint, let place = c.place, index.checkpoints.last.map({ $0 < place }) ?? true {
+            index.add(c)
+            if c.seq > applied?.seq ?? 0 { applied = JournalResume(seq: c.seq, hash: c.hash) }
+        }
     }
 
     // MARK: Snapshots
@@ -258,7 +280,7 @@ public actor Desk {
     private func writeSnapshot() async {
         guard let snapshots, let through = appliedThrough, snapshotPolicy.start() else { return }
         let started = ContinuousClock.now
-        let outcome = await snapshots.saveOffPool(JournalFold(state: state, openedSeq: openedSeq), resume: through)
+        let outcome = await snapshots.saveOffPool(JournalFold(state: state, index: index), resume: through)
         snapshotPolicy.finished(started: started, now: .now)
         switch outcome {
         case .success(let bytes): log?.debug("snapshot at seq \(through.seq): \(bytes) bytes")
@@ -323,7 +345,7 @@ public actor Desk {
                 metrics.count(entries.map(\.type))
                 dueEventsSinceTurn += dueEvents
                 dueRetryAt = nil
-                for r in records { if let id = r.openedIncident { openedSeq[id] = r.seq } }
+                indexWritten(records)
             } catch {
                 state.revert(undo)
                 if !retryAlone, jobs.contains(where: { if case .due = $0.work { true } else { false } }) {

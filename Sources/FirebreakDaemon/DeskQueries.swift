@@ -72,13 +72,13 @@ extension Desk {
     /// Every incident (for metrics).
     public func allIncidents() -> [IncidentState] { Array(state.incidents.values) }
 
-    /// The incident's records and the signed checkpoint that seals them, read from the journal
-    /// (`IncidentRecords`). The read runs off the desk (a long journal takes a while) and stops at the durable head.
+    /// The incident's records and the signed checkpoint that seals them, read from the journal at the places the
+    /// index holds (`IncidentRecords`): what is durable now, and nothing else of the journal. The reads run off the desk.
     public func reviewRecords(_ id: String) async throws -> (IncidentState, [ReviewRecord], ReviewRecord?)? {
-        guard let inc = state.incidents[id], let from = openedSeq[id] else { return nil }
-        let directory = journal.directory, head = journal.head.seq
+        guard let inc = state.incidents[id], let places = index.places[id], let last = places.last else { return nil }
+        let directory = journal.directory, checkpoint = index.checkpoint(after: last)
         let found: Result<IncidentRecords.Found, any Error> = await BlockingWork.run {
-            Result { try IncidentRecords.read(journal: directory, incident: id, from: from, through: head) }
+            Result { try IncidentRecords.read(journal: directory, incident: id, places: places, checkpoint: checkpoint) }
         }
         let read = try found.get()
         return (inc, read.records, read.checkpoint)

@@ -1,20 +1,21 @@
 import FirebreakCore
 import FirebreakJournal
+import FirebreakReview
 
-/// What the daemon rebuilds from the journal's records: the engine's state, and the seq of each incident's
-/// opening record (where a post-mortem starts reading). One definition for the start-up replay, a snapshot, and
+/// What the daemon rebuilds from the journal's records: the engine's state, and where each incident's records
+/// are (`IncidentIndex`, what a review reads). One definition for the start-up replay, a snapshot, and
 /// the check that re-derives a snapshot from the journal, so the three can never fold differently.
 public struct JournalFold: Sendable {
     public var state = EngineState()
-    public var openedSeq: [String: UInt64] = [:]
+    public var index = IncidentIndex()
 
-    public init(state: EngineState = EngineState(), openedSeq: [String: UInt64] = [:]) {
+    public init(state: EngineState = EngineState(), index: IncidentIndex = IncidentIndex()) {
         self.state = state
-        self.openedSeq = openedSeq
+        self.index = index
     }
 
     public mutating func apply(_ record: JournalRecord) {
         state.apply(record.event)
-        if let id = record.openedIncident { openedSeq[id] = record.seq }
+        index.add(record)
     }
 }

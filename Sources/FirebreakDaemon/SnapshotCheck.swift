@@ -42,7 +42,8 @@ enum SnapshotCheck {
             return "the journal's seq \(snapshot.resume.seq) is not the record the snapshot was taken at"
         }
         guard fold.state == snapshot.fold.state else { return "the state folded from the journal differs from the snapshot's" }
-        guard fold.openedSeq == snapshot.fold.openedSeq else { return "the incidents' opening records differ from the snapshot's" }
+        guard fold.index.openedSeq == snapshot.fold.index.openedSeq else { return "the incidents' opening records differ from the snapshot's" }
+        guard fold.index == snapshot.fold.index else { return "the incident index (where each incident's records are) differs from the snapshot's" }
         var a = fold.state, b = snapshot.fold.state
         guard a.nextDeadline()?.time == b.nextDeadline()?.time else { return "the next deadline differs from the snapshot's" }
         return nil

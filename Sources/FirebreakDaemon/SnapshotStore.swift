@@ -1,6 +1,7 @@
 import Crypto
 import FirebreakCore
 import FirebreakJournal
+import FirebreakReview
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -11,13 +12,14 @@ import Glibc
 /// or not matching the journal is ignored and the whole journal is replayed, and after every start from a
 /// snapshot the daemon re-derives it from the journal in the background (`SnapshotCheck`).
 ///
-/// The file is a header line (`{"format":"firebreak-snapshot-v1","seq":…,"hash":…,"sha256":…,"bytes":…}`)
-/// and the body: the state (`StateSnapshot`) and the seq of each incident's opening record. Written to a
+/// The file is a header line (`{"format":"firebreak-snapshot-v2","seq":…,"hash":…,"sha256":…,"bytes":…}`)
+/// and the body: the state (`StateSnapshot`) and the incident index (`IncidentIndex`: where each incident's
+/// records are). v1 snapshots (before the index) are not read: the first start of this version replays the journal. Written to a
 /// temporary file, synced, renamed over the old one and the directory synced, so a crash leaves the old
 /// snapshot or the new one, never half of one.
 public struct SnapshotStore: Sendable {
     public let directory: String
-    static let format = "firebreak-snapshot-v1"
+    static let format = "firebreak-snapshot-v2"
 
     public init(directory: String) { self.directory = directory }
 
@@ -49,9 +51,9 @@ public struct SnapshotStore: Sendable {
         do { value = try JSONParser.parse(body, maxDepth: 16) } catch { throw DaemonError(.snapshot, "\(path): the state is not JSON: \(error)") }
         let state: EngineState
         do { state = try StateSnapshot.state(value["state"] ?? .null) } catch { throw DaemonError(.snapshot, "\(path): \(error)") }
-        var opened: [String: UInt64] = [:]
-        for (id, s) in value["opened_seq"]?.objectValue ?? [:] { if let n = s.intValue, n > 0 { opened[id] = UInt64(n) } }
-        return Loaded(resume: JournalResume(seq: UInt64(seq), hash: hash), fold: JournalFold(state: state, openedSeq: opened), bytes: bytes.count)
+        let index: IncidentIndex
+        do { index = try IncidentIndex(json: value["index"] ?? .null) } catch { throw DaemonError(.snapshot, "\(path): \(error)") }
+        return Loaded(resume: JournalResume(seq: UInt64(seq), hash: hash), fold: JournalFold(state: state, index: index), bytes: bytes.count)
     }
 
     /// Writes the state as of `resume` (encoding runs on the caller's thread: call it off the cooperative pool).
@@ -62,7 +64,7 @@ public struct SnapshotStore: Sendable {
         body.reserveCapacity(fold.state.incidents.count * 600 + 4096)
         JSONWriter.write(.object([
             "state": StateSnapshot.json(fold.state),
-            "opened_seq": .object(fold.openedSeq.mapValues { .int(Int64($0)) }),
+            "index": fold.index.json,
         ]), into: &body)
         var out: [UInt8] = []
         JSONWriter.write(.object([

@@ -39,6 +39,7 @@ public final class Journal: @unchecked Sendable {
     private var writerStarted = false
     private var headSeq: UInt64
     private var headHash: String
+    private var lastCheckpointWritten: JournalRecord?
     /// When the oldest record not yet sealed by a checkpoint was written, on `options.clock` (the records' own
     /// clock): a checkpoint is due once it is `checkpointEverySeconds` old.
     private var firstUnsealedAt: Timestamp?
@@ -166,6 +167,14 @@ public final class Journal: @unchecked Sendable {
     public var head: (seq: UInt64, hash: String) {
         cond.lock(); defer { cond.unlock() }
         return (headSeq, headHash)
+    }
+
+    /// The last signed checkpoint this run wrote, with its place: the checkpoints are the journal's own records,
+    /// never returned by an append, so whoever indexes the journal as it grows (the desk) asks here after each
+    /// write it made. One commit writes at most one.
+    public var lastCheckpoint: JournalRecord? {
+        cond.lock(); defer { cond.unlock() }
+        return lastCheckpointWritten
     }
 
     /// Appends `entries` as consecutive records. Returns once they are on disk; throws (and nothing of them
@@ -425,18 +434,25 @@ public final class Journal: @unchecked Sendable {
         var results: [[JournalRecord]] = []
         results.reserveCapacity(batch.count)
         var added = 0
+        // Each line's start and length in `out`: its place once the batch's segment and offset are known.
+        var spans: [(start: Int, length: Int)] = []
+        spans.reserveCapacity(batch.reduce(0) { $0 + $1.count })
         for bodies in batch {
             var records: [JournalRecord] = []
             records.reserveCapacity(bodies.count)
             for body in bodies {
                 seq += 1
+                let start = out.count
                 let record = RecordLine.append(body, seq: seq, prev: prev, into: &out)
+                spans.append((start, out.count - start - 1))
                 prev = record.hash
                 records.append(record)
                 added += 1
             }
             results.append(records)
         }
+        var checkpoint: JournalRecord?
+        var checkpointSpan = (start: 0, length: 0)
         var unsealed = sinceCheckpoint + added
         if let signer = options.signer, unsealed > 0,
            forceCheckpoint || unsealed >= options.checkpointEveryRecords {
@@ -445,7 +461,10 @@ public final class Journal: @unchecked Sendable {
             // A checkpoint body is well-formed by construction.
             let body = try! RecordLine.body(for: entry)
             seq += 1
-            prev = RecordLine.append(body, seq: seq, prev: prev, into: &out).hash
+            let start = out.count
+            checkpoint = RecordLine.append(body, seq: seq, prev: prev, into: &out)
+            checkpointSpan = (start, out.count - start - 1)
+            prev = checkpoint!.hash
             unsealed = 0
         }
         if out.isEmpty {
@@ -509,11 +528,20 @@ public final class Journal: @unchecked Sendable {
                 """))
         }
         segmentUnsynced = frameAt != nil
+        var k = 0
+        for g in results.indices {
+            for r in results[g].indices {
+                results[g][r].place = RecordPlace(segment: segmentIndex, offset: segmentSize + spans[k].start, length: spans[k].length)
+                k += 1
+            }
+        }
+        checkpoint?.place = RecordPlace(segment: segmentIndex, offset: segmentSize + checkpointSpan.start, length: checkpointSpan.length)
         segmentSize += out.count
         sinceCheckpoint = unsealed
         cond.lock()
         headSeq = seq
         headHash = prev
+        if let checkpoint { lastCheckpointWritten = checkpoint }
         if unsealed == 0 {
             firstUnsealedAt = nil
         } else if firstUnsealedAt == nil {

@@ -159,7 +159,8 @@ public enum JournalReader {
                         switch decoded[k] {
                         case .failure(let flaw):
                             problem = (.badLine, flaw.description)
-                        case .success(let record):
+                        case .success(var record):
+                            record.place = RecordPlace(segment: segment, offset: lineStart, length: lineEnd - lineStart)
                             if let resume, scan.recordCount == 0 {
                                 guard record.seq == resume.seq, record.hash == resume.hash else {
                                     throw JournalResume.Mismatch(reason: "seq \(record.seq) has hash \(record.hash.prefix(16))…, the snapshot says seq \(resume.seq) \(resume.hash.prefix(16))…")

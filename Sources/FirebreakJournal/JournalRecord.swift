@@ -40,6 +40,29 @@ public struct JournalRecord: Sendable, Hashable {
     public var prev: String
     /// Lowercase hex SHA-256 of this line's bytes before `,"hash":"`.
     public var hash: String
+    /// Where its line is on disk, when the record came from the journal (read or just written). Not part of
+    /// `==`: the same record is the same wherever it was read from.
+    public var place: RecordPlace?
+
+    public init(seq: UInt64, time: Timestamp, type: String, actor: String, data: JSONValue, prev: String, hash: String, place: RecordPlace? = nil) {
+        self.seq = seq
+        self.time = time
+        self.type = type
+        self.actor = actor
+        self.data = data
+        self.prev = prev
+        self.hash = hash
+        self.place = place
+    }
+
+    public static func == (a: JournalRecord, b: JournalRecord) -> Bool {
+        a.seq == b.seq && a.hash == b.hash && a.time == b.time && a.type == b.type && a.actor == b.actor && a.data == b.data && a.prev == b.prev
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(seq)
+        h.combine(hash)
+    }
 
     public var entry: JournalEntry { JournalEntry(time: time, type: type, actor: actor, data: data) }
 }

@@ -10,9 +10,33 @@ public enum IncidentRecords {
         public let checkpoint: ReviewRecord?
     }
 
-    /// Reads from `from` (the seq of the incident's `incident.opened` record) through `head`; blocks for as long
-    /// as the journal takes to read, so callers run it off their executor.
-    public static func read(journal directory: String, incident id: String, from: UInt64, through head: UInt64) throws -> Found {
+    /// Reads the lines at `places` (the incident's, from `IncidentIndex`) and the checkpoint at `checkpoint`,
+    /// checking each line's hash, and that each is a record of `id` (the checkpoint a checkpoint): what it costs
+    /// is the incident's own records. Blocks while it reads, so callers run it off their executor.
+    public static func read(journal directory: String, incident id: String, places: [RecordPlace], checkpoint: RecordPlace?) throws -> Found {
+        let all = try JournalReader.records(at: places + (checkpoint.map { [$0] } ?? []), directory: directory)
+        var records: [ReviewRecord] = []
+        records.reserveCapacity(places.count)
+        for r in all.prefix(places.count) {
+            guard r.data["incident"]?.stringValue == id else {
+                throw JournalError(.damaged, "seq \(r.seq) (\(r.place?.segmentName ?? "?") byte \(r.place?.offset ?? 0)) is not a record of \(id): the incident index does not match the journal")
+            }
+            records.append(ReviewRecord(seq: r.seq, hash: r.hash, event: r.event))
+        }
+        var sealedBy: ReviewRecord?
+        if checkpoint != nil, let c = all.last {
+            guard c.type == checkpointRecordType, c.seq > (records.last?.seq ?? 0) else {
+                throw JournalError(.damaged, "seq \(c.seq) is not a checkpoint after \(id)'s last record: the incident index does not match the journal")
+            }
+            sealedBy = ReviewRecord(seq: c.seq, hash: c.hash, event: c.event)
+        }
+        return Found(records: records, checkpoint: sealedBy)
+    }
+
+    /// The same answer by reading the journal from `from` (the seq of the incident's `incident.opened` record)
+    /// through `head`: what the review did before the index, kept as the reference the index is tested against
+    /// and as the baseline of `firebreak-bench review`.
+    public static func scan(journal directory: String, incident id: String, from: UInt64, through head: UInt64) throws -> Found {
         var records: [ReviewRecord] = []
         var checkpoint: ReviewRecord?
         _ = try JournalReader.scan(directory: directory, from: from, trustPrefix: true) { r in

@@ -1,0 +1,125 @@
+import FirebreakCore
+import FirebreakJournal
+import Foundation
+
+/// Where each incident's records stand in the journal, kept as the journal grows (the desk adds what it writes;
+/// the start-up replay adds what it reads; a snapshot carries it), so the review of an incident reads its own
+/// lines and nothing else.
+///
+/// The records indexed are exactly those a full scan takes (`IncidentRecords.scan`): from the incident's
+/// `incident.opened` record on, every record whose `data.incident` names it. The signed checkpoints are indexed
+/// too, to find the one that seals an incident's last record.
+///
+/// Cost: a `RecordPlace` (12 bytes) per record about an incident and per checkpoint, plus one array per incident.
+public struct IncidentIndex: Sendable, Equatable {
+    /// The seq of each incident's opening record.
+    public private(set) var openedSeq: [String: UInt64] = [:]
+    /// Each incident's records, in journal order.
+    public private(set) var places: [String: [RecordPlace]] = [:]
+    /// Every signed checkpoint, in journal order.
+    public private(set) var checkpoints: [RecordPlace] = []
+
+    public init() {}
+
+    public init(openedSeq: [String: UInt64], places: [String: [RecordPlace]], checkpoints: [RecordPlace]) {
+        self.openedSeq = openedSeq
+        self.places = places
+        self.checkpoints = checkpoints
+    }
+
+    /// Takes one record, in journal order. A record without a place (not read from or written to a journal)
+    /// changes nothing.
+    public mutating func add(_ record: JournalRecord) {
+        guard let place = record.place else { return }
+        if record.type == checkpointRecordType {
+            if checkpoints.last.map({ $0 < place }) ?? true { checkpoints.append(place) }
+            return
+        }
+        if let id = record.openedIncident {
+            openedSeq[id] = record.seq
+            places[id] = [place]
+        } else if let id = record.data["incident"]?.stringValue, places[id] != nil {
+            places[id]!.append(place)
+        }
+    }
+
+    /// The first checkpoint after `place`: the one that seals it (and everything before it).
+    public func checkpoint(after place: RecordPlace) -> RecordPlace? {
+        var low = 0, high = checkpoints.count
+        while low < high {
+            let mid = (low + high) / 2
+            if checkpoints[mid] < place || checkpoints[mid] == place { low = mid + 1 } else { high = mid }
+        }
+        return low < checkpoints.count ? checkpoints[low] : nil
+    }
+
+    /// Records indexed, checkpoints included.
+    public var count: Int { places.values.reduce(checkpoints.count) { $0 + $1.count } }
+}
+
+/// The index in a snapshot: each incident's places as base64 of little-endian (segment, offset, length)
+/// triples, so a million records cost 16 MB of text and a fast decode, not a million JSON arrays.
+extension IncidentIndex {
+    public var json: JSONValue {
+        .object([
+            "opened_seq": .object(openedSeq.mapValues { .int(Int64($0)) }),
+            "places": .object(places.mapValues { .string(Self.pack($0)) }),
+            "checkpoints": .string(Self.pack(checkpoints)),
+        ])
+    }
+
+    public struct Unreadable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(json: JSONValue) throws(Unreadable) {
+        var opened: [String: UInt64] = [:]
+        for (id, s) in json["opened_seq"]?.objectValue ?? [:] {
+            guard let n = s.intValue, n > 0 else { throw Unreadable(description: "the opening seq of \(id) is not a positive number") }
+            opened[id] = UInt64(n)
+        }
+        var places: [String: [RecordPlace]] = [:]
+        guard let packed = json["places"]?.objectValue, let checkpoints = json["checkpoints"]?.stringValue else {
+            throw Unreadable(description: "the incident index is missing")
+        }
+        for (id, text) in packed {
+            guard let s = text.stringValue, let p = Self.unpack(s), !p.isEmpty, opened[id] != nil else {
+                throw Unreadable(description: "the index of \(id) is not readable")
+            }
+            places[id] = p
+        }
+        guard places.count == opened.count, let c = Self.unpack(checkpoints) else {
+            throw Unreadable(description: "the incident index does not cover every incident")
+        }
+        self.init(openedSeq: opened, places: places, checkpoints: c)
+    }
+
+    static func pack(_ places: [RecordPlace]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(places.count * 12)
+        for p in places {
+            for v in [p.segment, p.offset, p.length] {
+                withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+        }
+        return Data(bytes).base64EncodedString()
+    }
+
+    static func unpack(_ text: String) -> [RecordPlace]? {
+        guard let data = Data(base64Encoded: text), data.count % 12 == 0 else { return nil }
+        return data.withUnsafeBytes { raw -> [RecordPlace]? in
+            var out: [RecordPlace] = []
+            out.reserveCapacity(data.count / 12)
+            var i = 0
+            while i < raw.count {
+                let s = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self))
+                let o = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self))
+                let l = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i + 8, as: UInt32.self))
+                guard let p = RecordPlace(segment: Int(s), offset: Int(o), length: Int(l)) else { return nil }
+                out.append(p)
+                i += 12
+            }
+            return out
+        }
+    }
+}
