@@ -25,6 +25,28 @@ import Glibc
         return [list["result"] ?? .null] + ids.sorted().map { MalformedInputTests.socketReply(socket, #"{"v":1,"id":2,"op":"show","args":{"incident":"\#($0)"}}"#)["result"] ?? .null }
     }
 
+    /// Each incident's post-mortem timeline, as a responder gets it (read through the incident index, which a
+    /// snapshot carries); empty when the test users cannot be made.
+    func timelines(_ socket: String, _ ids: [String]) -> [String: [JSONValue]] {
+        guard DaemonHarness.usersReady else { return [:] }
+        var out: [String: [JSONValue]] = [:]
+        for id in ids {
+            let text = (try? sockets.cli(["postmortem", id, "--format", "json"], as: DaemonHarness.responderUser, socket: socket).stdout) ?? ""
+            out[id] = (try? JSONParser.parse(text))?["timeline"]?.arrayValue ?? []
+        }
+        return out
+    }
+
+    /// Every incident's timeline after is its timeline before and then what came since (the notifier delivers
+    /// on its own time), read from the same journal by a daemon that started from a snapshot.
+    func expectTimelinesGoOn(_ before: [String: [JSONValue]], _ after: [String: [JSONValue]]) {
+        for (id, was) in before {
+            let now = after[id] ?? []
+            #expect(was.count >= 3 && now.count >= was.count && Array(now.prefix(was.count)) == was,
+                    "\(id): \(was.count) timeline entries before, \(now.count) after")
+        }
+    }
+
     func log(_ d: DaemonHarness.Running) -> String { String(decoding: readBytes(d.log), as: UTF8.self) }
 
     func waitFor(_ text: String, in d: DaemonHarness.Running) -> Bool {
@@ -41,6 +63,8 @@ import Glibc
         for n in 1...40 { report(d.socket, n) }
         let before = view(d.socket)
         #expect(before.count > 7, "the list and 7 incidents")
+        let ids = (1...7).map { "INC-\($0)" }
+        let timelinesBefore = timelines(d.socket, ids)
         // Killed, not stopped: the snapshot is the last one written on the way.
         kill(d.process.processIdentifier, SIGKILL)
         d.process.waitUntilExit()
@@ -48,9 +72,11 @@ import Glibc
         (d, _) = try sockets.startDaemon(dir, arguments: ["--snapshot-every", "10"])
         #expect(log(d).contains("replayed from the snapshot at seq"), "\(log(d))")
         #expect(view(d.socket) == before)
+        expectTimelinesGoOn(timelinesBefore, timelines(d.socket, ids))
         #expect(waitFor("checked against the journal", in: d), "\(log(d))")
         for n in 41...45 { report(d.socket, n) }
         let after = view(d.socket)
+        let timelinesAfter = timelines(d.socket, ids)
         #expect(d.stop() == 0)
         // A clean stop leaves a snapshot at the end: the next start replays only the stop's own records.
         (d, _) = try sockets.startDaemon(dir)
@@ -59,6 +85,7 @@ import Glibc
         let head = started.range(of: "to seq ").map { Int(started[$0.upperBound...].prefix { $0.isNumber }) ?? 0 } ?? 0
         #expect(seq > 0 && head - seq <= 3, "resumed at \(seq), head \(head): only daemon.stopped and its checkpoint after it")
         #expect(view(d.socket) == after)
+        expectTimelinesGoOn(timelinesAfter, timelines(d.socket, ids))
         #expect(d.stop() == 0)
         #expect(try JournalVerifier.verify(directory: d.state + "/journal", keys: []).intact)
     }
