@@ -1,22 +1,75 @@
 import ArgumentParser
 import FirebreakCore
 import FirebreakProtocol
+import Foundation
 
 struct IncidentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incidents",
-        abstract: "List incidents you can see: responders and managers all, reporters their own."
+        abstract: "List and find incidents you can see: responders and managers all, reporters their own.",
+        discussion: """
+            Newest first, a page at a time. Every filter is optional and they combine:
+              firebreak incidents linkedin q3 forecast --since 2026-03-01 --until 2026-04-01
+              firebreak incidents --status resolved,closed --playbook confidential-information --format csv
+            Words are looked for in the title, the post's address, the reports' texts and notes, the responders' \
+            notes and the summary (reporters: the title and address only).
+            """
     )
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+    @Argument(help: "Words to look for (all must appear, in any case).") var words: [String] = []
+    @Option(help: "Words to look for, as one argument (the same as giving them as arguments).") var text: String?
     @Flag(help: "Only incidents with an open step of mine (or, for reporters, that I reported).") var mine = false
     @Flag(help: "Only open or acknowledged incidents.") var open = false
     @Flag(help: "Only incidents with an open step past its deadline.") var overdue = false
+    @Option(help: "Only these statuses, comma-separated: open, acknowledged, resolved, closed.") var status: String?
+    @Option(help: "Only incidents run by this playbook (its key, as `firebreak validate` lists them).") var playbook: String?
+    @Option(help: "Only this report category (confidential-information, privacy-breach, harassment, …).") var category: String?
+    @Option(help: "Only this severity: low, medium, high or critical.") var severity: String?
+    @Option(help: "Only incidents with a step this person owns or owned (their roster id).") var owner: String?
+    @Option(help: "Opened at or after this date (2026-03-01) or RFC 3339 time.") var since: String?
+    @Option(help: "Opened before this date or time.") var until: String?
+    @Option(help: "How many to show (a page).") var limit: Int = 50
+    @Option(help: "The next page: incidents older than this one (the command prints it when there are more).", transform: EngineState.canonicalIncidentID) var before: String?
+    @Option(help: "The previous page: incidents newer than this one.", transform: EngineState.canonicalIncidentID) var after: String?
+    @Option(help: "table, json (an array of the incidents) or csv.") var format: Format = .table
     @OptionGroup var daemon: DaemonOptions
 
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be 1 or more") }
+        if before != nil && after != nil { throw ValidationError("give --before or --after, not both") }
+    }
+
+    /// The words of the search, however they were given.
+    var search: String? {
+        let all = words + (text.map { [$0] } ?? [])
+        return all.isEmpty ? nil : all.joined(separator: " ")
+    }
+
     func run() throws {
-        let list = try daemon.call(.incidents(IncidentFilter(mine: mine, open: open, overdue: overdue)))
-        if daemon.json { print(list.jsonText); return }
-        let rows = list.arrayValue ?? []
-        if rows.isEmpty { print("no incidents"); return }
+        let statuses = status?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        let operation: ControlOperation
+        do throws(ProtocolError) {
+            // The dates and values are read as the daemon reads them, so a typo is named before anything is sent.
+            guard case .metrics(let from, let to) = try ControlOperation.metrics(sinceText: since, untilText: until) else { return }
+            // One more than the page: whether there is a next page is known without a second question.
+            let filter = IncidentFilter(mine: mine, open: open, overdue: overdue, status: statuses, playbook: playbook, category: category,
+                                        severity: severity, owner: owner, since: from, until: to, text: search, before: before, after: after,
+                                        limit: limit + 1)
+            operation = try ControlOperation(op: "incidents", args: ControlOperation.incidents(filter).args)
+        } catch {
+            throw daemon.failed(error)
+        }
+        var rows = try daemon.call(operation).arrayValue ?? []
+        // Paging back, the extra one is the newest; paging on, the oldest.
+        let more = rows.count > limit
+        if more { rows = after != nil ? Array(rows.dropFirst()) : Array(rows.prefix(limit)) }
+        if daemon.json || format == .json { print(JSONValue.array(rows).jsonText); return }
+        if format == .csv { print(Self.csv(rows), terminator: ""); return }
+        if rows.isEmpty {
+            print(before == nil && after == nil ? "no incidents" + (filtered ? " match" : "") : "no more incidents")
+            return
+        }
         print(pad("ID", 9) + pad("STATUS", 13) + pad("SEVERITY", 9) + pad("AGE", 11) + pad("OPEN STEPS", 12) + pad("TITLE", 34) + "POST")
         for r in rows {
             let steps = r["steps"]?.arrayValue ?? []
@@ -27,7 +80,63 @@ struct IncidentsCommand: ParsableCommand {
                   + pad(age(r["opened_at"]), 11) + pad(stepText, 12) + pad(shorten(r["title"]?.stringValue ?? "", 32), 34)
                   + (r["url"]?.stringValue ?? ""))
         }
+        let first = rows.first?["id"]?.stringValue ?? "", last = rows.last?["id"]?.stringValue ?? ""
+        if more || after != nil { print("Older: " + command(paging: "--before", last)) }
+        if before != nil || (after != nil && more) { print("Newer: " + command(paging: "--after", first)) }
     }
+
+    var filtered: Bool {
+        mine || open || overdue || status != nil || playbook != nil || category != nil || severity != nil || owner != nil
+            || since != nil || until != nil || search != nil
+    }
+
+    /// This command again for another page: the same filters, shell-quoted, so it can be pasted as printed.
+    func command(paging: String, _ id: String) -> String {
+        var parts = ["firebreak", "incidents"] + words.map(shellQuote)
+        func add(_ flag: String, _ value: String?) { if let value { parts += [flag, shellQuote(value)] } }
+        add("--text", text)
+        if mine { parts.append("--mine") }
+        if open { parts.append("--open") }
+        if overdue { parts.append("--overdue") }
+        add("--status", status)
+        add("--playbook", playbook)
+        add("--category", category)
+        add("--severity", severity)
+        add("--owner", owner)
+        add("--since", since)
+        add("--until", until)
+        if limit != 50 { add("--limit", String(limit)) }
+        add("--socket", daemon.socket)
+        return (parts + [paging, id]).joined(separator: " ")
+    }
+
+    static let csvColumns = ["id", "status", "severity", "playbook", "category", "platform", "opened_at", "acknowledged_at", "resolved_at", "open_steps", "title", "url"]
+
+    /// RFC 4180: a header, CRLF line ends, fields with a comma, quote or line break quoted, quotes doubled.
+    static func csv(_ rows: [JSONValue]) -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        }
+        var out = csvColumns.joined(separator: ",") + "\r\n"
+        for r in rows {
+            let open = (r["steps"]?.arrayValue ?? []).filter { ["ready", "acknowledged"].contains($0["status"]?.stringValue ?? "") }.count
+            let values = csvColumns.map { c -> String in
+                if c == "open_steps" { return String(open) }
+                guard let v = r[c] else { return "" }
+                return v.stringValue ?? v.intValue.map(String.init) ?? ""
+            }
+            out += values.map(field).joined(separator: ",") + "\r\n"
+        }
+        return out
+    }
+}
+
+/// A word the shell reads back as itself: left bare when it is safe, else in single quotes.
+func shellQuote(_ s: String) -> String {
+    let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
+        (c.value < 128) && (CharacterSet.alphanumerics.contains(c) || "-_./:,@+=%".unicodeScalars.contains(c))
+    }
+    return safe ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 struct ShowCommand: ParsableCommand {

@@ -92,8 +92,11 @@ enum ControlRequests {
                 if let p = roster.people[actor.id] { o["name"] = .string(p.name) }
                 return .success(Answer(result: .object(o)))
             case .incidents(let f):
-                let list = await desk.incidents(for: actor, mine: f.mine, openOnly: f.open, overdueOnly: f.overdue, limit: f.limit)
-                return .success(Answer(result: .array(list)))
+                do {
+                    return .success(Answer(result: .array(try await desk.incidents(for: actor, f))))
+                } catch {
+                    return .failure(ProtocolError(error))
+                }
             case .show(let id):
                 do {
                     let view = try await desk.view(id, for: actor)

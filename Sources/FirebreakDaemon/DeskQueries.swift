@@ -21,20 +21,20 @@ extension Desk {
         return found
     }
 
-    /// Incidents `actor` may see, newest first, as their views.
-    public func incidents(for actor: Actor, mine: Bool, openOnly: Bool, overdueOnly: Bool, limit: Int) -> [JSONValue] {
+    /// One page of the incidents `actor` may see that match `filter`, newest first, as their views
+    /// (`IncidentSearch`). Throws when the page's cursor names no incident.
+    public func incidents(for actor: Actor, _ filter: IncidentFilter) throws(EngineError) -> [JSONValue] {
         let now = clock()
-        let visible = allIncidents().filter { inc in
-            guard Visibility.maySee(inc, actor: actor) else { return false }
-            if openOnly && !inc.isActive { return false }
-            if mine && !(inc.steps.contains { $0.owner == actor.id && $0.isOpen } || inc.reporters.contains(actor.id)) { return false }
-            if overdueOnly && inc.overdueSteps(at: now).isEmpty { return false }
-            return true
+        var cursor: IncidentState?
+        if let id = filter.before ?? filter.after {
+            guard let inc = state.incidents[id], Visibility.maySee(inc, actor: actor) else {
+                throw EngineError(.unknownIncident, "there is no incident \(id) that you can see to page from")
+            }
+            cursor = inc
         }
-        return visible.sorted { $0.openedAt > $1.openedAt || ($0.openedAt == $1.openedAt && $0.id > $1.id) }
-            .prefix(limit).map { IncidentView.json($0, for: actor, now: now) }
+        return IncidentSearch.page(state.incidents.values, index: index, filter: filter, actor: actor, cursor: cursor, now: now)
+            .map { IncidentView.json($0, for: actor, now: now) }
     }
-
 
     /// Whether a spool file name was taken as a report (its intake key is known).
     public func spoolKeys(_ names: [String]) -> [String: String] {

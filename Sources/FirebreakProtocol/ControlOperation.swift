@@ -95,20 +95,51 @@ public enum ControlOperation: Sendable, Hashable {
     }
 }
 
-/// Which incidents `incidents` lists: all the caller may see, narrowed.
+/// Which incidents `incidents` lists: all the caller may see, narrowed, newest first, one page at a time.
+/// Every narrowing is optional and they combine (all must hold).
 public struct IncidentFilter: Sendable, Hashable {
     /// Only those with a step the caller owns (or, for a reporter, that they reported).
     public var mine: Bool
+    /// Only open or acknowledged ones (`status` says exactly which).
     public var open: Bool
     public var overdue: Bool
+    /// Any of these statuses (open, acknowledged, resolved, closed); empty: any.
+    public var status: [String]
+    public var playbook: String?
+    public var category: String?
+    public var severity: String?
+    /// Only those with a step this person owns (or owned: done, skipped).
+    public var owner: String?
+    /// Opened at or after, and before.
+    public var since: Timestamp?
+    public var until: Timestamp?
+    /// Words in the title, the post's address, the reports' texts and notes, the responders' notes or the
+    /// summary (for reporters: the title and address only), case-insensitive, each word anywhere.
+    public var text: String?
+    /// Paging: only those after this incident in the list (older), or only those before it (newer).
+    public var before: String?
+    public var after: String?
     public var limit: Int
 
     public static let defaultLimit = 200
+    public static let statuses = ["open", "acknowledged", "resolved", "closed"]
 
-    public init(mine: Bool = false, open: Bool = false, overdue: Bool = false, limit: Int = IncidentFilter.defaultLimit) {
+    public init(mine: Bool = false, open: Bool = false, overdue: Bool = false, status: [String] = [], playbook: String? = nil,
+                category: String? = nil, severity: String? = nil, owner: String? = nil, since: Timestamp? = nil, until: Timestamp? = nil,
+                text: String? = nil, before: String? = nil, after: String? = nil, limit: Int = IncidentFilter.defaultLimit) {
         self.mine = mine
         self.open = open
         self.overdue = overdue
+        self.status = status
+        self.playbook = playbook
+        self.category = category
+        self.severity = severity
+        self.owner = owner
+        self.since = since
+        self.until = until
+        self.text = text
+        self.before = before
+        self.after = after
         self.limit = limit
     }
 }

@@ -24,6 +24,16 @@ extension ControlOperation {
             put("sha256", sha)
         case .incidents(let f):
             o = ["mine": .bool(f.mine), "open": .bool(f.open), "overdue": .bool(f.overdue), "limit": .int(Int64(f.limit))]
+            if !f.status.isEmpty { o["status"] = .array(f.status.map { .string($0) }) }
+            put("playbook", f.playbook)
+            put("category", f.category)
+            put("severity", f.severity)
+            put("owner", f.owner)
+            put("since", f.since?.rfc3339)
+            put("until", f.until?.rfc3339)
+            put("text", f.text)
+            put("before", f.before)
+            put("after", f.after)
         case .reports(let file):
             put("file", file)
         case .onCall(let role):
@@ -85,8 +95,28 @@ extension ControlOperation {
         case .incidents:
             let limit = args["limit"]?.intValue ?? Int64(IncidentFilter.defaultLimit)
             guard limit >= 0 else { throw ProtocolError(.badRequest, "\"limit\" must be 0 or more") }
+            var status: [String] = []
+            if let v = args["status"], v != .null {
+                guard let list = v.arrayValue?.compactMap(\.stringValue), list.count == v.arrayValue?.count else {
+                    throw ProtocolError(.badRequest, "\"status\" must be a list of statuses")
+                }
+                for s in list where !IncidentFilter.statuses.contains(s) {
+                    throw ProtocolError(.badRequest, "\"status\": there is no status \(s); the statuses are \(IncidentFilter.statuses.joined(separator: ", "))")
+                }
+                status = list
+            }
+            let severity = try a.text("severity")
+            if let severity, Severity(rawValue: severity) == nil {
+                throw ProtocolError(.badRequest, "\"severity\": there is no severity \(severity); the severities are \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let range = try ControlOperation.metrics(sinceText: a.text("since"), untilText: a.text("until"))
+            guard case .metrics(let since, let until) = range else { preconditionFailure("metrics(sinceText:) makes .metrics") }
             self = .incidents(IncidentFilter(mine: args["mine"]?.boolValue ?? false, open: args["open"]?.boolValue ?? false,
-                                             overdue: args["overdue"]?.boolValue ?? false, limit: Int(clamping: limit)))
+                                             overdue: args["overdue"]?.boolValue ?? false, status: status,
+                                             playbook: try a.text("playbook"), category: try a.text("category"), severity: severity,
+                                             owner: try a.text("owner"), since: since, until: until, text: try a.text("text"),
+                                             before: try a.text("before").map(EngineState.canonicalIncidentID),
+                                             after: try a.text("after").map(EngineState.canonicalIncidentID), limit: Int(clamping: limit)))
         case .reports: self = .reports(file: try a.text("file"))
         case .oncall: self = .onCall(role: try a.text("role"))
         case .override:

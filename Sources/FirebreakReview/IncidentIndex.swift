@@ -18,13 +18,18 @@ public struct IncidentIndex: Sendable, Equatable {
     public private(set) var places: [String: [RecordPlace]] = [:]
     /// Every signed checkpoint, in journal order.
     public private(set) var checkpoints: [RecordPlace] = []
+    /// What people wrote about each incident, lowercased, for `firebreak incidents --text`: its reports' post
+    /// texts, notes and authors, the responders' notes and the resolution's summary (the state keeps none of
+    /// them). Bytes, searched with memchr and memcmp: a hundred thousand incidents' text is scanned in a few milliseconds.
+    public private(set) var text: [String: [UInt8]] = [:]
 
     public init() {}
 
-    public init(openedSeq: [String: UInt64], places: [String: [RecordPlace]], checkpoints: [RecordPlace]) {
+    public init(openedSeq: [String: UInt64], places: [String: [RecordPlace]], checkpoints: [RecordPlace], text: [String: [UInt8]] = [:]) {
         self.openedSeq = openedSeq
         self.places = places
         self.checkpoints = checkpoints
+        self.text = text
     }
 
     /// Takes one record, in journal order. A record without a place (not read from or written to a journal)
@@ -40,7 +45,26 @@ public struct IncidentIndex: Sendable, Equatable {
             places[id] = [place]
         } else if let id = record.data["incident"]?.stringValue, places[id] != nil {
             places[id]!.append(place)
+            let written: [String]
+            switch record.type {
+            case EventType.reportReceived: written = ["text", "note", "author"]
+            case EventType.note: written = ["text"]
+            case EventType.incidentResolved: written = ["summary"]
+            default: return
+            }
+            for key in written {
+                guard let t = record.data[key]?.stringValue, !t.isEmpty else { continue }
+                if text[id] != nil { text[id]!.append(0x0A) } else { text[id] = [] }
+                text[id]!.append(contentsOf: t.lowercased().utf8)
+            }
         }
+    }
+
+    /// Whether `needle` (lowercased bytes) is in what was written about `id`.
+    public func written(about id: String, contains needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard let hay = text[id] else { return false }
+        return bytes(hay, contain: needle)
     }
 
     /// The first checkpoint after `place`: the one that seals it (and everything before it).
@@ -65,6 +89,7 @@ extension IncidentIndex {
             "opened_seq": .object(openedSeq.mapValues { .int(Int64($0)) }),
             "places": .object(places.mapValues { .string(Self.pack($0)) }),
             "checkpoints": .string(Self.pack(checkpoints)),
+            "text": .object(text.mapValues { .string(String(decoding: $0, as: UTF8.self)) }),
         ])
     }
 
@@ -91,7 +116,12 @@ extension IncidentIndex {
         guard places.count == opened.count, let c = Self.unpack(checkpoints) else {
             throw Unreadable(description: "the incident index does not cover every incident")
         }
-        self.init(openedSeq: opened, places: places, checkpoints: c)
+        var text: [String: [UInt8]] = [:]
+        for (id, t) in json["text"]?.objectValue ?? [:] {
+            guard let s = t.stringValue, places[id] != nil else { throw Unreadable(description: "the text of \(id) is not readable") }
+            text[id] = Array(s.utf8)
+        }
+        self.init(openedSeq: opened, places: places, checkpoints: c, text: text)
     }
 
     static func pack(_ places: [RecordPlace]) -> String {
