@@ -109,6 +109,50 @@ import Testing
         try await s.journal.close()
     }
 
+    @Test func theIncidentsPageFindsByWordsAndFiltersAndPagesBothWays() async throws {
+        let s = try await setUp(TempDir("web-incidents"))
+        let kim = Actor(id: "kim", access: .reporter), ben = Actor(id: "ben", access: .reporter)
+        for n in 1...60 {
+            let linked = n == 17
+            let report = Report(url: linked ? "https://www.linkedin.com/posts/someone_activity-\(n)" : "https://x.com/p\(n)/status/\(n)",
+                                category: linked ? .confidentialInformation : .negativeViral, text: linked ? "The Q3 forecast, leaked" : "post \(n)")
+            _ = try await s.desk.submit(.report(report, key: nil), by: n % 2 == 0 ? kim : ben)
+        }
+        let (_, amira) = await s.sessions.issue(for: "amira")
+        let (_, kimSession) = await s.sessions.issue(for: "kim")
+        @Sendable func rows(_ html: String) -> [String] {
+            html.components(separatedBy: "<tr><td><a href=\"/incidents/").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        }
+        @Sendable func link(_ id: String, in html: String) -> String? {
+            guard let r = html.range(of: "id=\"\(id)\" href=\"") else { return nil }
+            return String(html[r.upperBound...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+        }
+        try await s.app.test(.router) { client in
+            let first = try await client.execute(uri: "/incidents", method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            #expect(rows(first).count == 50 && rows(first).first == "INC-60" && rows(first).last == "INC-11", "\(rows(first))")
+            #expect(link("newer", in: first) == nil)
+            let older = try #require(link("older", in: first))
+            #expect(older == "/incidents?before=INC-11")
+            let second = try await client.execute(uri: older, method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            #expect(rows(second) == (1...10).reversed().map { "INC-\($0)" } && link("older", in: second) == nil)
+            let back = try await client.execute(uri: try #require(link("newer", in: second)), method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            #expect(rows(back) == rows(first))
+
+            // Words and filters, kept in the paging links.
+            let found = try await client.execute(uri: "/incidents?q=LinkedIn+q3&status=open", method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            #expect(rows(found) == ["INC-17"] && found.contains("value=\"LinkedIn q3\"") && found.contains("<option value=\"open\" selected>"), "\(found)")
+            let filtered = try await client.execute(uri: "/incidents?q=post&category=negative-viral", method: .get, headers: Self.cookie(amira)) { String(buffer: $0.body) }
+            #expect(rows(filtered).count == 50 && !rows(filtered).contains("INC-17"))
+            #expect(link("older", in: filtered) == "/incidents?q=post&category=negative-viral&before=INC-10")
+            try await client.execute(uri: "/incidents?status=done", method: .get, headers: Self.cookie(amira)) { r in
+                #expect(r.status == .badRequest && String(buffer: r.body).contains("there is no status done"))
+            }
+            // A reporter sees their own only: Kim reported the even ones.
+            let mine = try await client.execute(uri: "/incidents", method: .get, headers: Self.cookie(kimSession)) { String(buffer: $0.body) }
+            #expect(rows(mine).count == 30 && rows(mine).allSatisfy { (Int($0.dropFirst(4)) ?? 1) % 2 == 0 } && link("older", in: mine) == nil)
+        }
+    }
+
     @Test func boardActionsNeedTheFormTokenAndFollowTheSocketsRules() async throws {
         let s = try await setUp(TempDir("web-board"))
         let (_, kim) = await s.sessions.issue(for: "kim")

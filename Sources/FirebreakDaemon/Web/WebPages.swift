@@ -17,7 +17,7 @@ enum WebPages {
     static func header(_ actor: Actor?) -> String {
         var links = "<a href=\"/report\">Report a post</a>"
         if let actor {
-            links += "<a href=\"/board\">Board</a>"
+            links += "<a href=\"/board\">Board</a><a href=\"/incidents\">Incidents</a>"
             if actor.access >= .responder { links += "<a href=\"/review\">Review</a>" }
             links += "<span class=\"who\">\(E.escape(actor.id)) · \(actor.access.rawValue)</span>"
         }
@@ -300,6 +300,7 @@ enum WebPages {
             let id = E.escape(inc["id"]?.stringValue ?? "")
             b += "<li><a href=\"/incidents/\(id)/postmortem\">\(id)</a> \(E.escape(inc["title"]?.stringValue ?? "")) — \(E.escape(inc["status"]?.stringValue ?? ""))</li>"
         }
-        return page("Review", actor, b + "</ul>")
+        b += "</ul><p><a id=\"all-postmortems\" href=\"/incidents?status=resolved,closed\">Every resolved and closed incident</a></p>"
+        return page("Review", actor, b)
     }
 }

@@ -239,6 +239,14 @@ public struct WebServer: Sendable {
             return Self.html(WebPages.board(c.actor, csrf: c.csrf, incidents: list, onCall: onCall, now: await desk.now(),
                                             flash: request.uri.queryParameters["done"].map(String.init)))
         }
+        // Finding incidents: the words and filters of `firebreak incidents`, a page at a time.
+        router.get("/incidents") { request, context -> Response in
+            guard let c = await caller(request, context) else { return signInPage() }
+            let query = IncidentListPage.query(request.uri.query)
+            let result = await run(op: "incidents", args: IncidentListPage.arguments(query), c)
+            let status: HTTPResponse.Status = { if case .failure(let e) = result { Self.status(for: e.code) } else { .ok } }()
+            return Self.html(IncidentListPage.html(c.actor, query: query, result: result, now: await desk.now()), status: status)
+        }
         router.post("/incidents/:id/:verb") { request, context -> Response in
             try await act(request, context, step: nil)
         }
