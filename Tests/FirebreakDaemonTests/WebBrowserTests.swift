@@ -57,6 +57,8 @@ import Glibc
             ["goto": .string(base + "/incidents/INC-1")], ["dump": "incident.html"], ["shot": "incident.png"],
             ["goto": .string(base + "/review")], ["dump": "review.html"], ["shot": "review.png"],
             ["goto": .string(base + "/incidents/INC-1/postmortem")], ["dump": "postmortem.html"],
+            // Finding an incident by what a responder wrote, with the form as a person fills it in.
+            ["goto": .string(base + "/incidents")], ["fill": ["#q": "asked the platform"]], ["click": "#find button"], ["dump": "found.html"], ["shot": "found.png"],
         ]
         try script.jsonText.write(toFile: dir.sub("script.json"), atomically: true, encoding: .utf8)
         let browse = try run(NotificationTests.python!, [TestPaths.repoRoot + "/Tests/support/browse.py", Self.chromium!, dir.sub("script.json"), artefacts])
@@ -82,7 +84,9 @@ import Glibc
         let review = page("review.html")
         #expect(review.contains("<svg") && review.contains("Median time to acknowledge") && review.contains("href=\"/incidents/INC-1/postmortem\""))
         #expect(page("postmortem.html").contains("Journal proof") && page("postmortem.html").contains("the platform removed the post"))
-        for shot in ["report.png", "board.png", "incident.png", "review.png"] {
+        let found = page("found.html")
+        #expect(found.contains("href=\"/incidents/INC-1\"") && !found.contains("href=\"/incidents/INC-2\"") && found.contains("value=\"asked the platform\""), "\(found)")
+        for shot in ["report.png", "board.png", "incident.png", "review.png", "found.png"] {
             let bytes = readBytes(artefacts + "/" + shot)
             #expect(bytes.count > 5_000 && Array(bytes.prefix(4)) == [0x89, 0x50, 0x4E, 0x47], "\(shot): \(bytes.count) bytes")
         }
