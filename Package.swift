@@ -129,6 +129,9 @@ let package = Package(
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",
+                "FirebreakReview",
+                "FirebreakDaemon",
+                "FirebreakProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -6,7 +6,7 @@ import FirebreakReview
 ///
 /// One pass over the state (no journal read: what people wrote is in the incident index's text), keeping only
 /// the page's worth of best candidates, so a query over a hundred thousand incidents costs a pass, not a sort.
-enum IncidentSearch {
+public enum IncidentSearch {
     /// The order of the list: newest opened first, then the larger id (as the list always was).
     struct Key: Comparable {
         let openedAt: Timestamp
@@ -22,7 +22,7 @@ enum IncidentSearch {
     }
 
     /// The incidents of one page, in list order.
-    static func page(_ incidents: some Sequence<IncidentState>, index: IncidentIndex, filter f: IncidentFilter, actor: Actor,
+    public static func page(_ incidents: some Sequence<IncidentState>, index: IncidentIndex, filter f: IncidentFilter, actor: Actor,
                      cursor: IncidentState?, now: Timestamp) -> [IncidentState] {
         let words = (f.text ?? "").lowercased().split(whereSeparator: \.isWhitespace).map { Array($0.utf8) }
         let statuses = Set(f.status)

@@ -77,6 +77,17 @@ public struct IncidentIndex: Sendable, Equatable {
         return low < checkpoints.count ? checkpoints[low] : nil
     }
 
+    /// What the index holds in memory, from its arrays' capacities and its maps' entries (ids of up to 15
+    /// bytes, like `INC-123456`, are stored inline in Swift's strings): the figure docs/benchmarks.md gives.
+    public var approximateBytes: Int {
+        let arrayHeader = 32, mapEntry = 24  // a String key and a pointer or UInt64, at the maps' ~75% load
+        var total = checkpoints.capacity * 12 + arrayHeader
+        for p in places.values { total += p.capacity * 12 + arrayHeader }
+        for t in text.values { total += t.capacity + arrayHeader }
+        total += (openedSeq.count + places.count + text.count) * mapEntry * 4 / 3
+        return total
+    }
+
     /// Records indexed, checkpoints included.
     public var count: Int { places.values.reduce(checkpoints.count) { $0 + $1.count } }
 }

@@ -89,7 +89,7 @@ struct RestartBench: ParsableCommand {
 }
 
 /// Incidents living their lives through the engine, as the daemon would journal them.
-private struct Life {
+struct Life {
     let context: EngineContext
     var now: Timestamp
     var state = EngineState()
