@@ -12,7 +12,7 @@ struct IncidentsCommand: ParsableCommand {
               firebreak incidents linkedin q3 forecast --since 2026-03-01 --until 2026-04-01
               firebreak incidents --status resolved,closed --playbook confidential-information --format csv
             Words are looked for in the title, the post's address, the reports' texts and notes, the responders' \
-            notes and the summary (reporters: the title and address only).
+            notes and the summary (reporters: the title, the address and their own reports).
             """
     )
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }

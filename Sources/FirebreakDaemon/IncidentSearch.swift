@@ -56,7 +56,8 @@ public enum IncidentSearch {
                 let title = titles[inc.plan.title] ?? { let t = Array(inc.plan.title.lowercased().utf8); titles[inc.plan.title] = t; return t }()
                 let url = Array(inc.url.lowercased().utf8)
                 let all = words.allSatisfy { w in
-                    bytes(title, contain: w) || bytes(url, contain: w) || (seesWritten && index.written(about: inc.id, contains: w))
+                    bytes(title, contain: w) || bytes(url, contain: w)
+                        || (seesWritten ? index.written(about: inc.id, contains: w) : index.reported(about: inc.id, by: actor.id, contains: w))
                 }
                 if !all { continue }
             }

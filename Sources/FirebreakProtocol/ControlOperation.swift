@@ -114,7 +114,7 @@ public struct IncidentFilter: Sendable, Hashable {
     public var since: Timestamp?
     public var until: Timestamp?
     /// Words in the title, the post's address, the reports' texts and notes, the responders' notes or the
-    /// summary (for reporters: the title and address only), case-insensitive, each word anywhere.
+    /// summary (for reporters: the title, the address and their own reports), case-insensitive, each word anywhere.
     public var text: String?
     /// Paging: only those after this incident in the list (older), or only those before it (newer).
     public var before: String?

@@ -22,6 +22,9 @@ public struct IncidentIndex: Sendable, Equatable {
     /// texts, notes and authors, the responders' notes and the resolution's summary (the state keeps none of
     /// them). Bytes, searched with memchr and memcmp: a hundred thousand incidents' text is scanned in a few milliseconds.
     public private(set) var text: [String: [UInt8]] = [:]
+    /// Each reporter's own words about an incident (their reports' texts and notes), which they may search
+    /// without seeing what anyone else wrote.
+    public private(set) var reporterText: [String: [String: [UInt8]]] = [:]
 
     public init() {}
 
@@ -52,12 +55,24 @@ public struct IncidentIndex: Sendable, Equatable {
             case EventType.incidentResolved: written = ["summary"]
             default: return
             }
+            let reporter = record.type == EventType.reportReceived ? record.data["reporter"]?.stringValue ?? record.actor : nil
             for key in written {
                 guard let t = record.data[key]?.stringValue, !t.isEmpty else { continue }
+                let lowered = t.lowercased().utf8
                 if text[id] != nil { text[id]!.append(0x0A) } else { text[id] = [] }
-                text[id]!.append(contentsOf: t.lowercased().utf8)
+                text[id]!.append(contentsOf: lowered)
+                if let reporter, key != "author" {
+                    reporterText[id, default: [:]][reporter, default: []].append(contentsOf: lowered)
+                    reporterText[id]![reporter]!.append(0x0A)
+                }
             }
         }
+    }
+
+    /// Whether `needle` (lowercased bytes) is in what `reporter` wrote in their own reports of `id`.
+    public func reported(about id: String, by reporter: String, contains needle: [UInt8]) -> Bool {
+        guard let hay = reporterText[id]?[reporter] else { return false }
+        return bytes(hay, contain: needle)
     }
 
     /// Whether `needle` (lowercased bytes) is in what was written about `id`.
@@ -84,7 +99,8 @@ public struct IncidentIndex: Sendable, Equatable {
         var total = checkpoints.capacity * 12 + arrayHeader
         for p in places.values { total += p.capacity * 12 + arrayHeader }
         for t in text.values { total += t.capacity + arrayHeader }
-        total += (openedSeq.count + places.count + text.count) * mapEntry * 4 / 3
+        for m in reporterText.values { for t in m.values { total += t.capacity + arrayHeader + mapEntry * 4 / 3 } }
+        total += (openedSeq.count + places.count + text.count + reporterText.count) * mapEntry * 4 / 3
         return total
     }
 
@@ -101,6 +117,7 @@ extension IncidentIndex {
             "places": .object(places.mapValues { .string(Self.pack($0)) }),
             "checkpoints": .string(Self.pack(checkpoints)),
             "text": .object(text.mapValues { .string(String(decoding: $0, as: UTF8.self)) }),
+            "reporter_text": .object(reporterText.mapValues { .object($0.mapValues { .string(String(decoding: $0, as: UTF8.self)) }) }),
         ])
     }
 
@@ -132,7 +149,16 @@ extension IncidentIndex {
             guard let s = t.stringValue, places[id] != nil else { throw Unreadable(description: "the text of \(id) is not readable") }
             text[id] = Array(s.utf8)
         }
+        var reporterText: [String: [String: [UInt8]]] = [:]
+        for (id, byReporter) in json["reporter_text"]?.objectValue ?? [:] {
+            guard places[id] != nil, let m = byReporter.objectValue else { throw Unreadable(description: "the reporters' text of \(id) is not readable") }
+            for (who, t) in m {
+                guard let s = t.stringValue else { throw Unreadable(description: "the reporters' text of \(id) is not readable") }
+                reporterText[id, default: [:]][who] = Array(s.utf8)
+            }
+        }
         self.init(openedSeq: opened, places: places, checkpoints: c, text: text)
+        self.reporterText = reporterText
     }
 
     static func pack(_ places: [RecordPlace]) -> String {

@@ -44,6 +44,11 @@ import Glibc
         #expect(try cli(["incidents", "nda"], as: kim).stdout.hasPrefix("no incidents match"))
         #expect(try cli(["incidents", "linkedin"], as: kim).stdout.contains("INC-1 "))
         #expect(try cli(["incidents", "poster2"], as: kim).stdout.hasPrefix("no incidents match"), "not Kim's report")
+        // Her own words find it; someone else's report on the same incident does not.
+        #expect(try cli(["incidents", "sales", "deck"], as: kim).stdout.contains("INC-1 "))
+        #expect(try cli(["report", "https://www.linkedin.com/posts/someone_activity-7100", "--text", "also seen by Amira's friend"], as: nil).status == 0)
+        #expect(try cli(["incidents", "friend"]).stdout.contains("INC-1 "))
+        #expect(try cli(["incidents", "friend"], as: kim).stdout.hasPrefix("no incidents match"))
 
         func ids(_ r: ProcessResult) throws -> [String] {
             try JSONParser.parse(r.stdout).arrayValue?.compactMap { $0["id"]?.stringValue } ?? []

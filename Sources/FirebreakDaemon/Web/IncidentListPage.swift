@@ -35,7 +35,7 @@ enum IncidentListPage {
         }
         var b = "<h1>Incidents</h1><form method=\"get\" action=\"/incidents\" id=\"find\">"
         b += "<label for=\"q\">Words</label><input id=\"q\" name=\"q\" value=\"\(value("q"))\" placeholder=\"linkedin q3 forecast\">"
-        b += "<p><small>Found in the title, the post's address" + (actor.access >= .responder ? ", the reports' texts and notes, the responders' notes and the summary" : "") + ". Every word must appear.</small></p>"
+        b += "<p><small>Found in the title, the post's address" + (actor.access >= .responder ? ", the reports' texts and notes, the responders' notes and the summary" : " and your own reports") + ". Every word must appear.</small></p>"
         b += select("status", "Status", [("", "any"), ("open,acknowledged", "open or acknowledged"), ("open", "open"), ("acknowledged", "acknowledged"),
                                          ("resolved,closed", "resolved or closed"), ("resolved", "resolved"), ("closed", "closed")])
         b += select("severity", "Severity", [("", "any")] + Severity.allCases.map { ($0.rawValue, $0.rawValue) })
