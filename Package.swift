@@ -46,7 +46,7 @@ let package = Package(
         ),
         // Review: post-mortems and metrics from the journal's records and the state, and their renderings (pure), and the
         // one read a review makes of the journal: an incident's records (IncidentRecords).
-        .target(name: "FirebreakReview", dependencies: ["FirebreakCore", "FirebreakJournal"]),
+        .target(name: "FirebreakReview", dependencies: ["FirebreakCore", "FirebreakJournal", "FirebreakProtocol"]),
         // What the fuzzers (Fuzz/) and the fuzz regression tests feed untrusted bytes to.
         .target(name: "FirebreakFuzzing", dependencies: ["FirebreakCore", "FirebreakJournal"]),
         // The operations of the control socket and the web's JSON API, their arguments, results and errors:
@@ -130,7 +130,6 @@ let package = Package(
                 "FirebreakConfig",
                 "FirebreakJournal",
                 "FirebreakReview",
-                "FirebreakDaemon",
                 "FirebreakProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

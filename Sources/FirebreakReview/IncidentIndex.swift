@@ -18,8 +18,8 @@ public struct IncidentIndex: Sendable, Equatable {
     public private(set) var places: [String: [RecordPlace]] = [:]
     /// Every signed checkpoint, in journal order.
     public private(set) var checkpoints: [RecordPlace] = []
-    /// What people wrote about each incident, lowercased, for `firebreak incidents --text`: its reports' post
-    /// texts, notes and authors, the responders' notes and the resolution's summary (the state keeps none of
+    /// What people wrote about each incident, lowercased, for `firebreak incidents --text`: the post's address,
+    /// its reports' post texts, notes and authors, the responders' notes and the resolution's summary (the state keeps none of
     /// them). Bytes, searched with memchr and memcmp: a hundred thousand incidents' text is scanned in a few milliseconds.
     public private(set) var text: [String: [UInt8]] = [:]
     /// Each reporter's own words about an incident (their reports' texts and notes), which they may search
@@ -46,6 +46,8 @@ public struct IncidentIndex: Sendable, Equatable {
         if let id = record.openedIncident {
             openedSeq[id] = record.seq
             places[id] = [place]
+            // The post's address first: a responder's search then needs this one text per incident.
+            text[id] = record.data["url"]?.stringValue.map { Array($0.lowercased().utf8) }
         } else if let id = record.data["incident"]?.stringValue, places[id] != nil {
             places[id]!.append(place)
             let written: [String]

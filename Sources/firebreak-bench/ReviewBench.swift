@@ -2,7 +2,6 @@ import ArgumentParser
 import Crypto
 import FirebreakConfig
 import FirebreakCore
-import FirebreakDaemon
 import FirebreakJournal
 import FirebreakProtocol
 import FirebreakReview

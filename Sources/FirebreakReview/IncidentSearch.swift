@@ -1,6 +1,5 @@
 import FirebreakCore
 import FirebreakProtocol
-import FirebreakReview
 
 /// `firebreak incidents` and the web's list: which incidents match a filter, newest first, one page of them.
 ///
@@ -54,10 +53,16 @@ public enum IncidentSearch {
             if best.count == limit, let worst = best.last, !better(key, worst.key) { continue }
             if !words.isEmpty {
                 let title = titles[inc.plan.title] ?? { let t = Array(inc.plan.title.lowercased().utf8); titles[inc.plan.title] = t; return t }()
-                let url = Array(inc.url.lowercased().utf8)
-                let all = words.allSatisfy { w in
-                    bytes(title, contain: w) || bytes(url, contain: w)
-                        || (seesWritten ? index.written(about: inc.id, contains: w) : index.reported(about: inc.id, by: actor.id, contains: w))
+                let all: Bool
+                if seesWritten {
+                    // One look-up: the index's text holds the address and everything written.
+                    let hay = index.text[inc.id] ?? []
+                    all = words.allSatisfy { w in bytes(title, contain: w) || bytes(hay, contain: w) }
+                } else {
+                    let url = Array(inc.url.lowercased().utf8)
+                    all = words.allSatisfy { w in
+                        bytes(title, contain: w) || bytes(url, contain: w) || index.reported(about: inc.id, by: actor.id, contains: w)
+                    }
                 }
                 if !all { continue }
             }
