@@ -48,22 +48,22 @@ struct IncidentsCommand: ParsableCommand {
 
     func run() throws {
         let statuses = status?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        // One more than the page: whether there is a next page is known without a second question.
+        var args: [String: JSONValue] = ["mine": .bool(mine), "open": .bool(open), "overdue": .bool(overdue), "limit": .int(Int64(limit + 1))]
+        if !statuses.isEmpty { args["status"] = .array(statuses.map { .string($0) }) }
+        for (key, value) in [("playbook", playbook), ("category", category), ("severity", severity), ("owner", owner), ("since", since),
+                             ("until", until), ("text", search), ("before", before), ("after", after)] {
+            if let value { args[key] = .string(value) }
+        }
         let operation: ControlOperation
         do throws(ProtocolError) {
-            // The dates and values are read as the daemon reads them, so a typo is named before anything is sent.
-            guard case .metrics(let from, let to) = try ControlOperation.metrics(sinceText: since, untilText: until) else { return }
-            // One more than the page: whether there is a next page is known without a second question.
-            let filter = IncidentFilter(mine: mine, open: open, overdue: overdue, status: statuses, playbook: playbook, category: category,
-                                        severity: severity, owner: owner, since: from, until: to, text: search, before: before, after: after,
-                                        limit: limit + 1)
-            operation = try ControlOperation(op: "incidents", args: ControlOperation.incidents(filter).args)
+            // Read as the daemon reads it, so a typo (a status, a date) is named before anything is sent.
+            operation = try ControlOperation(op: "incidents", args: .object(args))
         } catch {
             throw daemon.failed(error)
         }
-        var rows = try daemon.call(operation).arrayValue ?? []
-        // Paging back, the extra one is the newest; paging on, the oldest.
-        let more = rows.count > limit
-        if more { rows = after != nil ? Array(rows.dropFirst()) : Array(rows.prefix(limit)) }
+        let page = IncidentFilter.page(try daemon.call(operation).arrayValue ?? [], size: limit, before: before, after: after)
+        let rows = page.rows
         if daemon.json || format == .json { print(JSONValue.array(rows).jsonText); return }
         if format == .csv { print(Self.csv(rows), terminator: ""); return }
         if rows.isEmpty {
@@ -80,9 +80,8 @@ struct IncidentsCommand: ParsableCommand {
                   + pad(age(r["opened_at"]), 11) + pad(stepText, 12) + pad(shorten(r["title"]?.stringValue ?? "", 32), 34)
                   + (r["url"]?.stringValue ?? ""))
         }
-        let first = rows.first?["id"]?.stringValue ?? "", last = rows.last?["id"]?.stringValue ?? ""
-        if more || after != nil { print("Older: " + command(paging: "--before", last)) }
-        if before != nil || (after != nil && more) { print("Newer: " + command(paging: "--after", first)) }
+        if let older = page.older { print("Older: " + command(paging: "--before", older)) }
+        if let newer = page.newer { print("Newer: " + command(paging: "--after", newer)) }
     }
 
     var filtered: Bool {

@@ -41,7 +41,7 @@ public actor Desk {
     /// decided and encoded in a few milliseconds.
     public static let backgroundPerBatch = 256
     private var lanes = BatchLanes<Job>(backgroundPerBatch: Desk.backgroundPerBatch)
-    /// The seq of each incident's `incident.opened` record: a post-mortem reads the journal from there.
+    /// Where each incident's records are in the journal: a review reads those lines and no others.
     private(set) var index: IncidentIndex
     public nonisolated let metrics = DaemonMetrics()
     /// Where to keep a snapshot of the state, and when to write the next one.

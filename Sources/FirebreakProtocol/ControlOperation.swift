@@ -143,3 +143,23 @@ public struct IncidentFilter: Sendable, Hashable {
         self.limit = limit
     }
 }
+
+extension IncidentFilter {
+    /// One page as the CLI and the web pages show it, from the `size + 1` incidents they asked for (the extra one
+    /// says there is another page), with the cursors of the pages around it: `older` for `before`, `newer` for
+    /// `after`, nil where there is none.
+    public struct Page: Sendable {
+        public let rows: [JSONValue]
+        public let older: String?
+        public let newer: String?
+    }
+
+    public static func page(_ asked: [JSONValue], size: Int, before: String?, after: String?) -> Page {
+        let more = asked.count > size
+        // Paging back, the extra one is the newest; paging on, the oldest.
+        let rows = more ? (after != nil ? Array(asked.dropFirst()) : Array(asked.prefix(size))) : asked
+        let older = more || after != nil ? rows.last?["id"]?.stringValue : nil
+        let newer = before != nil || (after != nil && more) ? rows.first?["id"]?.stringValue : nil
+        return Page(rows: rows, older: older, newer: newer)
+    }
+}

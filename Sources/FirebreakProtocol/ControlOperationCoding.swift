@@ -109,8 +109,7 @@ extension ControlOperation {
             if let severity, Severity(rawValue: severity) == nil {
                 throw ProtocolError(.badRequest, "\"severity\": there is no severity \(severity); the severities are \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let range = try ControlOperation.metrics(sinceText: a.text("since"), untilText: a.text("until"))
-            guard case .metrics(let since, let until) = range else { preconditionFailure("metrics(sinceText:) makes .metrics") }
+            let since = try Self.date(a.text("since"), "since"), until = try Self.date(a.text("until"), "until")
             self = .incidents(IncidentFilter(mine: args["mine"]?.boolValue ?? false, open: args["open"]?.boolValue ?? false,
                                              overdue: args["overdue"]?.boolValue ?? false, status: status,
                                              playbook: try a.text("playbook"), category: try a.text("category"), severity: severity,
@@ -143,14 +142,16 @@ extension ControlOperation {
     /// `metrics` with its dates as people write them: a date (2026-11-01, the start of that day in UTC) or an
     /// RFC 3339 time.
     public static func metrics(sinceText since: String?, untilText until: String?) throws(ProtocolError) -> ControlOperation {
-        func date(_ text: String?, _ argument: String) throws(ProtocolError) -> Timestamp? {
-            guard let text else { return nil }
-            guard let t = Timestamp(rfc3339: text) ?? Timestamp(rfc3339: text + "T00:00:00Z") else {
-                throw ProtocolError(.badRequest, "\"\(argument)\" must be a date (2026-11-01) or an RFC 3339 time")
-            }
-            return t
+        .metrics(since: try date(since, "since"), until: try date(until, "until"))
+    }
+
+    /// A date (2026-11-01, midnight UTC) or an RFC 3339 time, as `since` and `until` take them.
+    static func date(_ text: String?, _ argument: String) throws(ProtocolError) -> Timestamp? {
+        guard let text else { return nil }
+        guard let t = Timestamp(rfc3339: text) ?? Timestamp(rfc3339: text + "T00:00:00Z") else {
+            throw ProtocolError(.badRequest, "\"\(argument)\" must be a date (2026-11-01) or an RFC 3339 time")
         }
-        return .metrics(since: try date(since, "since"), until: try date(until, "until"))
+        return t
     }
 }
 

@@ -77,12 +77,6 @@ public struct IncidentIndex: Sendable, Equatable {
         return bytes(hay, contain: needle)
     }
 
-    /// Whether `needle` (lowercased bytes) is in what was written about `id`.
-    public func written(about id: String, contains needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard let hay = text[id] else { return false }
-        return bytes(hay, contain: needle)
-    }
 
     /// The first checkpoint after `place`: the one that seals it (and everything before it).
     public func checkpoint(after place: RecordPlace) -> RecordPlace? {

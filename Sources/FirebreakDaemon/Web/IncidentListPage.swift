@@ -26,7 +26,7 @@ enum IncidentListPage {
         return args
     }
 
-    static func html(_ actor: Actor, query: [String: String], result: Result<JSONValue, ProtocolError>, now: Timestamp) -> String {
+    static func html(_ actor: Actor, query: [String: String], result: Result<JSONValue, ProtocolError>) -> String {
         func value(_ k: String) -> String { E.escape(query[k] ?? "") }
         func select(_ name: String, _ label: String, _ options: [(String, String)]) -> String {
             "<label for=\"\(name)\">\(label)</label><select id=\"\(name)\" name=\"\(name)\">" + options.map { v, text in
@@ -45,16 +45,15 @@ enum IncidentListPage {
         b += "<label for=\"since\">Opened from</label><input id=\"since\" name=\"since\" type=\"date\" value=\"\(value("since"))\">"
         b += "<label for=\"until\">Opened before</label><input id=\"until\" name=\"until\" type=\"date\" value=\"\(value("until"))\">"
         b += "<p><button type=\"submit\">Find</button> <a href=\"/incidents\">Clear</a></p></form>"
-        var rows: [JSONValue]
+        let page: IncidentFilter.Page
         switch result {
         case .failure(let e):
             return WebPages.page("Incidents", actor, b + "<p class=\"error\" role=\"alert\">\(E.escape(e.message))</p>")
         case .success(let list):
-            rows = list.arrayValue ?? []
+            page = IncidentFilter.page(list.arrayValue ?? [], size: pageSize, before: query["before"], after: query["after"])
         }
+        let rows = page.rows
         let paging = query["before"] != nil || query["after"] != nil
-        let more = rows.count > pageSize
-        if more { rows = query["after"] != nil ? Array(rows.dropFirst()) : Array(rows.prefix(pageSize)) }
         if rows.isEmpty {
             return WebPages.page("Incidents", actor, b + "<p id=\"none\">\(paging ? "No more incidents." : "No incidents match.")</p>")
         }
@@ -69,12 +68,8 @@ enum IncidentListPage {
             return "/incidents?" + (kept + [cursor + "=" + percentEncoded(id)]).joined(separator: "&")
         }
         var nav: [String] = []
-        if query["before"] != nil || (query["after"] != nil && more), let first = rows.first?["id"]?.stringValue {
-            nav.append("<a rel=\"prev\" id=\"newer\" href=\"\(E.escape(link("after", first)))\">← Newer</a>")
-        }
-        if more || query["after"] != nil, let last = rows.last?["id"]?.stringValue {
-            nav.append("<a rel=\"next\" id=\"older\" href=\"\(E.escape(link("before", last)))\">Older →</a>")
-        }
+        if let newer = page.newer { nav.append("<a rel=\"prev\" id=\"newer\" href=\"\(E.escape(link("after", newer)))\">← Newer</a>") }
+        if let older = page.older { nav.append("<a rel=\"next\" id=\"older\" href=\"\(E.escape(link("before", older)))\">Older →</a>") }
         if !nav.isEmpty { b += "<nav class=\"pages\">" + nav.joined(separator: " ") + "</nav>" }
         return WebPages.page("Incidents", actor, b)
     }
@@ -93,13 +88,10 @@ enum IncidentListPage {
         return out
     }
 
-    /// A query value as a URL carries it: unreserved characters as they are, every other byte %XX.
+    /// A query value as a URL carries it: RFC 3986's unreserved characters as they are, every other byte %XX.
     static func percentEncoded(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            let c = Character(Unicode.Scalar(byte))
-            if byte < 128 && (c.isLetter || c.isNumber || "-._~".contains(c)) { out.append(c) } else { out += String(format: "%%%02X", byte) }
-        }
-        return out
+        s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
     }
+
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

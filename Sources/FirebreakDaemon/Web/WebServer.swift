@@ -245,7 +245,7 @@ public struct WebServer: Sendable {
             let query = IncidentListPage.query(request.uri.query)
             let result = await run(op: "incidents", args: IncidentListPage.arguments(query), c)
             let status: HTTPResponse.Status = { if case .failure(let e) = result { Self.status(for: e.code) } else { .ok } }()
-            return Self.html(IncidentListPage.html(c.actor, query: query, result: result, now: await desk.now()), status: status)
+            return Self.html(IncidentListPage.html(c.actor, query: query, result: result), status: status)
         }
         router.post("/incidents/:id/:verb") { request, context -> Response in
             try await act(request, context, step: nil)
