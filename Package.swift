@@ -172,6 +172,7 @@ let package = Package(
                 "FirebreakCore",
                 "FirebreakConfig",
                 "FirebreakJournal",
+                "FirebreakFuzzing",
                 "FirebreakTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

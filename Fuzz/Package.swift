@@ -13,7 +13,7 @@ let package = Package(
     targets: [
         // libFuzzer's driver, called from each executable's entry point.
         .target(name: "FuzzDriver"),
-    ] + ["report", "playbook", "journal"].map { name in
+    ] + ["report", "playbook", "journal", "line"].map { name in
         .executableTarget(
             name: "fuzz-\(name)",
             dependencies: ["FuzzDriver", .product(name: "FirebreakFuzzing", package: root)],

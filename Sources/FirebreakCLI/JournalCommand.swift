@@ -18,7 +18,8 @@ struct JournalVerifyCommand: ParsableCommand {
             Exit 0 when the journal is intact, saying up to which seq it is signed (records after that are \
             "unsealed"). Exit 1 with the first bad seq and the reason otherwise. With --key, a journal with no \
             checkpoint signed by one of the keys fails, as does any checkpoint signed by another key. \
-            Exit 2 when the journal cannot be read.
+            Exit 2 when the journal cannot be read. Lines are checked on every core; on a terminal, the bytes \
+            read so far are shown on stderr as it goes.
             """
     )
 
@@ -37,7 +38,9 @@ struct JournalVerifyCommand: ParsableCommand {
         let report: VerifyReport
         do {
             keys = try key.map { try VerificationKey.load(path: $0) }
-            report = try JournalVerifier.verify(directory: directory, keys: keys)
+            let meter = ProgressLine(label: "verifying \(directory)")
+            report = try JournalVerifier.verify(directory: directory, keys: keys, progress: meter.map { m in { m.show($0, of: $1) } })
+            meter?.clear()
         } catch {
             printError("firebreak: \(error)")
             throw ExitCode(2)

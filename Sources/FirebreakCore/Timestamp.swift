@@ -82,6 +82,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         self = parsed
     }
 
+    /// As `init?(rfc3339:)`, from the bytes of a journal line, making no string (verify reads millions).
+    public init?(rfc3339Bytes bytes: UnsafeRawBufferPointer) {
+        guard let parsed = Timestamp.parse(bytes) else { return nil }
+        self = parsed
+    }
+
     private static func parse<C: RandomAccessCollection<UInt8>>(_ b: C) -> Timestamp? where C.Index == Int {
         func num(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= b.count else { return nil }

@@ -44,6 +44,48 @@ public enum FuzzEntries {
         _ = state.nextDeadline()
     }
 
+    /// Journal lines, each also sealed with a fresh hash so that the bytes reach the parsers: verify's reading
+    /// (`RecordLine.link`) must find exactly what the full reading (`RecordLine.decode`) finds, line for line.
+    /// A disagreement traps, which is the finding.
+    public static func line(_ bytes: UnsafeRawBufferPointer) {
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            // The line as it is, and its part before any `,"hash":"` sealed again.
+            let suffix = 9 + 64 + 2
+            let prefix = line.count > suffix && line[line.count - suffix] == UInt8(ascii: ",") ? line.prefix(line.count - suffix) : line[...]
+            compareReadings(line)
+            RecordLine.sealing(prefix).withUnsafeBytes { compareReadings($0) }
+            start = end + 1
+        }
+    }
+
+    /// Traps, naming the difference, unless both readings of `line` find the same.
+    static func compareReadings(_ line: UnsafeRawBufferPointer) {
+        if let difference = readingsDiffer(line) { preconditionFailure(difference) }
+    }
+
+    /// How verify's reading of `line` differs from the full reading, or nil when they find the same.
+    public static func readingsDiffer(_ line: UnsafeRawBufferPointer) -> String? {
+        switch (RecordLine.decode(line), RecordLine.link(line)) {
+        case (.success(let record), .success(let link)):
+            if record.seq != link.seq || record.prev != link.prev || record.hash != link.hash {
+                return "link reads seq \(link.seq), the full reading \(record.seq)"
+            }
+            if (record.type == checkpointRecordType) != (link.checkpoint != nil) { return "a checkpoint read as a plain link or the reverse" }
+            if let checkpoint = link.checkpoint, checkpoint != record { return "the checkpoint's record differs" }
+            return nil
+        case (.failure(let a), .failure(let b)):
+            return a == b ? nil : "the full reading says \(a), link says \(b)"
+        case (.success, .failure(let b)):
+            return "link refuses a line the full reading accepts: \(b)"
+        case (.failure(let a), .success):
+            return "link accepts a line the full reading refuses: \(a)"
+        }
+    }
+
     static let roster = RosterParser.parse(sampleRoster, file: "roster.yaml").0
 
     /// The roles the shipped playbooks give steps to, so a fuzzed playbook is checked as deeply as a real one.

@@ -106,6 +106,12 @@ enum FileIO {
         return String(p[..<slash])
     }
 
+    static func size(_ path: String) throws(JournalError) -> Int {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw JournalError(.io, "cannot stat \(path): \(errnoText())") }
+        return Int(st.st_size)
+    }
+
     static func fileExists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0

@@ -92,6 +92,29 @@ public enum JournalReader {
         resume: JournalResume? = nil,
         body: (JournalRecord, UnsafeRawBufferPointer) throws -> Void
     ) throws -> JournalScan {
+        try scanChain(directory: directory, from: from, trustPrefix: trustPrefix, resume: resume, body: body)
+    }
+
+    /// As `scan`, reading each line only as far as the chain needs (`RecordLink`): what `firebreak journal
+    /// verify` reads, with the same findings. `progress` is told the bytes read so far, `total` being the size
+    /// of every segment, after each window of lines.
+    public static func scanLinks(
+        directory: String,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        body: (RecordLink) throws -> Void
+    ) throws -> JournalScan {
+        try scanChain(directory: directory, progress: progress) { (link: RecordLink, _) in try body(link) }
+    }
+
+    /// The one reading loop, for whole records and for links.
+    static func scanChain<Line: ChainLine>(
+        directory: String,
+        from: UInt64 = 1,
+        trustPrefix: Bool = false,
+        resume: JournalResume? = nil,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+        body: (Line, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> JournalScan {
         var scan = JournalScan()
         let segments = try Segments.list(directory)
         scan.segments = segments
@@ -119,6 +142,7 @@ public enum JournalReader {
                 }
             }
         }
+        let total = progress == nil ? 0 : try segments[startAt...].reduce(0) { $0 + (try FileIO.size(directory + "/" + Segments.name($1))) }
         for position in startAt..<segments.count {
             let segment = segments[position]
             let isLast = position == segments.count - 1
@@ -151,7 +175,7 @@ public enum JournalReader {
                 var index = 0
                 while index < starts.count {
                     let count = min(decodeWindow, starts.count - index)
-                    let decoded = decodeLines(buf, starts: starts[index..<(index + count)], ends: ends[index..<(index + count)])
+                    let decoded: [Result<Line, RecordLine.Flaw>] = decodeLines(buf, starts: starts[index..<(index + count)], ends: ends[index..<(index + count)])
                     for k in 0..<count {
                         let lineStart = starts[index + k], lineEnd = ends[index + k]
                         let line = UnsafeRawBufferPointer(rebasing: buf[lineStart..<lineEnd])
@@ -194,6 +218,7 @@ public enum JournalReader {
                         }
                     }
                     index += count
+                    progress?(scan.byteCount - buf.count + ends[index - 1] + 1, total)
                 }
                 if let incompleteAt {
                     let remaining = buf.count - incompleteAt
@@ -248,11 +273,11 @@ public enum JournalReader {
     /// before the daemon has an executor, and in tools that have none), the loop is CPU only, and Dispatch runs it
     /// on its own workers, as wide as the cores, making no thread. NIO's pool would need a wait on the caller's
     /// thread for each window, which is what the rest of the code no longer does.
-    static func decodeLines(_ buf: UnsafeRawBufferPointer, starts: ArraySlice<Int>, ends: ArraySlice<Int>) -> [Result<JournalRecord, RecordLine.Flaw>] {
+    static func decodeLines<Line: ChainLine>(_ buf: UnsafeRawBufferPointer, starts: ArraySlice<Int>, ends: ArraySlice<Int>) -> [Result<Line, RecordLine.Flaw>] {
         let count = starts.count
         let base = starts.startIndex
         let workers = count < 64 ? 1 : max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
-        var results = [Result<JournalRecord, RecordLine.Flaw>](repeating: .failure(.noHashMember), count: count)
+        var results = [Result<Line, RecordLine.Flaw>](repeating: .failure(.noHashMember), count: count)
         results.withUnsafeMutableBufferPointer { out in
             let slots = SendableSlots(out)
             let input = UncheckedBuffer(buf)
@@ -260,7 +285,7 @@ public enum JournalReader {
                 var i = worker
                 while i < count {
                     let line = UnsafeRawBufferPointer(rebasing: input.base[starts[base + i]..<ends[base + i]])
-                    slots.base[i] = RecordLine.decode(line)
+                    slots.base[i] = Line.read(line)
                     i += workers
                 }
             }
@@ -308,10 +333,27 @@ public enum JournalReader {
     }
 }
 
+/// A line as a reader reads it: the whole record, or only its link in the chain (verify).
+protocol ChainLine: Sendable {
+    var seq: UInt64 { get }
+    var prev: String { get }
+    var hash: String { get }
+    var place: RecordPlace? { get set }
+    static func read(_ line: UnsafeRawBufferPointer) -> Result<Self, RecordLine.Flaw>
+}
+
+extension JournalRecord: ChainLine {
+    static func read(_ line: UnsafeRawBufferPointer) -> Result<JournalRecord, RecordLine.Flaw> { RecordLine.decode(line) }
+}
+
+extension RecordLink: ChainLine {
+    static func read(_ line: UnsafeRawBufferPointer) -> Result<RecordLink, RecordLine.Flaw> { RecordLine.link(line) }
+}
+
 /// Result slots shared by the decode workers; each writes disjoint indexes, so no two touch the same slot.
-private struct SendableSlots: @unchecked Sendable {
-    let base: UnsafeMutableBufferPointer<Result<JournalRecord, RecordLine.Flaw>>
-    init(_ base: UnsafeMutableBufferPointer<Result<JournalRecord, RecordLine.Flaw>>) { self.base = base }
+private struct SendableSlots<Line: ChainLine>: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<Result<Line, RecordLine.Flaw>>
+    init(_ base: UnsafeMutableBufferPointer<Result<Line, RecordLine.Flaw>>) { self.base = base }
 }
 
 /// The segment's bytes, read (never written) by the decode workers while the caller keeps them alive.

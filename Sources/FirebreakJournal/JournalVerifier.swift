@@ -33,19 +33,26 @@ public struct VerifyReport: Sendable {
 public enum JournalVerifier {
     /// With `keys`, every checkpoint must be signed by one of them and at least one must exist; without, a
     /// checkpoint's structure is checked but its signature cannot be.
-    public static func verify(directory: String, keys: [VerificationKey] = []) throws -> VerifyReport {
+    ///
+    /// Lines are hashed and checked on every core; the chain and the checkpoints are then walked in order.
+    /// `progress` is told the bytes read and the journal's size as it goes.
+    public static func verify(
+        directory: String,
+        keys: [VerificationKey] = [],
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> VerifyReport {
         var report = VerifyReport(directory: directory)
         report.signaturesChecked = !keys.isEmpty
         report.tornTailFiles = ((try? FileIO.listDirectory(directory)) ?? []).filter { $0.contains(".jsonl.torn-") }.sorted()
         let byID = Dictionary(keys.map { ($0.keyID, $0) }, uniquingKeysWith: { a, _ in a })
-        var previous: JournalRecord?
+        var previous: RecordLink?
         struct Stop: Error {}
         var checkpointProblem: VerifyReport.Problem?
         let scan: JournalScan
         do {
-            scan = try JournalReader.scan(directory: directory) { record in
-                defer { previous = record }
-                guard record.type == checkpointRecordType else { return }
+            scan = try JournalReader.scanLinks(directory: directory, progress: progress) { link in
+                defer { previous = link }
+                guard let record = link.checkpoint else { return }
                 report.checkpointCount += 1
                 func bad(_ reason: String) -> VerifyReport.Problem {
                     // The record itself is whole; its place is its seq.

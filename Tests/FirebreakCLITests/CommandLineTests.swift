@@ -65,6 +65,27 @@ import Testing
         #expect(show.status == 1 && show.stdout.split(separator: "\n").count == 3 && show.stderr.contains("seq 4"))
     }
 
+    /// On a terminal, verify says how far it has read, on stderr, and takes that line away before the result;
+    /// into a file or a pipe it prints the result only.
+    @Test func verifyShowsItsProgressOnATerminalOnly() throws {
+        let dir = TempDir("cli-progress")
+        var options = JournalOptions()
+        options.maxSegmentBytes = 64 * 1024
+        let journal = try Journal.open(directory: dir.sub("j"), options: options)
+        for batch in 0..<20 { _ = try journal.appendNow((1...100).map { entry(batch * 100 + $0) }) }
+        try journal.closeNow()
+        // util-linux's script(1) gives the command a terminal and copies what it writes there.
+        let onTerminal = try run("/usr/bin/script", ["-qec", "\(firebreak) journal verify \(dir.sub("j"))", "/dev/null"])
+        #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
+        let shown = onTerminal.stdout
+        #expect(shown.contains("verifying \(dir.sub("j")): "), "\(shown)")
+        #expect(shown.contains(" MB ("), "\(shown)")
+        // The progress line is cleared before the result, which then starts a clean line.
+        #expect(shown.contains("\r\u{1B}[Kjournal \(dir.sub("j")): intact"), "\(shown)")
+        let plain = try run(firebreak, ["journal", "verify", dir.sub("j")])
+        #expect(plain.status == 0 && plain.stderr.isEmpty && plain.stdout.hasPrefix("journal \(dir.sub("j")): intact"))
+    }
+
     @Test func verifyWithAKeyFailsAnUnsignedJournal() throws {
         let dir = TempDir("cli-unsigned")
         try writeJournal(dir.sub("j"), count: 2)

@@ -19,7 +19,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["report", "playbook", "journal"])
+    @Test(arguments: ["report", "playbook", "journal", "line"])
     func everyKeptInputGoesThroughWithoutATrap(_ target: String) throws {
         let files = Self.inputs(target)
         #expect(!files.isEmpty)
@@ -29,6 +29,7 @@ import Testing
                 switch target {
                 case "report": FuzzEntries.report(buf)
                 case "playbook": FuzzEntries.playbook(buf)
+                case "line": FuzzEntries.line(buf)
                 default: FuzzEntries.journal(buf)
                 }
             }
