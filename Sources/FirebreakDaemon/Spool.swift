@@ -38,6 +38,16 @@ public final class Spool: Sendable {
     /// new/'s watch, made at start (before READY, and before the control socket can take every descriptor
     /// left), handed to `arrivals`.
     private let watch: Mutex<Inotify?>
+    /// Names made in new/ itself (IN_CREATE) and not yet closed after writing: a writer that skips tmp/ may still
+    /// be writing them. Asked only when the kernel will not say (no read lease: see `beingWritten`).
+    private let writing = Mutex<Set<String>>([])
+    /// When a name was first seen with more than one link: a maildir writer that delivers by `link` removes its
+    /// tmp/ name just after, so a second link is refused only once it has stayed `linkGrace`.
+    private let linkedSince = Mutex<[String: ContinuousClock.Instant]>([:])
+    static let linkGrace = Duration.milliseconds(300)
+    /// The safety net under inotify: new/ is read again this often, so whatever the events missed (or what was
+    /// left because it was being written) is taken or refused within it.
+    static let rescanMilliseconds = 250
 
     public init(root: String, desk: Desk, evidence: EvidenceStore, logger: Logger) throws {
         self.root = root
@@ -59,10 +69,15 @@ public final class Spool: Sendable {
             }
         }
         do {
-            watch = Mutex(try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite]))
+            // IN_CREATE too: a symlink, FIFO, socket, directory or hard link made in new/ itself is never renamed
+            // in nor closed after writing, and must still be refused at once.
+            watch = Mutex(try Inotify(watching: root + "/new", for: [.movedTo, .closeWrite, .create]))
         } catch {
             throw DaemonError(.startup, "cannot watch \(root)/new: \(error)")
         }
+        // A read lease held while a report is read is broken by a writer's open, and the kernel tells the holder
+        // with SIGIO, whose default ends the process. The open just waits until the read is done.
+        signal(SIGIO, SIG_IGN)
     }
 
     deinit {
@@ -85,7 +100,13 @@ public final class Spool: Sendable {
         let watched = executor.watch(fd, for: .readable) { [weak self] _ in
             // Level-triggered: read until nothing is left.
             while let batch = inotify.next() {
-                if batch.overflowed, let self {
+                guard let self else { return }
+                self.writing.withLock { writing in
+                    for event in batch.events {
+                        if event.created { writing.insert(event.name) } else { writing.remove(event.name) }
+                    }
+                }
+                if batch.overflowed {
                     self.logger.warning("spool: the kernel's event queue overflowed; rescanning \(self.root)/new")
                     arrived.yield(self.scan())
                 } else {
@@ -93,15 +114,23 @@ public final class Spool: Sendable {
                 }
             }
         }
-        guard watched else {
+        let timer = PollTimer.create(everyMilliseconds: Self.rescanMilliseconds)
+        let timed = timer >= 0 && executor.watch(timer, for: .readable) { [weak self] _ in
+            PollTimer.drain(timer)
+            if let self { arrived.yield(self.scan()) }
+        }
+        guard watched, timed else {
             let problem = String(cString: strerror(errno))
             inotify.close()
+            if timer >= 0 { close(timer) }
             throw DaemonError(.startup, "cannot watch \(root)/new: \(problem)")
         }
         arrived.onTermination = { _ in
             executor.perform {
                 executor.unwatch(fd)
+                executor.unwatch(timer)
                 inotify.close()
+                close(timer)
             }
         }
         return names
@@ -149,10 +178,20 @@ public final class Spool: Sendable {
         let reason: String
     }
 
+    /// Not taken this time, and not refused: the file stays in new/.
+    struct Left: Error {}
+
     /// One file from `new/`: read safely, handed to the engine, moved.
     func take(_ name: String) async {
         guard !isStopped, !name.hasPrefix("."), !name.contains("/"), name != "..", name.utf8.count <= 255 else { return }
         let path = root + "/new/" + name
+        var left = false
+        defer {
+            if !left {
+                linkedSince.withLock { _ = $0.removeValue(forKey: name) }
+                writing.withLock { _ = $0.remove(name) }
+            }
+        }
         var owner = "unknown"
         var ownerUID: uid_t?
         var evidenceNames: [String] = []
@@ -192,6 +231,9 @@ public final class Spool: Sendable {
             if let ownerUID { moveEvidence(evidenceNames, of: name, owner: ownerUID, to: "rejected") }
         } catch is CancellationError {
             return  // the file went away meanwhile
+        } catch is Left {
+            left = true
+            return  // still being written, or a second link about to go: the next event or rescan takes it
         } catch {
             logger.error("spool: \(name): \(error)")
         }
@@ -199,7 +241,8 @@ public final class Spool: Sendable {
 
     /// A file someone dropped, opened without following a link and without blocking on a FIFO, and refused when
     /// it is a hard link to another file. `label` names it in reasons ("" for the report itself).
-    private func openDropped(_ path: String, field: String, label: String, ifMissing: () -> any Error) throws -> (fd: Int32, info: stat) {
+    private func openDropped(_ path: String, field: String, label: String, linkGrace name: String? = nil,
+                             ifMissing: () -> any Error) throws -> (fd: Int32, info: stat) {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             if errno == ELOOP { throw Rejection(field: field, reason: "\(label)is a symbolic link; put the file itself there") }
@@ -213,6 +256,11 @@ public final class Spool: Sendable {
         }
         guard (st.st_mode & S_IFMT) != S_IFREG || st.st_nlink == 1 else {
             close(fd)
+            if let name {
+                let now = ContinuousClock.now
+                let since = linkedSince.withLock { seen in seen[name] ?? { seen[name] = now; return now }() }
+                if now - since < Self.linkGrace { throw Left() }
+            }
             throw Rejection(field: field, reason: "\(label)has \(st.st_nlink) hard links; drop a file of your own, not a link to another")
         }
         return (fd, st)
@@ -221,9 +269,12 @@ public final class Spool: Sendable {
     /// The report: a regular file with one link, under the size cap.
     func readSafely(_ path: String) throws -> ([UInt8], uid_t) {
         // Gone meanwhile: taken by a rescan.
-        let (fd, st) = try openDropped(path, field: "file", label: "", ifMissing: { CancellationError() })
+        let name = String(path.split(separator: "/").last ?? "")
+        let (fd, st) = try openDropped(path, field: "file", label: "", linkGrace: name, ifMissing: { CancellationError() })
         defer { close(fd) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw Rejection(field: "file", reason: "is not a regular file (a directory, FIFO or device)") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw Rejection(field: "file", reason: "is not a regular file (a directory, FIFO, socket or device)") }
+        guard !beingWritten(fd, name: name) else { throw Left() }
+        defer { _ = fcntl(fd, Self.setLease, Self.unlock) }
         guard Int(st.st_size) <= Self.maxBytes else { throw Rejection(field: "file", reason: "is \(st.st_size) bytes, over the \(Self.maxBytes)-byte limit") }
         var bytes = [UInt8](repeating: 0, count: Self.maxBytes + 1)
         var filled = 0
@@ -235,6 +286,24 @@ public final class Spool: Sendable {
         }
         guard filled <= Self.maxBytes else { throw Rejection(field: "file", reason: "grew past the \(Self.maxBytes)-byte limit while being read") }
         return (Array(bytes[0..<filled]), st.st_uid)
+    }
+
+    static let setLease: Int32 = 1024  // F_SETLEASE, which Glibc's module does not export
+    static let readLease: Int32 = 0  // F_RDLCK
+    static let unlock: Int32 = 2  // F_UNLCK
+
+    /// Whether someone has the file open for writing: it is then not read, so never taken half-written. The kernel
+    /// knows: a read lease is refused (EAGAIN) while the file is open for writing anywhere, and once held, it
+    /// makes a writer's open wait until the read is done. Taking one needs CAP_LEASE (the unit gives it) or the
+    /// file's ownership; without either, the spool goes by its own record of names made in new/ and not yet
+    /// closed (`writing`), which cannot know of a file made while the daemon was down.
+    private func beingWritten(_ fd: Int32, name: String) -> Bool {
+        if fcntl(fd, Self.setLease, Self.readLease) == 0 {
+            writing.withLock { _ = $0.remove(name) }
+            return false
+        }
+        if errno == EAGAIN || errno == EBUSY { return true }
+        return writing.withLock { $0.contains(name) }
     }
 
     /// Stores each named file from `evidence/`, only a file of the report's owner: nobody attaches someone

@@ -9,8 +9,11 @@ public final class Inotify: @unchecked Sendable {
     /// What one `read` gave: the names that appeared, and whether the kernel's queue overflowed (events were lost
     /// and the directory must be scanned).
     public struct Batch: Sendable {
-        public var names: [String] = []
+        /// In the kernel's order: a name made in the directory (`created`: IN_CREATE) or one ready (renamed in,
+        /// closed after writing).
+        public var events: [(name: String, created: Bool)] = []
         public var overflowed = false
+        public var names: [String] { events.map(\.name) }
     }
 
     public struct Mask: OptionSet, Sendable {
@@ -58,7 +61,7 @@ public final class Inotify: @unchecked Sendable {
                     return (mask, len, String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self))
                 }
                 if mask & UInt32(IN_Q_OVERFLOW) != 0 { batch.overflowed = true }
-                if !name.isEmpty { batch.names.append(name) }
+                if !name.isEmpty { batch.events.append((name, mask & UInt32(IN_CREATE) != 0)) }
                 offset += 16 + len
             }
             return batch

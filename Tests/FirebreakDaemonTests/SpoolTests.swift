@@ -93,6 +93,64 @@ import Glibc
         #expect(d.stop() == 0)
     }
 
+    /// Entries made in new/ itself, not renamed into it, while the daemon serves: each kind is refused within a
+    /// second or so (inotify's IN_CREATE, the rescan under it), a file still open for writing is left until it
+    /// is closed and then taken whole, and a maildir `link` delivery (its tmp/ name removed just after) is taken.
+    @Test func entriesMadeInNewItselfAreTakenOrRefusedWhileServing() throws {
+        let dir = TempDir("spool-made")
+        let d = try start(dir)
+        defer { if d.process.isRunning { kill(d.process.processIdentifier, SIGKILL) } }
+        let new = d.spool + "/new/"
+        let good = Array(#"{"url":"https://x.com/a/status/41","category":"harassment"}"#.utf8)
+        // Being written in new/ itself: half a report, still open.
+        let writer = open(new + "slow", O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
+        #expect(writer >= 0)
+        let whole = Array(#"{"url":"https://x.com/a/status/42","category":"harassment","text":"written slowly, taken whole"}"#.utf8)
+        _ = whole.withUnsafeBytes { write(writer, $0.baseAddress!, 30) }
+        let started = ContinuousClock.now
+        writeBytes(dir.sub("target.json"), good)
+        symlink(dir.sub("target.json"), new + "symlink")
+        mkfifo(new + "fifo", 0o644)
+        link(dir.sub("target.json"), new + "hardlink")
+        mkdir(new + "directory", 0o755)
+        let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in (new + "socket").utf8.enumerated() { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        let expected: [(String, String)] = [("symlink", "symbolic link"), ("fifo", "not a regular file"), ("hardlink", "2 hard links"),
+                                            ("directory", "not a regular file"), ("socket", "cannot be opened")]
+        #expect(waitUntil(timeout: 3) { expected.allSatisfy { FileManager.default.fileExists(atPath: d.spool + "/rejected/" + $0.0 + ".reason") } })
+        let took = ContinuousClock.now - started
+        #expect(took < .seconds(3), "all five refused in \(took)")
+        for (name, words) in expected {
+            let reason = String(decoding: readBytes(d.spool + "/rejected/" + name + ".reason"), as: UTF8.self)
+            #expect(reason.contains(words), "\(name): \(reason)")
+        }
+        close(sock)
+        // The hard link was refused only after a rescan had seen it past its grace, so new/ was read again while
+        // `slow` was open: it is still there, untaken.
+        #expect(FileManager.default.fileExists(atPath: new + "slow"))
+        #expect(!FileManager.default.fileExists(atPath: d.spool + "/done/slow") && !FileManager.default.fileExists(atPath: d.spool + "/rejected/slow"))
+        _ = whole.withUnsafeBytes { write(writer, $0.baseAddress! + 30, whole.count - 30) }
+        close(writer)
+        #expect(waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/slow") })
+        let received = journalRecords(d.journal).filter { $0.type == EventType.reportReceived }
+        #expect(received.contains { $0.data["key"] == "spool:slow" && $0.data["text"] == "written slowly, taken whole" })
+        // A maildir writer delivering by link: for a moment the file has two links.
+        writeBytes(d.spool + "/tmp/linked", good)
+        link(d.spool + "/tmp/linked", new + "linked")
+        unlink(d.spool + "/tmp/linked")
+        #expect(waitUntil { FileManager.default.fileExists(atPath: d.spool + "/done/linked") })
+        #expect(!FileManager.default.fileExists(atPath: d.spool + "/rejected/linked"))
+        #expect(d.stop() == 0)
+    }
+
     @Test func aFileAlreadyJournaledIsMovedNotAppliedTwice() throws {
         let dir = TempDir("spool-dedup")
         let d1 = try start(dir)
