@@ -195,6 +195,12 @@ public final class Spool: Sendable {
         var owner = "unknown"
         var ownerUID: uid_t?
         var evidenceNames: [String] = []
+        // Whose entry it is, even when it is one that is never opened (a symlink, a socket): its receipt is theirs.
+        var entry = stat()
+        if lstat(path, &entry) == 0 {
+            owner = userName(entry.st_uid)
+            ownerUID = entry.st_uid
+        }
         do {
             let (bytes, uid) = try readSafely(path)
             owner = userName(uid)
