@@ -137,7 +137,7 @@ import Testing
     @Test func randomlyChangedLinesAreJudgedAlike() throws {
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/engine-v1.jsonl")
         let lines = try String(contentsOf: golden, encoding: .utf8).split(separator: "\n").map { Array($0.utf8.dropLast(9 + 64 + 2)) }
-        var rng = SeededGenerator(seed: 23)
+        var rng = SplitMix(seed: 23)
         let alphabet = Array(#"{}[]",:\u0123456789abcdefE.-+ tnrl"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xA9, 0xED, 0xFF]
         var accepted = 0
         for _ in 0..<6_000 {
@@ -170,18 +170,5 @@ import Testing
         #expect(seen.map(\.0) == seen.map(\.0).sorted())
         #expect(seen.allSatisfy { $0.1 == report.byteCount })
         #expect(seen.last?.0 == report.byteCount)
-    }
-}
-
-/// SplitMix64: the same sequence on every run, so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
