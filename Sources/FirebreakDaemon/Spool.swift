@@ -202,7 +202,7 @@ public final class Spool: Sendable {
             ownerUID = entry.st_uid
         }
         do {
-            let (bytes, uid) = try readSafely(path)
+            let (bytes, uid) = try readSafely(name)
             owner = userName(uid)
             ownerUID = uid
             let json: JSONValue
@@ -272,11 +272,10 @@ public final class Spool: Sendable {
         return (fd, st)
     }
 
-    /// The report: a regular file with one link, under the size cap.
-    func readSafely(_ path: String) throws -> ([UInt8], uid_t) {
+    /// The report `new/name`: a regular file with one link, nobody writing it, under the size cap.
+    func readSafely(_ name: String) throws -> ([UInt8], uid_t) {
         // Gone meanwhile: taken by a rescan.
-        let name = String(path.split(separator: "/").last ?? "")
-        let (fd, st) = try openDropped(path, field: "file", label: "", linkGrace: name, ifMissing: { CancellationError() })
+        let (fd, st) = try openDropped(root + "/new/" + name, field: "file", label: "", linkGrace: name, ifMissing: { CancellationError() })
         defer { close(fd) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw Rejection(field: "file", reason: "is not a regular file (a directory, FIFO, socket or device)") }
         guard !beingWritten(fd, name: name) else { throw Left() }
@@ -304,10 +303,7 @@ public final class Spool: Sendable {
     /// file's ownership; without either, the spool goes by its own record of names made in new/ and not yet
     /// closed (`writing`), which cannot know of a file made while the daemon was down.
     private func beingWritten(_ fd: Int32, name: String) -> Bool {
-        if fcntl(fd, Self.setLease, Self.readLease) == 0 {
-            writing.withLock { _ = $0.remove(name) }
-            return false
-        }
+        if fcntl(fd, Self.setLease, Self.readLease) == 0 { return false }
         if errno == EAGAIN || errno == EBUSY { return true }
         return writing.withLock { $0.contains(name) }
     }

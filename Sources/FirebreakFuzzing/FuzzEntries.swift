@@ -54,7 +54,7 @@ public enum FuzzEntries {
             while end < bytes.count && bytes[end] != 0x0A { end += 1 }
             let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
             // The line as it is, and its part before any `,"hash":"` sealed again.
-            let suffix = 9 + 64 + 2
+            let suffix = RecordLine.hashSuffixLength
             let prefix = line.count > suffix && line[line.count - suffix] == UInt8(ascii: ",") ? line.prefix(line.count - suffix) : line[...]
             compareReadings(line)
             RecordLine.sealing(prefix).withUnsafeBytes { compareReadings($0) }

@@ -8,7 +8,7 @@ import Foundation
 /// line up to `,"hash":"` and an auditor needs nothing but SHA-256 and string slicing to check it.
 public enum RecordLine {
     /// `,"hash":"` + 64 hex + `"}`: the fixed-width end of every line (before its `\n`).
-    static let hashSuffixLength = 9 + 64 + 2
+    public static let hashSuffixLength = 9 + 64 + 2
     static let hashMarker: [UInt8] = Array(#","hash":""#.utf8)
 
     /// The part of a line that does not depend on the chain, encoded once by the appender, off the writer thread.
@@ -45,12 +45,8 @@ public enum RecordLine {
         out.append(contentsOf: #","prev":""#.utf8)
         out.append(contentsOf: prev.utf8)
         out.append(UInt8(ascii: "\""))
-        let hash = out.withUnsafeBufferPointer { buf in
-            hexDigest(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[start...])))
-        }
-        out.append(contentsOf: hashMarker)
-        out.append(contentsOf: hash.utf8)
-        out.append(contentsOf: "\"}\n".utf8)
+        let hash = seal(&out, from: start)
+        out.append(0x0A)
         let e = body.entry
         return JournalRecord(seq: seq, time: e.time, type: e.type, actor: e.actor, data: e.data, prev: prev, hash: hash)
     }
@@ -66,11 +62,20 @@ public enum RecordLine {
     /// `\n`: how a line whose bytes were chosen by hand (a test, a fuzzer, a forger) is made to pass the hash check.
     public static func sealing(_ prefix: some Collection<UInt8>) -> [UInt8] {
         var line = Array(prefix)
-        let hash = line.withUnsafeBytes { hexDigest($0) }
-        line.append(contentsOf: hashMarker)
-        line.append(contentsOf: hash.utf8)
-        line.append(contentsOf: "\"}".utf8)
+        seal(&line, from: 0)
         return line
+    }
+
+    /// Hashes `out[start...]` (a line up to its `prev`) and appends `,"hash":"…"}`; returns the hash.
+    @discardableResult
+    private static func seal(_ out: inout [UInt8], from start: Int) -> String {
+        let hash = out.withUnsafeBufferPointer { buf in
+            hexDigest(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buf[start...])))
+        }
+        out.append(contentsOf: hashMarker)
+        out.append(contentsOf: hash.utf8)
+        out.append(contentsOf: "\"}".utf8)
+        return hash
     }
 
     /// Why a line could not be read as a record.
